@@ -1,0 +1,42 @@
+import { createBackend } from '@backstage/backend-defaults';
+
+// The Backstage backend that runs the Sentinel plugin suite. In the embedded default
+// (app-config.yaml) it runs on SQLite with guest sign-in and the demo catalog.
+const backend = createBackend();
+
+backend.add(import('@backstage/plugin-app-backend'));
+
+// Auth: guest sign-in for development; production adds a real provider.
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+
+// Catalog: services, their owners and the users who approve plans.
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
+backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+
+// Permissions: Sentinel's role policy decides every request.
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(
+  import('@internal/backstage-plugin-permission-backend-module-sentinel'),
+);
+
+// Scaffolder, with Sentinel's template actions.
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(
+  import('@backstage/plugin-scaffolder-backend-module-notifications'),
+);
+backend.add(
+  import('@internal/backstage-plugin-scaffolder-backend-module-sentinel'),
+);
+
+backend.add(import('@backstage/plugin-user-settings-backend'));
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+
+// Sentinel itself, mounted at /api/sentinel.
+backend.add(import('@internal/backstage-plugin-sentinel-backend'));
+
+backend.start();

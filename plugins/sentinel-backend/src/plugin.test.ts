@@ -1,0 +1,80 @@
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { sentinelClusterDriversExtensionPoint } from '@internal/backstage-plugin-sentinel-node';
+import { InMemoryClusterDriver } from '@internal/backstage-plugin-sentinel-node/testUtils';
+import knexFactory from 'knex';
+import request from 'supertest';
+import { sentinelPlugin } from './plugin';
+
+function clusterModule(moduleId: string, cluster: string) {
+  return createBackendModule({
+    pluginId: 'sentinel',
+    moduleId,
+    register(reg) {
+      reg.registerInit({
+        deps: { drivers: sentinelClusterDriversExtensionPoint },
+        async init({ drivers }) {
+          drivers.addClusterDriver(new InMemoryClusterDriver(cluster));
+        },
+      });
+    },
+  });
+}
+
+describe('sentinel backend plugin', () => {
+  it('migrates its database on start and reports ready, without credentials', async () => {
+    const { server } = await startTestBackend({
+      features: [sentinelPlugin, clusterModule('demo', 'demo')],
+    });
+
+    const res = await request(server).get('/api/sentinel/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', clusters: ['demo'] });
+  });
+
+  it('answers 503 with an error body when its database is gone', async () => {
+    const database = mockServices.database.mock({
+      // A database without Sentinel's tables: the store cannot answer.
+      getClient: async () =>
+        knexFactory({
+          client: 'better-sqlite3',
+          connection: ':memory:',
+          useNullAsDefault: true,
+        }),
+      migrations: { skip: true },
+    });
+    const { server } = await startTestBackend({
+      features: [sentinelPlugin, database.factory],
+    });
+
+    const res = await request(server).get('/api/sentinel/health');
+    expect(res.status).toBe(503);
+    expect(res.body.error).toEqual(
+      expect.objectContaining({ name: 'ServiceUnavailableError' }),
+    );
+    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('refuses two drivers for the same cluster', async () => {
+    await expect(
+      startTestBackend({
+        features: [
+          sentinelPlugin,
+          clusterModule('first', 'demo'),
+          clusterModule('second', 'demo'),
+        ],
+      }),
+    ).rejects.toThrow(/already has a driver for cluster 'demo'/);
+  });
+
+  it('registers every Sentinel permission with the permission framework', async () => {
+    const { server } = await startTestBackend({ features: [sentinelPlugin] });
+    const res = await request(server).get(
+      '/api/sentinel/.well-known/backstage/permissions/metadata',
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.permissions.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['sentinel.plan.create', 'sentinel.plan.approve']),
+    );
+  });
+});

@@ -1,0 +1,71 @@
+import {
+  parseWorkloadRef,
+  parseWorkloadsAnnotation,
+  stringifyWorkloadRef,
+} from './annotations';
+
+describe('parseWorkloadsAnnotation', () => {
+  it('reads every workload of a service, trimming spaces', () => {
+    expect(
+      parseWorkloadsAnnotation(
+        'demo/shop/Deployment/cart, demo/shop/StatefulSet/cart-db',
+      ),
+    ).toEqual({
+      refs: [
+        {
+          cluster: 'demo',
+          namespace: 'shop',
+          kind: 'Deployment',
+          name: 'cart',
+        },
+        {
+          cluster: 'demo',
+          namespace: 'shop',
+          kind: 'StatefulSet',
+          name: 'cart-db',
+        },
+      ],
+      errors: [],
+    });
+  });
+
+  it('treats a missing annotation as no workloads', () => {
+    expect(parseWorkloadsAnnotation(undefined)).toEqual({
+      refs: [],
+      errors: [],
+    });
+  });
+
+  it('keeps the good references and explains each bad one', () => {
+    const parsed = parseWorkloadsAnnotation(
+      'demo/shop/Deployment/cart,demo/Shop/Deployment/x,demo/shop/DaemonSet/y,demo/shop/cart',
+    );
+    expect(parsed.refs.map(stringifyWorkloadRef)).toEqual([
+      'demo/shop/Deployment/cart',
+    ]);
+    expect(parsed.errors).toEqual([
+      '"demo/Shop/Deployment/x": namespace "Shop" is not a DNS-1123 label',
+      '"demo/shop/DaemonSet/y": kind "DaemonSet" is not one of Deployment, StatefulSet',
+      '"demo/shop/cart" is not of the form cluster/namespace/Kind/name',
+    ]);
+  });
+});
+
+describe('parseWorkloadRef', () => {
+  it.each([
+    ['demo/shop/Deployment/cart.v2', true],
+    ['demo/shop/Deployment/-cart', false],
+    ['demo/shop/Deployment/Cart', false],
+    [`demo/${'a'.repeat(64)}/Deployment/cart`, false],
+    [`demo/${'a'.repeat(63)}/Deployment/cart`, true],
+  ])('%s is valid: %s', (value, valid) => {
+    expect('ref' in parseWorkloadRef(value)).toBe(valid);
+  });
+
+  it('round-trips through stringifyWorkloadRef', () => {
+    const parsed = parseWorkloadRef('prod-eu/payments/StatefulSet/ledger');
+    expect('ref' in parsed && stringifyWorkloadRef(parsed.ref)).toBe(
+      'prod-eu/payments/StatefulSet/ledger',
+    );
+  });
+});

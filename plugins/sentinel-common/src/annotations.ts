@@ -1,0 +1,92 @@
+/**
+ * Catalog annotations that tie a catalog entity to the Kubernetes workloads Sentinel manages.
+ *
+ * `sentinel.io/workloads` lists workloads as `cluster/namespace/Kind/name`, comma separated,
+ * e.g. `demo/shop/Deployment/cart, demo/shop/StatefulSet/cart-db`.
+ */
+export const SENTINEL_WORKLOADS_ANNOTATION = 'sentinel.io/workloads';
+
+/** The workload kinds Sentinel can change. */
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+/** Where a workload lives. */
+export interface WorkloadRef {
+  cluster: string;
+  namespace: string;
+  kind: WorkloadKind;
+  name: string;
+}
+
+// DNS-1123 label: what Kubernetes allows for namespaces and most object names.
+const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+// DNS-1123 subdomain: what Kubernetes allows for Deployment and StatefulSet names.
+const DNS_1123_SUBDOMAIN =
+  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The result of reading the workloads annotation: what parsed and what did not, and why. */
+export interface ParsedWorkloadRefs {
+  refs: WorkloadRef[];
+  errors: string[];
+}
+
+/** Formats a workload reference as it is written in annotations and URLs. */
+export function stringifyWorkloadRef(ref: WorkloadRef): string {
+  return `${ref.cluster}/${ref.namespace}/${ref.kind}/${ref.name}`;
+}
+
+/** Parses one `cluster/namespace/Kind/name` reference, or says what is wrong with it. */
+export function parseWorkloadRef(
+  value: string,
+): { ref: WorkloadRef } | { error: string } {
+  const parts = value.trim().split('/');
+  if (parts.length !== 4) {
+    return {
+      error: `"${value}" is not of the form cluster/namespace/Kind/name`,
+    };
+  }
+  const [cluster, namespace, kind, name] = parts;
+  if (!DNS_1123_LABEL.test(cluster)) {
+    return {
+      error: `"${value}": cluster "${cluster}" is not a DNS-1123 label`,
+    };
+  }
+  if (!DNS_1123_LABEL.test(namespace)) {
+    return {
+      error: `"${value}": namespace "${namespace}" is not a DNS-1123 label`,
+    };
+  }
+  if (!(WORKLOAD_KINDS as readonly string[]).includes(kind)) {
+    return {
+      error: `"${value}": kind "${kind}" is not one of ${WORKLOAD_KINDS.join(
+        ', ',
+      )}`,
+    };
+  }
+  if (!DNS_1123_SUBDOMAIN.test(name)) {
+    return { error: `"${value}": name "${name}" is not a DNS-1123 subdomain` };
+  }
+  return { ref: { cluster, namespace, kind: kind as WorkloadKind, name } };
+}
+
+/** Reads the workloads annotation of a catalog entity; an absent annotation yields no refs. */
+export function parseWorkloadsAnnotation(
+  value: string | undefined,
+): ParsedWorkloadRefs {
+  const result: ParsedWorkloadRefs = { refs: [], errors: [] };
+  if (!value) {
+    return result;
+  }
+  for (const item of value.split(',')) {
+    if (item.trim() === '') {
+      continue;
+    }
+    const parsed = parseWorkloadRef(item);
+    if ('ref' in parsed) {
+      result.refs.push(parsed.ref);
+    } else {
+      result.errors.push(parsed.error);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,9 @@
+/**
+ * Types, permissions and catalog annotations shared by Sentinel's frontend and backend.
+ *
+ * @packageDocumentation
+ */
+
+export * from './permissions';
+export * from './annotations';
+export * from './plans';

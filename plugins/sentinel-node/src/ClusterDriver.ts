@@ -1,0 +1,82 @@
+import type { WorkloadRef } from '@internal/backstage-plugin-sentinel-common';
+
+/** CPU and memory as Kubernetes quantities, e.g. `{ cpu: '250m', memory: '512Mi' }`. */
+export interface ResourceList {
+  cpu?: string;
+  memory?: string;
+}
+
+/** Requests and limits of one container. */
+export interface ResourceRequirements {
+  requests?: ResourceList;
+  limits?: ResourceList;
+}
+
+/** What Sentinel reads and changes of one container. */
+export interface ContainerState {
+  name: string;
+  image: string;
+  resources: ResourceRequirements;
+}
+
+/**
+ * What Sentinel reads and changes of one workload. Taken before every change as the
+ * snapshot a rollback restores.
+ */
+export interface WorkloadState {
+  ref: WorkloadRef;
+  /** The Kubernetes resourceVersion this state was read at. */
+  resourceVersion: string;
+  replicas: number;
+  containers: ContainerState[];
+  /** The pod template's restartedAt annotation, as `kubectl rollout restart` sets it. */
+  restartedAt?: string;
+}
+
+/** One change to a workload, by verb. */
+export type WorkloadChange =
+  | { verb: 'scale'; replicas: number }
+  | {
+      verb: 'set_resources';
+      containers: Record<string, ResourceRequirements>;
+    }
+  | { verb: 'restart'; at: string }
+  | { verb: 'rollout'; containers: Record<string, { image: string }> };
+
+/** Options of every write: optimistic concurrency against what Sentinel last read. */
+export interface WriteOptions {
+  /**
+   * The resourceVersion the caller based its decision on. A write against a workload that has
+   * changed since fails with a ConflictError instead of overwriting someone else's change.
+   */
+  expectedResourceVersion: string;
+}
+
+/**
+ * Applies changes to the workloads of one cluster. The Kubernetes driver is the real one;
+ * `@internal/backstage-plugin-sentinel-node/testUtils` has an in-memory one for tests.
+ */
+export interface ClusterDriver {
+  /** The cluster name used in workload references. */
+  readonly cluster: string;
+
+  /** Reads a workload, or undefined when it does not exist. */
+  getWorkload(ref: WorkloadRef): Promise<WorkloadState | undefined>;
+
+  /** Applies one change and returns the state after it. */
+  apply(
+    ref: WorkloadRef,
+    change: WorkloadChange,
+    options: WriteOptions,
+  ): Promise<WorkloadState>;
+
+  /**
+   * Puts a workload back exactly as a snapshot recorded it. `expectedResourceVersion` is the
+   * version Sentinel's own change left; anything newer is drift and fails with a
+   * ConflictError unless `force` is set.
+   */
+  restore(
+    snapshot: WorkloadState,
+    options: WriteOptions & { force?: boolean },
+  ): Promise<WorkloadState>;
+}

@@ -1,0 +1,8 @@
+/**
+ * Extension points and interfaces that modules implement to extend the Sentinel backend.
+ *
+ * @packageDocumentation
+ */
+
+export * from './ClusterDriver';
+export * from './extensions';

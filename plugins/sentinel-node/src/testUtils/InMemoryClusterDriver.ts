@@ -1,0 +1,122 @@
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  stringifyWorkloadRef,
+  type WorkloadRef,
+} from '@internal/backstage-plugin-sentinel-common';
+import type {
+  ClusterDriver,
+  WorkloadChange,
+  WorkloadState,
+  WriteOptions,
+} from '../ClusterDriver';
+
+/**
+ * A ClusterDriver over workloads held in memory, with Kubernetes' optimistic concurrency:
+ * every write bumps the resourceVersion and refuses a stale one. For unit tests only.
+ */
+export class InMemoryClusterDriver implements ClusterDriver {
+  readonly #workloads = new Map<string, WorkloadState>();
+  #version = 0;
+
+  constructor(
+    readonly cluster: string,
+    workloads: Omit<WorkloadState, 'resourceVersion'>[] = [],
+  ) {
+    for (const workload of workloads) {
+      this.put(workload);
+    }
+  }
+
+  /** Writes a workload as someone else would (e.g. `kubectl`), bumping its resourceVersion. */
+  put(workload: Omit<WorkloadState, 'resourceVersion'>): WorkloadState {
+    const stored = structuredClone({
+      ...workload,
+      resourceVersion: String(++this.#version),
+    });
+    this.#workloads.set(stringifyWorkloadRef(workload.ref), stored);
+    return structuredClone(stored);
+  }
+
+  async getWorkload(ref: WorkloadRef): Promise<WorkloadState | undefined> {
+    const found = this.#workloads.get(stringifyWorkloadRef(ref));
+    return found && structuredClone(found);
+  }
+
+  async apply(
+    ref: WorkloadRef,
+    change: WorkloadChange,
+    options: WriteOptions,
+  ): Promise<WorkloadState> {
+    const current = this.#current(ref, options.expectedResourceVersion);
+    return this.put(applyChange(current, change));
+  }
+
+  async restore(
+    snapshot: WorkloadState,
+    options: WriteOptions & { force?: boolean },
+  ): Promise<WorkloadState> {
+    if (!options.force) {
+      this.#current(snapshot.ref, options.expectedResourceVersion);
+    }
+    const { resourceVersion: _ignored, ...state } = snapshot;
+    return this.put(state);
+  }
+
+  #current(ref: WorkloadRef, expectedResourceVersion: string): WorkloadState {
+    const key = stringifyWorkloadRef(ref);
+    const current = this.#workloads.get(key);
+    if (!current) {
+      throw new NotFoundError(`workload ${key} does not exist`);
+    }
+    if (current.resourceVersion !== expectedResourceVersion) {
+      throw new ConflictError(
+        `workload ${key} changed since it was read (resourceVersion ${current.resourceVersion}, expected ${expectedResourceVersion})`,
+      );
+    }
+    return current;
+  }
+}
+
+function applyChange(
+  state: WorkloadState,
+  change: WorkloadChange,
+): Omit<WorkloadState, 'resourceVersion'> {
+  switch (change.verb) {
+    case 'scale':
+      return { ...state, replicas: change.replicas };
+    case 'restart':
+      return { ...state, restartedAt: change.at };
+    case 'set_resources':
+      return {
+        ...state,
+        containers: state.containers.map(c =>
+          change.containers[c.name]
+            ? {
+                ...c,
+                resources: {
+                  requests: {
+                    ...c.resources.requests,
+                    ...change.containers[c.name].requests,
+                  },
+                  limits: {
+                    ...c.resources.limits,
+                    ...change.containers[c.name].limits,
+                  },
+                },
+              }
+            : c,
+        ),
+      };
+    case 'rollout':
+      return {
+        ...state,
+        containers: state.containers.map(c =>
+          change.containers[c.name]
+            ? { ...c, image: change.containers[c.name].image }
+            : c,
+        ),
+      };
+    default:
+      throw new Error(`unknown verb ${(change as { verb: string }).verb}`);
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * Test utilities for modules and plugins that use Sentinel's extension points.
+ *
+ * @packageDocumentation
+ */
+
+export { InMemoryClusterDriver } from './InMemoryClusterDriver';

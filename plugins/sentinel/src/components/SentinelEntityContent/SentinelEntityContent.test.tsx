@@ -1,0 +1,69 @@
+import type { Entity } from '@backstage/catalog-model';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { screen } from '@testing-library/react';
+import { SentinelEntityContent } from './SentinelEntityContent';
+
+function service(annotations: Record<string, string> = {}): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'cart', annotations },
+    spec: { type: 'service', owner: 'team-shop', lifecycle: 'production' },
+  };
+}
+
+describe('SentinelEntityContent', () => {
+  it("lists the service's managed workloads", async () => {
+    await renderInTestApp(
+      <EntityProvider
+        entity={service({
+          'sentinel.io/workloads':
+            'demo/shop/Deployment/cart, demo/shop/StatefulSet/cart-db',
+        })}
+      >
+        <SentinelEntityContent />
+      </EntityProvider>,
+    );
+
+    expect(await screen.findByText('Managed workloads')).toBeInTheDocument();
+    expect(screen.getByText('cart-db')).toBeInTheDocument();
+    expect(screen.getByText('StatefulSet')).toBeInTheDocument();
+    expect(
+      screen.getByText(/No action plans for this service yet/),
+    ).toBeInTheDocument();
+  });
+
+  it('explains how to put an unmanaged service under Sentinel', async () => {
+    await renderInTestApp(
+      <EntityProvider entity={service()}>
+        <SentinelEntityContent />
+      </EntityProvider>,
+    );
+
+    expect(
+      await screen.findByText('Sentinel does not manage this service yet'),
+    ).toBeInTheDocument();
+    expect(screen.queryByText('Managed workloads')).not.toBeInTheDocument();
+  });
+
+  it('warns about workload references it cannot use', async () => {
+    await renderInTestApp(
+      <EntityProvider
+        entity={service({
+          'sentinel.io/workloads':
+            'demo/shop/Deployment/cart, demo/shop/DaemonSet/agent',
+        })}
+      >
+        <SentinelEntityContent />
+      </EntityProvider>,
+    );
+
+    expect(
+      await screen.findByText(
+        /Sentinel ignores 1 of this service's workload references/,
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Managed workloads')).toBeInTheDocument();
+  });
+});

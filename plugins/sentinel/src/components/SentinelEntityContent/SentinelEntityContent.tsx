@@ -1,0 +1,68 @@
+import {
+  CodeSnippet,
+  Content,
+  EmptyState,
+  InfoCard,
+  Table,
+  type TableColumn,
+  WarningPanel,
+} from '@backstage/core-components';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import {
+  parseWorkloadsAnnotation,
+  SENTINEL_WORKLOADS_ANNOTATION,
+  stringifyWorkloadRef,
+  type WorkloadRef,
+} from '@internal/backstage-plugin-sentinel-common';
+
+const columns: TableColumn<WorkloadRef>[] = [
+  { title: 'Cluster', field: 'cluster' },
+  { title: 'Namespace', field: 'namespace' },
+  { title: 'Kind', field: 'kind' },
+  { title: 'Name', field: 'name' },
+];
+
+const annotationExample = `metadata:
+  annotations:
+    ${SENTINEL_WORKLOADS_ANNOTATION}: demo/shop/Deployment/cart`;
+
+/** The Sentinel tab of a service's catalog page. */
+export const SentinelEntityContent = () => {
+  const { entity } = useEntity();
+  const { refs, errors } = parseWorkloadsAnnotation(
+    entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
+  );
+
+  return (
+    <Content>
+      {errors.length > 0 && (
+        <WarningPanel
+          title={`Sentinel ignores ${errors.length} of this service's workload references`}
+          message={errors.join('\n')}
+        />
+      )}
+      {refs.length === 0 ? (
+        <EmptyState
+          missing="field"
+          title="Sentinel does not manage this service yet"
+          description={`List the Kubernetes workloads this service runs as in the ${SENTINEL_WORKLOADS_ANNOTATION} annotation of its catalog-info.yaml; Sentinel will then check, apply and roll back the changes an optimizer proposes for them.`}
+          action={<CodeSnippet language="yaml" text={annotationExample} />}
+        />
+      ) : (
+        <>
+          <Table<WorkloadRef>
+            title="Managed workloads"
+            options={{ paging: false, search: false, padding: 'dense' }}
+            columns={columns}
+            data={refs.map(ref => ({ ...ref, id: stringifyWorkloadRef(ref) }))}
+          />
+          <InfoCard title="Action plans">
+            No action plans for this service yet. Plans an optimizer submits for
+            these workloads will show here, with their policy verdicts,
+            approvals and rollbacks.
+          </InfoCard>
+        </>
+      )}
+    </Content>
+  );
+};

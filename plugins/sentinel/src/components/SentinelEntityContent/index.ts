@@ -1,0 +1,1 @@
+export { SentinelEntityContent } from './SentinelEntityContent';

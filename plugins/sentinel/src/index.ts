@@ -1,0 +1,1 @@
+export { sentinelPlugin as default } from './plugin';
