@@ -54,5 +54,9 @@ fi
 
 export YARN_ENABLE_TELEMETRY=0
 export YARN_ENABLE_PROGRESS_BARS=0
+# The committed Yarn release (.yarnrc.yml yarnPath), as a `yarn` command on PATH.
 SENTINEL_YARN="$SENTINEL_ROOT/$(sed -n 's/^yarnPath: *//p' "$SENTINEL_ROOT/.yarnrc.yml")"
-yarn() { node "$SENTINEL_YARN" "$@"; }
+mkdir -p "$SENTINEL_TOOLCHAIN_DIR/bin"
+printf '#!/bin/sh\nexec node "%s" "$@"\n' "$SENTINEL_YARN" >"$SENTINEL_TOOLCHAIN_DIR/bin/yarn"
+chmod +x "$SENTINEL_TOOLCHAIN_DIR/bin/yarn"
+export PATH="$SENTINEL_TOOLCHAIN_DIR/bin:$PATH"

@@ -2,7 +2,7 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { sentinelClusterDriversExtensionPoint } from '@internal/backstage-plugin-sentinel-node';
 import { InMemoryClusterDriver } from '@internal/backstage-plugin-sentinel-node/testUtils';
-import knexFactory from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import request from 'supertest';
 import { sentinelPlugin } from './plugin';
 
@@ -22,6 +22,11 @@ function clusterModule(moduleId: string, cluster: string) {
 }
 
 describe('sentinel backend plugin', () => {
+  let emptyDatabase: Knex | undefined;
+  afterAll(async () => {
+    await emptyDatabase?.destroy();
+  });
+
   it('migrates its database on start and reports ready, without credentials', async () => {
     const { server } = await startTestBackend({
       features: [sentinelPlugin, clusterModule('demo', 'demo')],
@@ -33,14 +38,14 @@ describe('sentinel backend plugin', () => {
   });
 
   it('answers 503 with an error body when its database is gone', async () => {
+    // A database without Sentinel's tables: the store cannot answer.
+    emptyDatabase = knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
     const database = mockServices.database.mock({
-      // A database without Sentinel's tables: the store cannot answer.
-      getClient: async () =>
-        knexFactory({
-          client: 'better-sqlite3',
-          connection: ':memory:',
-          useNullAsDefault: true,
-        }),
+      getClient: async () => emptyDatabase!,
       migrations: { skip: true },
     });
     const { server } = await startTestBackend({

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# One entry point for a fresh machine (only git, Node and npm needed):
+#   scripts/dev.sh start   install everything, then run the app on the embedded default
+#   scripts/dev.sh test    install everything, then run every check and test CI runs
+#   scripts/dev.sh setup   install only
+# Installing is idempotent and quick when nothing changed.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
+cd "$SENTINEL_ROOT"
+
+# Local PostgreSQL and Redis of these machines; override to point tests elsewhere.
+export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:-postgresql://postgres@127.0.0.1:5432}"
+export BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING="${BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING:-redis://127.0.0.1:6379}"
+# There is no Docker engine here: never let the test utilities try to start one.
+export BACKSTAGE_TEST_DISABLE_DOCKER=1
+export SCARF_ANALYTICS=false
+
+timings=()
+step() {
+  local name="$1"
+  shift
+  local started=$SECONDS
+  sentinel_log "$name"
+  "$@"
+  timings+=("$(printf '%-28s %4ss' "$name" $((SECONDS - started)))")
+}
+report_timings() {
+  ((${#timings[@]})) || return 0
+  sentinel_log "timings:"
+  printf '  %s\n' "${timings[@]}" >&2
+}
+trap report_timings EXIT
+
+install_dependencies() {
+  # --immutable: a yarn.lock that does not match package.json fails here, not in production.
+  yarn install --immutable
+}
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    sentinel_die "'$*' needs root; install Debian's package yourself and re-run"
+  fi
+}
+
+# Debian packages the tests need; installed once, never downloaded by a test tool itself.
+install_system_packages() {
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  ((${#missing[@]})) || return 0
+  command -v apt-get >/dev/null 2>&1 ||
+    sentinel_die "missing ${missing[*]} and no apt-get to install it; set SENTINEL_CHROMIUM to a Chromium binary"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+require_service() {
+  local name="$1" host="$2" port="$3" hint="$4"
+  if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+    sentinel_die "$name is not reachable at $host:$port, and the tests use the real one. Start it with: $hint"
+  fi
+}
+
+run_tests() {
+  require_service PostgreSQL 127.0.0.1 5432 \
+    "pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start"
+  require_service Redis 127.0.0.1 6379 \
+    "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no"
+  step "type check (yarn tsc)" yarn tsc
+  step "lint (yarn lint)" yarn lint
+  step "format (yarn prettier:check)" yarn prettier:check
+  # CI=true: run once instead of watching, and fail rather than skip a missing database.
+  step "unit and integration tests" env CI=true yarn test
+  step "browser tests (Chromium)" yarn test:e2e
+}
+
+case "${1:-}" in
+  setup)
+    step "install dependencies" install_dependencies
+    ;;
+  start)
+    step "install dependencies" install_dependencies
+    mkdir -p .sentinel
+    report_timings
+    trap - EXIT
+    sentinel_log "starting Sentinel: http://localhost:3000 (sign in as guest), backend on :7007"
+    exec yarn start
+    ;;
+  test)
+    step "install dependencies" install_dependencies
+    step "install system packages" install_system_packages
+    run_tests
+    sentinel_log "all checks passed"
+    ;;
+  *)
+    echo "usage: scripts/dev.sh start|test|setup" >&2
+    exit 2
+    ;;
+esac
