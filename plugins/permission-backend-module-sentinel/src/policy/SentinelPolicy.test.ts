@@ -85,6 +85,18 @@ describe('SentinelPolicy', () => {
     expect(await decide(permission, ...refs)).toBe(expected);
   });
 
+  it('gives admins every Sentinel permission there is', async () => {
+    for (const { name } of sentinelPermissions) {
+      expect(
+        await decide(
+          name,
+          'user:default/guest',
+          'group:default/sentinel-admins',
+        ),
+      ).toBe('allow');
+    }
+  });
+
   it('denies Sentinel permissions to requests without a user', async () => {
     expect(await decide('sentinel.plan.read')).toBe('deny');
   });
