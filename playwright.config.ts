@@ -14,6 +14,9 @@ export default defineConfig({
   reporter: [
     ['list'],
     ['html', { open: 'never', outputFolder: 'e2e-test-report' }],
+    ...(process.env.SENTINEL_E2E_JSON
+      ? [['json', { outputFile: process.env.SENTINEL_E2E_JSON }] as const]
+      : []),
   ],
   outputDir: 'node_modules/.cache/e2e-test-results',
   webServer: {

@@ -19,10 +19,11 @@ timings=()
 step() {
   local name="$1"
   shift
-  local started=$SECONDS
+  local started=$SECONDS rc=0
   sentinel_log "$name"
-  "$@"
-  timings+=("$(printf '%-28s %4ss' "$name" $((SECONDS - started)))")
+  "$@" || rc=$?
+  timings+=("$(printf '%-28s %4ss%s' "$name" $((SECONDS - started)) "$([ $rc = 0 ] || echo '  FAILED')")")
+  return "$rc"
 }
 report_timings() {
   ((${#timings[@]})) || return 0
@@ -72,9 +73,17 @@ run_tests() {
   step "type check (yarn tsc)" yarn tsc
   step "lint (yarn lint)" yarn lint
   step "format (yarn prettier:check)" yarn prettier:check
+  local results="node_modules/.cache/sentinel-test-results" failed=0
+  rm -rf "$results" && mkdir -p "$results"
   # CI=true: run once instead of watching, and fail rather than skip a missing database.
-  step "unit and integration tests" env CI=true yarn test
-  step "browser tests (Chromium)" yarn test:e2e
+  step "unit and integration tests" env CI=true yarn test --json --outputFile="$results/jest.json" || failed=1
+  step "browser tests (Chromium)" env SENTINEL_E2E_JSON="$results/e2e.json" yarn test:e2e || failed=1
+  if ((failed)); then sentinel_log "some tests failed"; else sentinel_log "all checks passed"; fi
+  report_timings
+  trap - EXIT
+  # The closing line counts every test of every runner.
+  node scripts/test-summary.mjs "$results/jest.json" "$results/e2e.json"
+  return "$failed"
 }
 
 case "${1:-}" in
@@ -93,7 +102,6 @@ case "${1:-}" in
     step "install dependencies" install_dependencies
     step "install system packages" install_system_packages
     run_tests
-    sentinel_log "all checks passed"
     ;;
   *)
     echo "usage: scripts/dev.sh start|test|setup" >&2

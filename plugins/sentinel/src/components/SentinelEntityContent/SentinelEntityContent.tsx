@@ -41,28 +41,33 @@ export const SentinelEntityContent = () => {
           message={errors.join('\n')}
         />
       )}
-      {refs.length === 0 ? (
-        <EmptyState
-          missing="field"
-          title="Sentinel does not manage this service yet"
-          description={`List the Kubernetes workloads this service runs as in the ${SENTINEL_WORKLOADS_ANNOTATION} annotation of its catalog-info.yaml; Sentinel will then check, apply and roll back the changes an optimizer proposes for them.`}
-          action={<CodeSnippet language="yaml" text={annotationExample} />}
-        />
-      ) : (
-        <>
-          <Table<WorkloadRef>
-            title="Managed workloads"
-            options={{ paging: false, search: false, padding: 'dense' }}
-            columns={columns}
-            data={refs.map(ref => ({ ...ref, id: stringifyWorkloadRef(ref) }))}
+      <div style={{ display: 'grid', gap: 24 }}>
+        {refs.length === 0 ? (
+          <EmptyState
+            missing="field"
+            title="Sentinel does not manage this service yet"
+            description={`List the Kubernetes workloads this service runs as in the ${SENTINEL_WORKLOADS_ANNOTATION} annotation of its catalog-info.yaml; Sentinel will then check, apply and roll back the changes an optimizer proposes for them.`}
+            action={<CodeSnippet language="yaml" text={annotationExample} />}
           />
-          <InfoCard title="Action plans">
-            No action plans for this service yet. Plans an optimizer submits for
-            these workloads will show here, with their policy verdicts,
-            approvals and rollbacks.
-          </InfoCard>
-        </>
-      )}
+        ) : (
+          <>
+            <Table<WorkloadRef>
+              title="Managed workloads"
+              options={{ paging: false, search: false, padding: 'dense' }}
+              columns={columns}
+              data={refs.map(ref => ({
+                ...ref,
+                id: stringifyWorkloadRef(ref),
+              }))}
+            />
+            <InfoCard title="Action plans">
+              No action plans for this service yet. Plans an optimizer submits
+              for these workloads will show here, with their policy verdicts,
+              approvals and rollbacks.
+            </InfoCard>
+          </>
+        )}
+      </div>
     </Content>
   );
 };
