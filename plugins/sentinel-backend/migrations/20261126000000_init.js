@@ -17,9 +17,22 @@ exports.up = async function up(knex) {
     table.string('submitted_by', 255).notNullable();
     table.string('idempotency_key', 200).nullable().unique();
     table.string('request_hash', 64).nullable();
+    table
+      .string('rollback_of', 36)
+      .nullable()
+      .comment('The plan a rollback plan undoes');
+    table.text('status_reason').nullable();
+    table
+      .timestamp('cancel_requested_at', { useTz: true })
+      .nullable()
+      .comment('Set when a person cancels a plan that is already executing');
     table.timestamp('created_at', { useTz: true }).notNullable();
     table.timestamp('updated_at', { useTz: true }).notNullable();
+    // Execution lease: which replica advances the plan, until when (exactly-once).
+    table.string('lease_owner', 100).nullable();
+    table.timestamp('lease_expires_at', { useTz: true }).nullable();
     table.index(['status', 'created_at'], 'plans_status_created_idx');
+    table.index(['status', 'lease_expires_at'], 'plans_claim_idx');
   });
 
   await knex.schema.createTable('plan_decisions', table => {
@@ -38,10 +51,17 @@ exports.up = async function up(knex) {
     table.string('name', 253).notNullable();
     table.string('entity_ref', 255).nullable();
     table.text('params').notNullable();
+    table.text('rationale').nullable();
+    table.float('confidence').nullable();
     table.text('verdict').nullable();
     table.string('status', 32).notNullable();
+    table
+      .text('change')
+      .nullable()
+      .comment('The exact change, recorded before it is applied');
     table.text('before').nullable();
     table.text('after').nullable();
+    table.text('error').nullable();
     table.primary(['plan_id', 'decision_index']);
     table.index(['entity_ref'], 'plan_decisions_entity_ref_idx');
     table.index(

@@ -6,3 +6,4 @@
 
 export * from './ClusterDriver';
 export * from './extensions';
+export * from './changes';

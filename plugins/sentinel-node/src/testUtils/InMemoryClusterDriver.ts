@@ -9,6 +9,7 @@ import type {
   WorkloadState,
   WriteOptions,
 } from '../ClusterDriver';
+import { applyChange } from '../changes';
 
 /**
  * A ClusterDriver over workloads held in memory, with Kubernetes' optimistic concurrency:
@@ -74,49 +75,5 @@ export class InMemoryClusterDriver implements ClusterDriver {
       );
     }
     return current;
-  }
-}
-
-function applyChange(
-  state: WorkloadState,
-  change: WorkloadChange,
-): Omit<WorkloadState, 'resourceVersion'> {
-  switch (change.verb) {
-    case 'scale':
-      return { ...state, replicas: change.replicas };
-    case 'restart':
-      return { ...state, restartedAt: change.at };
-    case 'set_resources':
-      return {
-        ...state,
-        containers: state.containers.map(c =>
-          change.containers[c.name]
-            ? {
-                ...c,
-                resources: {
-                  requests: {
-                    ...c.resources.requests,
-                    ...change.containers[c.name].requests,
-                  },
-                  limits: {
-                    ...c.resources.limits,
-                    ...change.containers[c.name].limits,
-                  },
-                },
-              }
-            : c,
-        ),
-      };
-    case 'rollout':
-      return {
-        ...state,
-        containers: state.containers.map(c =>
-          change.containers[c.name]
-            ? { ...c, image: change.containers[c.name].image }
-            : c,
-        ),
-      };
-    default:
-      throw new Error(`unknown verb ${(change as { verb: string }).verb}`);
   }
 }

@@ -1,0 +1,467 @@
+import { InputError } from '@backstage/errors';
+import type {
+  Plan,
+  PlanDecision,
+  PlanEvent,
+  PlanStatus,
+  PlanTarget,
+} from '@internal/backstage-plugin-sentinel-common';
+import type { Knex } from 'knex';
+import type {
+  DecisionPatch,
+  NewPlan,
+  PlanListFilter,
+  PlanStore,
+  PlanTransition,
+  StoredDecision,
+} from './PlanStore';
+
+type PlanRow = {
+  id: string;
+  source: string;
+  mode: string;
+  status: string;
+  status_reason: string | null;
+  submitted_by: string;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  rollback_of: string | null;
+  created_at: Date | number | string;
+  updated_at: Date | number | string;
+  lease_owner: string | null;
+  lease_expires_at: Date | number | string | null;
+};
+
+type DecisionRow = {
+  plan_id: string;
+  decision_index: number;
+  verb: string;
+  cluster: string;
+  namespace: string;
+  kind: string;
+  name: string;
+  entity_ref: string | null;
+  params: string;
+  rationale: string | null;
+  confidence: number | null;
+  verdict: string | null;
+  status: string;
+  change: string | null;
+  before: string | null;
+  after: string | null;
+  error: string | null;
+};
+
+type EventRow = {
+  id: number | string;
+  plan_id: string;
+  at: Date | number | string;
+  status: string;
+  actor: string;
+  message: string;
+};
+
+// Statuses a replica advances on its own; pending_approval waits for a person.
+const CLAIMABLE: PlanStatus[] = ['received', 'approved', 'executing'];
+const ACTIVE: PlanStatus[] = [
+  'received',
+  'pending_approval',
+  'approved',
+  'executing',
+];
+
+// SQLite returns timestamps as epoch milliseconds, PostgreSQL as Date.
+function iso(value: Date | number | string): string {
+  return new Date(value).toISOString();
+}
+
+function json(value: string | null): unknown | null {
+  return value === null ? null : JSON.parse(value);
+}
+
+function toJson(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+function targetOf(row: DecisionRow): PlanTarget {
+  return {
+    cluster: row.cluster,
+    namespace: row.namespace,
+    kind: row.kind as PlanTarget['kind'],
+    name: row.name,
+  };
+}
+
+function encodeCursor(row: PlanRow): string {
+  return Buffer.from(
+    JSON.stringify([iso(row.created_at), row.id]),
+    'utf8',
+  ).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(
+      Buffer.from(cursor, 'base64url').toString('utf8'),
+    );
+    const date = new Date(createdAt);
+    if (typeof id !== 'string' || Number.isNaN(date.getTime())) {
+      throw new Error('bad cursor');
+    }
+    return { createdAt: date, id };
+  } catch {
+    throw new InputError('cursor: not a cursor this API returned');
+  }
+}
+
+/** PlanStore on knex: SQLite for the embedded default, PostgreSQL in production. */
+export class DatabasePlanStore implements PlanStore {
+  readonly #knex: Knex;
+  readonly #isPostgres: boolean;
+
+  constructor(knex: Knex) {
+    this.#knex = knex;
+    this.#isPostgres = knex.client.config.client === 'pg';
+  }
+
+  async createPlan(plan: NewPlan) {
+    return this.#knex.transaction(async tx => {
+      if (plan.idempotencyKey) {
+        const existing = await tx<PlanRow>('plans')
+          .where({ idempotency_key: plan.idempotencyKey })
+          .first('id', 'request_hash');
+        if (existing) {
+          return {
+            created: false as const,
+            id: existing.id,
+            requestHash: existing.request_hash,
+          };
+        }
+      }
+      await tx('plans').insert({
+        id: plan.id,
+        source: plan.source,
+        mode: plan.mode,
+        status: 'received',
+        submitted_by: plan.submittedBy,
+        idempotency_key: plan.idempotencyKey ?? null,
+        request_hash: plan.requestHash,
+        rollback_of: plan.rollbackOf ?? null,
+        created_at: plan.at,
+        updated_at: plan.at,
+      });
+      await tx('plan_decisions').insert(
+        plan.decisions.map((d, index) => ({
+          plan_id: plan.id,
+          decision_index: index,
+          verb: d.verb,
+          cluster: d.target.cluster,
+          namespace: d.target.namespace,
+          kind: d.target.kind,
+          name: d.target.name,
+          entity_ref: d.entityRef,
+          params: JSON.stringify(d.params),
+          rationale: d.rationale ?? null,
+          confidence: d.confidence ?? null,
+          status: 'pending',
+        })),
+      );
+      await tx('plan_events').insert({
+        plan_id: plan.id,
+        at: plan.at,
+        status: 'received',
+        actor: plan.submittedBy,
+        message: `plan received from ${plan.source} with ${plan.decisions.length} decision(s)`,
+      });
+      return { created: true as const };
+    });
+  }
+
+  async getPlan(id: string): Promise<Plan | undefined> {
+    const row = await this.#knex<PlanRow>('plans').where({ id }).first();
+    if (!row) {
+      return undefined;
+    }
+    const [plan] = await this.#hydrate([row]);
+    return plan;
+  }
+
+  async listPlans(
+    filter: PlanListFilter,
+    page: { limit: number; cursor?: string },
+  ) {
+    const query = this.#knex<PlanRow>('plans')
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(page.limit + 1);
+    if (filter.status?.length) {
+      query.whereIn('status', filter.status);
+    }
+    const decisionFilter: Record<string, string> = {};
+    if (filter.entityRef) decisionFilter.entity_ref = filter.entityRef;
+    if (filter.cluster) decisionFilter.cluster = filter.cluster;
+    if (filter.namespace) decisionFilter.namespace = filter.namespace;
+    if (Object.keys(decisionFilter).length) {
+      query.whereIn(
+        'id',
+        this.#knex('plan_decisions').select('plan_id').where(decisionFilter),
+      );
+    }
+    if (page.cursor) {
+      const { createdAt, id } = decodeCursor(page.cursor);
+      query.where(q =>
+        q
+          .where('created_at', '<', createdAt)
+          .orWhere(q2 =>
+            q2.where('created_at', '=', createdAt).andWhere('id', '<', id),
+          ),
+      );
+    }
+    const rows = await query;
+    const more = rows.length > page.limit;
+    const pageRows = more ? rows.slice(0, page.limit) : rows;
+    return {
+      items: await this.#hydrate(pageRows),
+      nextCursor: more ? encodeCursor(pageRows[pageRows.length - 1]) : null,
+    };
+  }
+
+  async transition(id: string, t: PlanTransition): Promise<boolean> {
+    return this.#knex.transaction(async tx => {
+      const query = tx('plans')
+        .where({ id })
+        .whereIn('status', t.from as PlanStatus[]);
+      if (t.leaseOwner) {
+        query.where({ lease_owner: t.leaseOwner });
+      }
+      const updated = await query.update({
+        status: t.to,
+        status_reason: t.message,
+        updated_at: t.at,
+      });
+      if (updated === 0) {
+        return false;
+      }
+      await tx('plan_events').insert({
+        plan_id: id,
+        at: t.at,
+        status: t.to,
+        actor: t.actor,
+        message: t.message,
+      });
+      return true;
+    });
+  }
+
+  async updateDecision(
+    planId: string,
+    index: number,
+    patch: DecisionPatch,
+    fence?: { leaseOwner: string },
+  ): Promise<boolean> {
+    const values: Record<string, unknown> = {};
+    if (patch.status !== undefined) values.status = patch.status;
+    if (patch.verdict !== undefined) values.verdict = toJson(patch.verdict);
+    if (patch.change !== undefined) values.change = toJson(patch.change);
+    if (patch.before !== undefined) values.before = toJson(patch.before);
+    if (patch.after !== undefined) values.after = toJson(patch.after);
+    if (patch.error !== undefined) values.error = patch.error;
+    const query = this.#knex('plan_decisions').where({
+      plan_id: planId,
+      decision_index: index,
+    });
+    if (fence) {
+      query.whereIn(
+        'plan_id',
+        this.#knex('plans')
+          .select('id')
+          .where({ id: planId, lease_owner: fence.leaseOwner }),
+      );
+    }
+    return (await query.update(values)) > 0;
+  }
+
+  async getStoredDecisions(planId: string): Promise<StoredDecision[]> {
+    const rows = await this.#knex<DecisionRow>('plan_decisions')
+      .where({ plan_id: planId })
+      .orderBy('decision_index');
+    return rows.map(row => this.#storedDecision(row));
+  }
+
+  async findLastApplied(target: PlanTarget, planId?: string) {
+    const query = this.#knex<DecisionRow>('plan_decisions as d')
+      .join('plans as p', 'p.id', 'd.plan_id')
+      .where({
+        'd.cluster': target.cluster,
+        'd.namespace': target.namespace,
+        'd.kind': target.kind,
+        'd.name': target.name,
+        'd.status': 'succeeded',
+        'p.mode': 'enforce',
+      })
+      .whereNot('d.verb', 'rollback')
+      .orderBy([
+        { column: 'p.created_at', order: 'desc' },
+        { column: 'd.decision_index', order: 'desc' },
+      ])
+      .first('d.*');
+    if (planId) {
+      query.where('d.plan_id', planId);
+    }
+    const row = (await query) as DecisionRow | undefined;
+    return row && { planId: row.plan_id, decision: this.#storedDecision(row) };
+  }
+
+  async claimPlans(options: {
+    owner: string;
+    now: Date;
+    leaseMs: number;
+    limit: number;
+  }): Promise<string[]> {
+    const until = new Date(options.now.getTime() + options.leaseMs);
+    return this.#knex.transaction(async tx => {
+      const query = tx<PlanRow>('plans')
+        .select('id')
+        .whereIn('status', CLAIMABLE)
+        .andWhere(q =>
+          q
+            .whereNull('lease_expires_at')
+            .orWhere('lease_expires_at', '<', options.now),
+        )
+        .orderBy('updated_at')
+        .limit(options.limit);
+      if (this.#isPostgres) {
+        // Replicas claiming at once each get different rows, and never wait for each other.
+        query.forUpdate().skipLocked();
+      }
+      const ids = (await query).map(r => r.id);
+      if (ids.length) {
+        await tx('plans')
+          .whereIn('id', ids)
+          .update({ lease_owner: options.owner, lease_expires_at: until });
+      }
+      return ids;
+    });
+  }
+
+  async renewLease(id: string, owner: string, until: Date): Promise<boolean> {
+    const updated = await this.#knex('plans')
+      .where({ id, lease_owner: owner })
+      .update({ lease_expires_at: until });
+    return updated > 0;
+  }
+
+  async releaseLease(id: string, owner: string): Promise<void> {
+    await this.#knex('plans')
+      .where({ id, lease_owner: owner })
+      .update({ lease_owner: null, lease_expires_at: null });
+  }
+
+  async requestCancel(id: string, at: Date): Promise<boolean> {
+    const updated = await this.#knex('plans')
+      .where({ id, status: 'executing' })
+      .update({ cancel_requested_at: at });
+    return updated > 0;
+  }
+
+  async isCancelRequested(id: string): Promise<boolean> {
+    const row = await this.#knex('plans')
+      .where({ id })
+      .first('cancel_requested_at');
+    return Boolean(row?.cancel_requested_at);
+  }
+
+  async listStalePendingApproval(olderThan: Date): Promise<string[]> {
+    const rows = await this.#knex<PlanRow>('plans')
+      .select('id')
+      .where({ status: 'pending_approval' })
+      .andWhere('updated_at', '<', olderThan);
+    return rows.map(r => r.id);
+  }
+
+  async countActive() {
+    const rows: { status: string; count: string | number }[] = await this.#knex(
+      'plans',
+    )
+      .select('status')
+      .count({ count: '*' })
+      .whereIn('status', ACTIVE)
+      .groupBy('status');
+    return Object.fromEntries(
+      rows.map(r => [r.status as PlanStatus, Number(r.count)]),
+    );
+  }
+
+  #storedDecision(row: DecisionRow): StoredDecision {
+    return {
+      index: row.decision_index,
+      verb: row.verb as StoredDecision['verb'],
+      target: targetOf(row),
+      params: JSON.parse(row.params),
+      status: row.status as StoredDecision['status'],
+      change: json(row.change),
+      before: json(row.before),
+      after: json(row.after),
+    };
+  }
+
+  async #hydrate(rows: PlanRow[]): Promise<Plan[]> {
+    if (rows.length === 0) {
+      return [];
+    }
+    const ids = rows.map(r => r.id);
+    const [decisionRows, eventRows] = await Promise.all([
+      this.#knex<DecisionRow>('plan_decisions')
+        .whereIn('plan_id', ids)
+        .orderBy(['plan_id', 'decision_index']),
+      this.#knex<EventRow>('plan_events')
+        .whereIn('plan_id', ids)
+        .orderBy(['plan_id', 'id']),
+    ]);
+    const decisions = new Map<string, PlanDecision[]>();
+    for (const row of decisionRows) {
+      const list = decisions.get(row.plan_id) ?? [];
+      list.push({
+        index: row.decision_index,
+        verb: row.verb as PlanDecision['verb'],
+        target: targetOf(row),
+        params: JSON.parse(row.params),
+        rationale: row.rationale,
+        confidence: row.confidence === null ? null : Number(row.confidence),
+        entityRef: row.entity_ref,
+        verdict: json(row.verdict) as PlanDecision['verdict'],
+        status: row.status as PlanDecision['status'],
+        before: json(row.before),
+        after: json(row.after),
+        error: row.error,
+      });
+      decisions.set(row.plan_id, list);
+    }
+    const timelines = new Map<string, PlanEvent[]>();
+    for (const row of eventRows) {
+      const list = timelines.get(row.plan_id) ?? [];
+      list.push({
+        at: iso(row.at),
+        status: row.status as PlanStatus,
+        actor: row.actor,
+        message: row.message,
+      });
+      timelines.set(row.plan_id, list);
+    }
+    return rows.map(row => ({
+      id: row.id,
+      source: row.source,
+      mode: row.mode as Plan['mode'],
+      status: row.status as PlanStatus,
+      statusReason: row.status_reason,
+      createdAt: iso(row.created_at),
+      updatedAt: iso(row.updated_at),
+      submittedBy: row.submitted_by,
+      rollbackOf: row.rollback_of,
+      decisions: decisions.get(row.id) ?? [],
+      timeline: timelines.get(row.id) ?? [],
+    }));
+  }
+}

@@ -1,0 +1,339 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import type {
+  PlanTarget,
+  Verdict,
+} from '@internal/backstage-plugin-sentinel-common';
+import type {
+  WorkloadChange,
+  WorkloadState,
+  WriteOptions,
+} from '@internal/backstage-plugin-sentinel-node';
+import { InMemoryClusterDriver } from '@internal/backstage-plugin-sentinel-node/testUtils';
+import knexFactory, { type Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { DatabasePlanStore } from '../database/DatabasePlanStore';
+import { applyDatabaseMigrations } from '../database/migrations';
+import type { NewDecision } from '../database/PlanStore';
+import {
+  PassThroughPolicyEngine,
+  type PolicyEngine,
+} from '../policy/PolicyEngine';
+import { ExecutorKilledError, PlanExecutor } from './PlanExecutor';
+
+jest.setTimeout(120_000);
+
+const logger = mockServices.logger.mock();
+
+function target(name: string, namespace = 'shop'): PlanTarget {
+  return { cluster: 'demo', namespace, kind: 'Deployment', name };
+}
+
+/** An in-memory cluster that counts every change that reached it, per workload. */
+class CountingDriver extends InMemoryClusterDriver {
+  readonly applied = new Map<string, number>();
+
+  async apply(ref: PlanTarget, change: WorkloadChange, options: WriteOptions) {
+    const result = await super.apply(ref, change, options);
+    this.applied.set(ref.name, (this.applied.get(ref.name) ?? 0) + 1);
+    return result;
+  }
+}
+
+function clusterWith(names: string[]) {
+  return new CountingDriver(
+    'demo',
+    names.map(name => ({
+      ref: target(name),
+      replicas: 1,
+      containers: [{ name: 'app', image: `shop/${name}:1.0.0`, resources: {} }],
+    })),
+  );
+}
+
+async function submit(
+  store: DatabasePlanStore,
+  decisions: NewDecision[],
+  mode: 'enforce' | 'shadow' = 'enforce',
+) {
+  const id = randomUUID();
+  await store.createPlan({
+    id,
+    source: 'InfraMind',
+    mode,
+    submittedBy: 'external:inframind',
+    requestHash: id,
+    decisions,
+    at: new Date(),
+  });
+  return id;
+}
+
+const scale = (name: string, replicas: number): NewDecision => ({
+  verb: 'scale',
+  target: target(name),
+  params: { replicas },
+  entityRef: `component:default/${name}`,
+});
+
+function executor(
+  store: DatabasePlanStore,
+  driver: InMemoryClusterDriver,
+  extra: Partial<ConstructorParameters<typeof PlanExecutor>[0]> = {},
+) {
+  return new PlanExecutor({
+    store,
+    clusterDrivers: new Map([['demo', driver]]),
+    policyEngine: new PassThroughPolicyEngine(),
+    logger,
+    owner: `replica-${randomUUID().slice(0, 8)}`,
+    ...extra,
+  });
+}
+
+async function drain(exec: PlanExecutor) {
+  while ((await exec.runOnce()) > 0) {
+    // keep going until nothing is left to claim
+  }
+}
+
+describe('PlanExecutor', () => {
+  const databases = createTestDatabases();
+
+  async function storeOn(databaseId: Parameters<typeof databases.init>[0]) {
+    const knex = await databases.init(databaseId);
+    await applyDatabaseMigrations(knex);
+    return { knex, store: new DatabasePlanStore(knex) };
+  }
+
+  describe.each(databases.eachSupportedId())('on %p', databaseId => {
+    it('applies a plan, recording before/after and every transition', async () => {
+      const { store } = await storeOn(databaseId);
+      const driver = clusterWith(['cart', 'checkout']);
+      const id = await submit(store, [scale('cart', 4), scale('checkout', 3)]);
+
+      await drain(executor(store, driver));
+
+      const plan = (await store.getPlan(id))!;
+      expect(plan.status).toBe('succeeded');
+      expect(plan.timeline.map(e => e.status)).toEqual([
+        'received',
+        'approved',
+        'executing',
+        'succeeded',
+      ]);
+      expect(plan.decisions.map(d => d.status)).toEqual([
+        'succeeded',
+        'succeeded',
+      ]);
+      expect((plan.decisions[0].before as WorkloadState).replicas).toBe(1);
+      expect((plan.decisions[0].after as WorkloadState).replicas).toBe(4);
+      expect((await driver.getWorkload(target('checkout')))!.replicas).toBe(3);
+    });
+
+    it('rolls back what a plan applied when a later decision fails', async () => {
+      const { store } = await storeOn(databaseId);
+      const driver = clusterWith(['cart', 'checkout']);
+      const id = await submit(store, [
+        scale('cart', 4),
+        {
+          verb: 'rollout',
+          target: target('checkout'),
+          params: { containers: { worker: { image: 'shop/worker:2' } } },
+          entityRef: null,
+        },
+      ]);
+
+      await drain(executor(store, driver));
+
+      const plan = (await store.getPlan(id))!;
+      expect(plan.status).toBe('rolled_back');
+      expect(plan.statusReason).toMatch(
+        /decision 1 \(rollout demo\/shop\/Deployment\/checkout\) failed: .*has no container\(s\) worker; restored 1 applied decision/,
+      );
+      expect(plan.decisions.map(d => d.status)).toEqual([
+        'rolled_back',
+        'failed',
+      ]);
+      expect((await driver.getWorkload(target('cart')))!.replicas).toBe(1);
+    });
+
+    it('in shadow mode records the exact change and applies nothing', async () => {
+      const { store } = await storeOn(databaseId);
+      const driver = clusterWith(['cart']);
+      const id = await submit(
+        store,
+        [
+          {
+            verb: 'rollout',
+            target: target('cart'),
+            params: { containers: { app: { image: 'shop/cart:2.0.0' } } },
+            entityRef: null,
+          },
+        ],
+        'shadow',
+      );
+
+      await drain(executor(store, driver));
+
+      const plan = (await store.getPlan(id))!;
+      expect(plan.status).toBe('simulated');
+      expect(plan.decisions[0].status).toBe('simulated');
+      expect(
+        (plan.decisions[0].after as WorkloadState).containers[0].image,
+      ).toBe('shop/cart:2.0.0');
+      expect(
+        (await driver.getWorkload(target('cart')))!.containers[0].image,
+      ).toBe('shop/cart:1.0.0');
+      expect(driver.applied.size).toBe(0);
+    });
+
+    it('waits for approval, and rejects a plan nobody approves in time', async () => {
+      const { store } = await storeOn(databaseId);
+      const driver = clusterWith(['cart']);
+      const needsApproval: PolicyEngine = {
+        evaluate: plan =>
+          plan.decisions.map(
+            (): Verdict => ({
+              outcome: 'require_approval',
+              reasons: [{ rule: 'confidence', message: 'Confidence is low.' }],
+            }),
+          ),
+      };
+      let now = new Date('2026-11-26T10:00:00Z');
+      const exec = executor(store, driver, {
+        policyEngine: needsApproval,
+        now: () => now,
+        approvalTimeoutMs: 3600_000,
+      });
+      const id = await submit(store, [scale('cart', 4)]);
+
+      await drain(exec);
+      expect((await store.getPlan(id))!.status).toBe('pending_approval');
+
+      now = new Date('2026-11-26T12:00:00Z');
+      await drain(exec);
+      const plan = (await store.getPlan(id))!;
+      expect(plan.status).toBe('rejected');
+      expect(plan.statusReason).toBe(
+        'no approval within 1 h; nothing was applied',
+      );
+      expect(driver.applied.size).toBe(0);
+    });
+
+    it('resumes a plan whose replica died right after applying, without applying twice', async () => {
+      const { store } = await storeOn(databaseId);
+      const driver = clusterWith(['cart', 'checkout']);
+      const id = await submit(store, [scale('cart', 4), scale('checkout', 3)]);
+
+      const doomed = executor(store, driver, {
+        leaseMs: 200,
+        hooks: {
+          afterApply: () => {
+            throw new ExecutorKilledError();
+          },
+        },
+      });
+      await expect(doomed.runOnce()).rejects.toThrow(ExecutorKilledError);
+      expect((await store.getStoredDecisions(id))[0].status).toBe('applying');
+
+      await new Promise(r => setTimeout(r, 300)); // the dead replica's lease expires
+      await drain(executor(store, driver));
+
+      const plan = (await store.getPlan(id))!;
+      expect(plan.status).toBe('succeeded');
+      expect(driver.applied.get('cart')).toBe(1);
+      expect(driver.applied.get('checkout')).toBe(1);
+    });
+  });
+
+  // Reported as skipped (never as passed) without PostgreSQL; under CI that fails instead.
+  const itOnPostgres = databases.supports('POSTGRES_15') ? it : it.skip;
+
+  itOnPostgres(
+    'applies each decision exactly once while replicas race and one is killed (PostgreSQL)',
+    async () => {
+      const { knex: setup, store: setupStore } = await storeOn('POSTGRES_15');
+      const names = Array.from({ length: 300 }, (_, i) => `w-${i}`);
+      const driver = clusterWith(names);
+      const ids: string[] = [];
+      for (let i = 0; i < names.length; i += 2) {
+        ids.push(
+          await submit(setupStore, [
+            scale(names[i], 2),
+            scale(names[i + 1], 3),
+          ]),
+        );
+      }
+
+      // Separate pools, as separate replicas would have.
+      const pools: Knex[] = [];
+      const claims: number[] = [];
+      const replica = (
+        extra: Partial<ConstructorParameters<typeof PlanExecutor>[0]> = {},
+      ) => {
+        const pool = knexFactory({
+          client: 'pg',
+          connection: setup.client.config.connection,
+          pool: { min: 0, max: 4 },
+        });
+        pools.push(pool);
+        const store = new DatabasePlanStore(pool);
+        const claim = store.claimPlans.bind(store);
+        const replicaIndex = pools.length - 1;
+        claims[replicaIndex] = 0;
+        store.claimPlans = async options => {
+          const claimed = await claim(options);
+          claims[replicaIndex] += claimed.length;
+          return claimed;
+        };
+        return executor(store, driver, {
+          leaseMs: 1_000,
+          pollIntervalMs: 50,
+          ...extra,
+        });
+      };
+
+      let appliedByDoomed = 0;
+      const doomed = replica({
+        hooks: {
+          afterApply: () => {
+            appliedByDoomed += 1;
+            if (appliedByDoomed === 40) throw new ExecutorKilledError();
+          },
+        },
+      });
+      const survivors = [replica(), replica(), replica()];
+      for (const e of [doomed, ...survivors]) e.start();
+
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const done = await setup('plans')
+          .whereIn('status', ['succeeded', 'failed', 'rolled_back'])
+          .count({ n: '*' });
+        if (Number(done[0].n) === ids.length || Date.now() > deadline) break;
+        await new Promise(r => setTimeout(r, 200));
+      }
+      await Promise.all([doomed, ...survivors].map(e => e.stop()));
+      await Promise.all(pools.map(p => p.destroy()));
+
+      expect(appliedByDoomed).toBe(40);
+      // Every replica took part in the race.
+      expect(claims.every(n => n > 0)).toBe(true);
+      const statuses: { status: string; n: string }[] = await setup('plans')
+        .select('status')
+        .count({ n: '*' })
+        .groupBy('status');
+      expect(statuses.map(s => [s.status, Number(s.n)])).toEqual([
+        ['succeeded', ids.length],
+      ]);
+      const appliedTwice = names.filter(n => driver.applied.get(n) !== 1);
+      expect(appliedTwice).toEqual([]);
+      for (const [i, name] of names.entries()) {
+        expect((await driver.getWorkload(target(name)))!.replicas).toBe(
+          i % 2 ? 3 : 2,
+        );
+      }
+    },
+  );
+});

@@ -1,0 +1,640 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { isError } from '@backstage/errors';
+import type {
+  Plan,
+  PlanStatus,
+  PlanTarget,
+} from '@internal/backstage-plugin-sentinel-common';
+import {
+  applyChange,
+  isChangeApplied,
+  matchesSnapshot,
+  unknownContainers,
+  type ClusterDriver,
+  type WorkloadChange,
+  type WorkloadState,
+} from '@internal/backstage-plugin-sentinel-node';
+import type { PlanStore, StoredDecision } from '../database/PlanStore';
+import type { PolicyEngine } from '../policy/PolicyEngine';
+import type { PipelineMetrics } from './metrics';
+import { statusAfterVerdicts } from './planStatus';
+
+/** What a decision records before it touches the cluster, so a resume can tell what happened. */
+type RecordedChange =
+  | { kind: 'change'; change: WorkloadChange }
+  | {
+      kind: 'restore';
+      snapshot: WorkloadState;
+      expectedResourceVersion: string;
+      undoes: { planId: string; index: number };
+    };
+
+/** Thrown by a test hook to stop an executor as abruptly as a killed process would. */
+export class ExecutorKilledError extends Error {
+  name = 'ExecutorKilledError';
+}
+
+/** The replica lost its lease on a plan: another replica has taken it over. */
+class LeaseLostError extends Error {
+  name = 'LeaseLostError';
+}
+
+class DecisionFailedError extends Error {
+  name = 'DecisionFailedError';
+}
+
+export interface PlanExecutorOptions {
+  store: PlanStore;
+  clusterDrivers: ReadonlyMap<string, ClusterDriver>;
+  policyEngine: PolicyEngine;
+  logger: LoggerService;
+  metrics?: PipelineMetrics;
+  /** Unique per replica; recorded as the lease owner. */
+  owner: string;
+  leaseMs?: number;
+  pollIntervalMs?: number;
+  /** How many plans one replica advances at once. */
+  concurrency?: number;
+  approvalTimeoutMs?: number;
+  now?: () => Date;
+  /** Test hooks, called at the points where a crash is most dangerous. */
+  hooks?: {
+    afterApply?(planId: string, index: number): Promise<void> | void;
+  };
+}
+
+const ACTOR = 'sentinel';
+
+/**
+ * Advances plans through the pipeline on whichever replica holds their database lease:
+ * policy verdicts, execution, automatic rollback of a failed plan, cancellation and
+ * approval timeouts. Every change is recorded before it is applied, and applied with the
+ * resourceVersion it was decided on, so a plan resumed by another replica is never applied
+ * twice.
+ */
+export class PlanExecutor {
+  readonly #o: Required<Omit<PlanExecutorOptions, 'hooks' | 'metrics'>> &
+    Pick<PlanExecutorOptions, 'hooks' | 'metrics'>;
+  #running = false;
+  #loop?: Promise<void>;
+  #wake?: () => void;
+  #kicked = false;
+
+  constructor(options: PlanExecutorOptions) {
+    this.#o = {
+      leaseMs: 30_000,
+      pollIntervalMs: 1_000,
+      concurrency: 4,
+      approvalTimeoutMs: 24 * 3600_000,
+      now: () => new Date(),
+      ...options,
+    };
+  }
+
+  /** Starts claiming plans until stop() is called. */
+  start() {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async stop() {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  /** Asks the loop to look for work now (e.g. right after a submission or approval). */
+  kick() {
+    this.#kicked = true;
+    this.#wake?.();
+  }
+
+  async #run() {
+    while (this.#running) {
+      let claimed = 0;
+      try {
+        claimed = await this.runOnce();
+      } catch (error) {
+        if (error instanceof ExecutorKilledError) {
+          this.#running = false;
+          return;
+        }
+        this.#o.logger.error(`Sentinel executor cycle failed: ${error}`);
+      }
+      if (claimed === 0 && !this.#kicked && this.#running) {
+        await new Promise<void>(resolve => {
+          const timer = setTimeout(resolve, this.#o.pollIntervalMs);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      this.#kicked = false;
+    }
+  }
+
+  /** One cycle: time out stale approvals, claim plans and advance them. Returns the claims. */
+  async runOnce(): Promise<number> {
+    await this.#expireApprovals();
+    const ids = await this.#o.store.claimPlans({
+      owner: this.#o.owner,
+      now: this.#o.now(),
+      leaseMs: this.#o.leaseMs,
+      limit: this.#o.concurrency,
+    });
+    const results = await Promise.allSettled(ids.map(id => this.#advance(id)));
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        if (result.reason instanceof ExecutorKilledError) throw result.reason;
+        this.#o.logger.error(
+          `Sentinel failed to advance a plan: ${result.reason}`,
+        );
+      }
+    }
+    if (this.#o.metrics) {
+      this.#o.metrics.setQueueDepth(await this.#o.store.countActive());
+    }
+    return ids.length;
+  }
+
+  async #expireApprovals() {
+    const now = this.#o.now();
+    const stale = await this.#o.store.listStalePendingApproval(
+      new Date(now.getTime() - this.#o.approvalTimeoutMs),
+    );
+    for (const id of stale) {
+      const hours = Math.round(this.#o.approvalTimeoutMs / 360_000) / 10;
+      if (
+        await this.#o.store.transition(id, {
+          from: ['pending_approval'],
+          to: 'rejected',
+          actor: ACTOR,
+          message: `no approval within ${hours} h; nothing was applied`,
+          at: now,
+        })
+      ) {
+        await this.#finished(id);
+      }
+    }
+  }
+
+  async #advance(id: string) {
+    try {
+      let plan = await this.#o.store.getPlan(id);
+      if (plan?.status === 'received') {
+        await this.#evaluate(plan);
+        plan = await this.#o.store.getPlan(id);
+      }
+      if (plan?.status === 'approved') {
+        await this.#move(
+          plan.id,
+          ['approved'],
+          'executing',
+          'execution started',
+        );
+        plan = await this.#o.store.getPlan(id);
+      }
+      if (plan?.status === 'executing') {
+        await this.#execute(plan);
+      }
+    } catch (error) {
+      if (error instanceof ExecutorKilledError) throw error;
+      if (error instanceof LeaseLostError) {
+        this.#o.logger.warn(
+          `Sentinel lost the lease on plan ${id}; another replica resumes it`,
+        );
+        return;
+      }
+      throw error;
+    }
+    await this.#o.store.releaseLease(id, this.#o.owner);
+  }
+
+  async #move(
+    id: string,
+    from: PlanStatus[],
+    to: PlanStatus,
+    message: string,
+  ): Promise<void> {
+    const moved = await this.#o.store.transition(id, {
+      from,
+      to,
+      actor: ACTOR,
+      message,
+      at: this.#o.now(),
+      leaseOwner: this.#o.owner,
+    });
+    if (!moved) {
+      throw new LeaseLostError(
+        `plan ${id} is no longer ${from.join('/')} under this lease`,
+      );
+    }
+  }
+
+  async #evaluate(plan: Plan) {
+    const verdicts = this.#o.policyEngine.evaluate(
+      {
+        source: plan.source,
+        mode: plan.mode,
+        decisions: plan.decisions.map(d => ({
+          verb: d.verb,
+          target: d.target,
+          params: d.params,
+          confidence: d.confidence ?? undefined,
+          entityRef: d.entityRef,
+        })),
+      },
+      this.#o.now(),
+    );
+    for (const [index, verdict] of verdicts.entries()) {
+      await this.#o.store.updateDecision(
+        plan.id,
+        index,
+        { verdict },
+        this.#fence,
+      );
+    }
+    const next = statusAfterVerdicts(verdicts);
+    await this.#move(plan.id, ['received'], next.status, next.message);
+    if (next.status === 'rejected') {
+      await this.#o.store.releaseLease(plan.id, this.#o.owner);
+      await this.#finished(plan.id);
+    }
+  }
+
+  get #fence() {
+    return { leaseOwner: this.#o.owner };
+  }
+
+  async #renew(planId: string) {
+    const until = new Date(this.#o.now().getTime() + this.#o.leaseMs);
+    if (!(await this.#o.store.renewLease(planId, this.#o.owner, until))) {
+      throw new LeaseLostError(`lease on plan ${planId} lost`);
+    }
+  }
+
+  #driver(target: PlanTarget): ClusterDriver {
+    const driver = this.#o.clusterDrivers.get(target.cluster);
+    if (!driver) {
+      throw new DecisionFailedError(
+        `cluster '${target.cluster}' is not configured`,
+      );
+    }
+    return driver;
+  }
+
+  async #execute(plan: Plan) {
+    const decisions = await this.#o.store.getStoredDecisions(plan.id);
+    if (plan.mode === 'shadow') {
+      await this.#simulate(plan, decisions);
+      return;
+    }
+    for (const decision of decisions) {
+      if (decision.status === 'succeeded') continue;
+      await this.#renew(plan.id);
+      if (await this.#o.store.isCancelRequested(plan.id)) {
+        await this.#undo(
+          plan,
+          decisions,
+          'cancelled',
+          'cancelled while executing',
+        );
+        return;
+      }
+      try {
+        await this.#runDecision(plan, decision);
+        this.#o.metrics?.decision(decision.verb, 'succeeded');
+      } catch (error) {
+        if (
+          error instanceof ExecutorKilledError ||
+          error instanceof LeaseLostError
+        ) {
+          throw error;
+        }
+        const message = isError(error) ? error.message : String(error);
+        this.#o.metrics?.decision(decision.verb, 'failed');
+        await this.#o.store.updateDecision(
+          plan.id,
+          decision.index,
+          { status: 'failed', error: message },
+          this.#fence,
+        );
+        const fresh = await this.#o.store.getStoredDecisions(plan.id);
+        await this.#undo(
+          plan,
+          fresh,
+          'rolled_back',
+          `decision ${decision.index} (${decision.verb} ${describe(
+            decision.target,
+          )}) failed: ${message}`,
+        );
+        return;
+      }
+    }
+    await this.#move(
+      plan.id,
+      ['executing'],
+      'succeeded',
+      'every decision applied',
+    );
+    await this.#finished(plan.id);
+  }
+
+  async #simulate(plan: Plan, decisions: StoredDecision[]) {
+    for (const decision of decisions) {
+      if (decision.status === 'simulated') continue;
+      const driver = this.#driver(decision.target);
+      const before = await driver.getWorkload(decision.target);
+      if (!before) {
+        await this.#o.store.updateDecision(
+          plan.id,
+          decision.index,
+          {
+            status: 'failed',
+            error: `workload ${describe(decision.target)} does not exist`,
+          },
+          this.#fence,
+        );
+        continue;
+      }
+      const recorded = await this.#recordedChange(plan, decision, before);
+      const after =
+        recorded.kind === 'change'
+          ? applyTo(before, recorded.change)
+          : { ...recorded.snapshot, resourceVersion: before.resourceVersion };
+      await this.#o.store.updateDecision(
+        plan.id,
+        decision.index,
+        { status: 'simulated', change: recorded, before, after },
+        this.#fence,
+      );
+      this.#o.metrics?.decision(decision.verb, 'simulated');
+    }
+    await this.#move(
+      plan.id,
+      ['executing'],
+      'simulated',
+      'shadow mode: nothing applied; each decision records the exact change it would make',
+    );
+    await this.#finished(plan.id);
+  }
+
+  /** The exact change a decision stands for, decided before anything is applied. */
+  async #recordedChange(
+    plan: Plan,
+    decision: StoredDecision,
+    current: WorkloadState,
+  ): Promise<RecordedChange> {
+    const p = decision.params as Record<string, any>;
+    switch (decision.verb) {
+      case 'scale':
+        return {
+          kind: 'change',
+          change: { verb: 'scale', replicas: p.replicas },
+        };
+      case 'restart':
+        return {
+          kind: 'change',
+          change: { verb: 'restart', at: this.#o.now().toISOString() },
+        };
+      case 'set_resources':
+      case 'rollout': {
+        const change = {
+          verb: decision.verb,
+          containers: p.containers,
+        } as WorkloadChange;
+        const missing = unknownContainers(current, change);
+        if (missing.length) {
+          throw new DecisionFailedError(
+            `${describe(decision.target)} has no container(s) ${missing.join(
+              ', ',
+            )}`,
+          );
+        }
+        return { kind: 'change', change };
+      }
+      case 'rollback': {
+        const last = await this.#o.store.findLastApplied(
+          decision.target,
+          p.toPlanId ?? plan.rollbackOf ?? undefined,
+        );
+        if (!last || !last.decision.before || !last.decision.after) {
+          throw new DecisionFailedError(
+            `nothing to roll back on ${describe(decision.target)}`,
+          );
+        }
+        return {
+          kind: 'restore',
+          snapshot: last.decision.before as WorkloadState,
+          expectedResourceVersion: (last.decision.after as WorkloadState)
+            .resourceVersion,
+          undoes: { planId: last.planId, index: last.decision.index },
+        };
+      }
+      default:
+        throw new DecisionFailedError(`unknown verb ${decision.verb}`);
+    }
+  }
+
+  async #runDecision(plan: Plan, decision: StoredDecision) {
+    const driver = this.#driver(decision.target);
+    const current = await driver.getWorkload(decision.target);
+    if (!current) {
+      throw new DecisionFailedError(
+        `workload ${describe(decision.target)} does not exist`,
+      );
+    }
+
+    let recorded: RecordedChange;
+    let before: WorkloadState;
+    if (decision.status === 'applying') {
+      // Resuming after a replica died: did its change reach the cluster?
+      recorded = decision.change as RecordedChange;
+      before = decision.before as WorkloadState;
+      if (current.resourceVersion !== before.resourceVersion) {
+        if (this.#shows(current, recorded)) {
+          await this.#succeeded(plan, decision, recorded, current);
+          return;
+        }
+        throw new DecisionFailedError(
+          `${describe(
+            decision.target,
+          )} was changed by someone else while this plan was executing`,
+        );
+      }
+    } else {
+      before = current;
+      recorded = await this.#recordedChange(plan, decision, current);
+      const recordedOk = await this.#o.store.updateDecision(
+        plan.id,
+        decision.index,
+        { status: 'applying', change: recorded, before },
+        this.#fence,
+      );
+      if (!recordedOk)
+        throw new LeaseLostError(`lease on plan ${plan.id} lost`);
+    }
+
+    let after: WorkloadState;
+    try {
+      after =
+        recorded.kind === 'change'
+          ? await driver.apply(decision.target, recorded.change, {
+              expectedResourceVersion: before.resourceVersion,
+            })
+          : await driver.restore(recorded.snapshot, {
+              expectedResourceVersion: recorded.expectedResourceVersion,
+            });
+    } catch (error) {
+      // Another replica may have applied this very change a moment earlier.
+      const now = await driver.getWorkload(decision.target);
+      if (
+        now &&
+        now.resourceVersion !== before.resourceVersion &&
+        this.#shows(now, recorded)
+      ) {
+        await this.#succeeded(plan, decision, recorded, now);
+        return;
+      }
+      throw error;
+    }
+    await this.#o.hooks?.afterApply?.(plan.id, decision.index);
+    await this.#succeeded(plan, decision, recorded, after);
+  }
+
+  #shows(state: WorkloadState, recorded: RecordedChange): boolean {
+    return recorded.kind === 'change'
+      ? isChangeApplied(state, recorded.change)
+      : matchesSnapshot(state, recorded.snapshot);
+  }
+
+  async #succeeded(
+    plan: Plan,
+    decision: StoredDecision,
+    recorded: RecordedChange,
+    after: WorkloadState,
+  ) {
+    const ok = await this.#o.store.updateDecision(
+      plan.id,
+      decision.index,
+      { status: 'succeeded', after, error: null },
+      this.#fence,
+    );
+    if (!ok) throw new LeaseLostError(`lease on plan ${plan.id} lost`);
+    if (recorded.kind === 'restore') {
+      await this.#o.store.updateDecision(
+        recorded.undoes.planId,
+        recorded.undoes.index,
+        {
+          status: 'rolled_back',
+        },
+      );
+      this.#o.metrics?.rollback('requested');
+    }
+  }
+
+  /**
+   * Restores, newest first, every decision of the plan that was applied, then ends the plan
+   * in `status`; a restore that fails leaves the plan `failed`, saying which.
+   */
+  async #undo(
+    plan: Plan,
+    decisions: StoredDecision[],
+    status: Extract<PlanStatus, 'rolled_back' | 'cancelled'>,
+    reason: string,
+  ) {
+    const applied = decisions
+      .filter(d => d.status === 'succeeded' || d.status === 'applying')
+      .reverse();
+    const problems: string[] = [];
+    for (const decision of applied) {
+      try {
+        await this.#restore(plan, decision);
+      } catch (error) {
+        if (
+          error instanceof ExecutorKilledError ||
+          error instanceof LeaseLostError
+        )
+          throw error;
+        problems.push(
+          `rollback of decision ${decision.index} failed: ${
+            isError(error) ? error.message : error
+          }`,
+        );
+      }
+    }
+    if (problems.length) {
+      await this.#move(
+        plan.id,
+        ['executing'],
+        'failed',
+        `${reason}; ${problems.join('; ')}`,
+      );
+    } else if (status === 'rolled_back' && applied.length === 0) {
+      await this.#move(
+        plan.id,
+        ['executing'],
+        'failed',
+        `${reason}; nothing had been applied`,
+      );
+    } else {
+      await this.#move(
+        plan.id,
+        ['executing'],
+        status,
+        applied.length
+          ? `${reason}; restored ${applied.length} applied decision(s)`
+          : reason,
+      );
+      if (applied.length)
+        this.#o.metrics?.rollback(
+          status === 'cancelled' ? 'cancelled' : 'decision_failed',
+        );
+    }
+    await this.#finished(plan.id);
+  }
+
+  async #restore(plan: Plan, decision: StoredDecision) {
+    const recorded = decision.change as RecordedChange | null;
+    const before = decision.before as WorkloadState | null;
+    if (!recorded || !before) return;
+    const driver = this.#driver(decision.target);
+    const current = await driver.getWorkload(decision.target);
+    if (!current)
+      throw new Error(`workload ${describe(decision.target)} is gone`);
+    // Nothing to do when the change never landed or was already undone.
+    if (!matchesSnapshot(current, before)) {
+      const after = decision.after as WorkloadState | null;
+      await driver.restore(before, {
+        expectedResourceVersion:
+          after?.resourceVersion ?? current.resourceVersion,
+      });
+    }
+    await this.#o.store.updateDecision(
+      plan.id,
+      decision.index,
+      { status: 'rolled_back' },
+      this.#fence,
+    );
+  }
+
+  async #finished(planId: string) {
+    const plan = await this.#o.store.getPlan(planId);
+    if (plan && this.#o.metrics) {
+      this.#o.metrics.finished(plan);
+    }
+  }
+}
+
+function applyTo(state: WorkloadState, change: WorkloadChange): WorkloadState {
+  return {
+    ...applyChange(state, change),
+    resourceVersion: state.resourceVersion,
+  };
+}
+
+function describe(target: PlanTarget): string {
+  return `${target.cluster}/${target.namespace}/${target.kind}/${target.name}`;
+}

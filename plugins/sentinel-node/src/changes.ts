@@ -1,0 +1,79 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { WorkloadChange, WorkloadState } from './ClusterDriver';
+
+type State = Omit<WorkloadState, 'resourceVersion'>;
+
+/** The workload as it is after a change: what a driver must make true. Pure. */
+export function applyChange(state: State, change: WorkloadChange): State {
+  switch (change.verb) {
+    case 'scale':
+      return { ...state, replicas: change.replicas };
+    case 'restart':
+      return { ...state, restartedAt: change.at };
+    case 'set_resources':
+      return {
+        ...state,
+        containers: state.containers.map(c => {
+          const wanted = change.containers[c.name];
+          return wanted
+            ? {
+                ...c,
+                resources: {
+                  requests: { ...c.resources.requests, ...wanted.requests },
+                  limits: { ...c.resources.limits, ...wanted.limits },
+                },
+              }
+            : c;
+        }),
+      };
+    case 'rollout':
+      return {
+        ...state,
+        containers: state.containers.map(c =>
+          change.containers[c.name]
+            ? { ...c, image: change.containers[c.name].image }
+            : c,
+        ),
+      };
+    default:
+      throw new Error(`unknown verb ${(change as { verb: string }).verb}`);
+  }
+}
+
+function withoutVersion(state: WorkloadState | State): State {
+  const { resourceVersion: _ignored, ...rest } = state as WorkloadState;
+  return rest;
+}
+
+/**
+ * Whether a workload already shows a change: applying it again would change nothing. This is
+ * how a replica resuming a plan tells an applied decision from one that never reached the
+ * cluster.
+ */
+export function isChangeApplied(
+  state: WorkloadState,
+  change: WorkloadChange,
+): boolean {
+  const current = withoutVersion(state);
+  return isDeepStrictEqual(applyChange(current, change), current);
+}
+
+/** Whether a workload is exactly as a snapshot recorded it (ignoring its version). */
+export function matchesSnapshot(
+  state: WorkloadState,
+  snapshot: WorkloadState,
+): boolean {
+  return isDeepStrictEqual(withoutVersion(state), withoutVersion(snapshot));
+}
+
+/** Names of containers a change refers to that the workload does not have. */
+export function unknownContainers(
+  state: State,
+  change: WorkloadChange,
+): string[] {
+  if (change.verb !== 'set_resources' && change.verb !== 'rollout') {
+    return [];
+  }
+  const names = new Set(state.containers.map(c => c.name));
+  return Object.keys(change.containers).filter(name => !names.has(name));
+}
