@@ -2,12 +2,21 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { sentinelPermissions } from '@internal/backstage-plugin-sentinel-common';
 import {
   sentinelClusterDriversExtensionPoint,
   type ClusterDriver,
 } from '@internal/backstage-plugin-sentinel-node';
-import { sentinelPermissions } from '@internal/backstage-plugin-sentinel-common';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DatabasePlanStore } from './database/DatabasePlanStore';
 import { applyDatabaseMigrations } from './database/migrations';
+import { createPipelineMetrics } from './pipeline/metrics';
+import { PlanExecutor } from './pipeline/PlanExecutor';
+import { PlanService } from './pipeline/PlanService';
+import { CatalogWorkloadIndex } from './pipeline/WorkloadCatalogIndex';
+import { PassThroughPolicyEngine } from './policy/PolicyEngine';
 import { createRouter } from './router';
 
 /**
@@ -33,21 +42,61 @@ export const sentinelPlugin = createBackendPlugin({
     env.registerInit({
       deps: {
         logger: coreServices.logger,
+        config: coreServices.rootConfig,
         database: coreServices.database,
         httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        lifecycle: coreServices.lifecycle,
+        catalog: catalogServiceRef,
       },
-      async init({ logger, database, httpRouter, permissionsRegistry }) {
+      async init(deps) {
+        const { logger, config, database, httpRouter, lifecycle } = deps;
         const knex = await database.getClient();
         if (!database.migrations?.skip) {
           await applyDatabaseMigrations(knex);
         }
+        deps.permissionsRegistry.addPermissions(sentinelPermissions);
 
-        permissionsRegistry.addPermissions(sentinelPermissions);
+        const store = new DatabasePlanStore(knex);
+        const metrics = createPipelineMetrics();
+        const executor = new PlanExecutor({
+          store,
+          clusterDrivers,
+          policyEngine: new PassThroughPolicyEngine(),
+          logger: logger.child({ component: 'executor' }),
+          metrics,
+          owner: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+          approvalTimeoutMs:
+            (config.getOptionalNumber('sentinel.approvalTimeoutHours') ?? 24) *
+            3600_000,
+        });
+        const plans = new PlanService({
+          store,
+          clusterDrivers,
+          ownership: new CatalogWorkloadIndex(deps.catalog, deps.auth),
+          kick: () => executor.kick(),
+          metrics,
+          shadowMode: config.getOptionalBoolean('sentinel.shadowMode') ?? false,
+        });
 
-        httpRouter.use(await createRouter({ knex, clusterDrivers }));
+        httpRouter.use(
+          await createRouter({
+            knex,
+            clusterDrivers,
+            plans,
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+          }),
+        );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 
+        lifecycle.addStartupHook(() => executor.start());
+        lifecycle.addShutdownHook(() => executor.stop());
         logger.info(
           `Sentinel ready with clusters: ${
             [...clusterDrivers.keys()].join(', ') || '(none)'

@@ -7,3 +7,4 @@
 export * from './permissions';
 export * from './annotations';
 export * from './plans';
+export * from './schema/planSubmission';

@@ -125,6 +125,7 @@ export class PlanExecutor {
       if (claimed === 0 && !this.#kicked && this.#running) {
         await new Promise<void>(resolve => {
           const timer = setTimeout(resolve, this.#o.pollIntervalMs);
+          timer.unref?.(); // polling never keeps the process alive
           this.#wake = () => {
             clearTimeout(timer);
             resolve();

@@ -1,0 +1,303 @@
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  stringifyWorkloadRef,
+  validatePlanSubmission,
+  type Plan,
+  type PlanStatus,
+  type PlanTarget,
+  type PlanSubmission,
+} from '@internal/backstage-plugin-sentinel-common';
+import type { ClusterDriver } from '@internal/backstage-plugin-sentinel-node';
+import { createHash, randomUUID } from 'node:crypto';
+import type {
+  NewDecision,
+  PlanListFilter,
+  PlanStore,
+} from '../database/PlanStore';
+import type { PipelineMetrics } from './metrics';
+import type { WorkloadOwnership } from './WorkloadCatalogIndex';
+
+export interface PlanServiceOptions {
+  store: PlanStore;
+  clusterDrivers: ReadonlyMap<string, ClusterDriver>;
+  ownership: WorkloadOwnership;
+  /** Wakes the executor so an approved plan starts at once rather than at the next poll. */
+  kick: () => void;
+  metrics?: PipelineMetrics;
+  /** Every plan runs in shadow mode (sentinel.shadowMode). */
+  shadowMode?: boolean;
+  now?: () => Date;
+}
+
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+/** A 400 that names every offending field by its path. */
+export function invalid(what: string, issues: Issue[]): InputError {
+  return new InputError(
+    `${what}: ${issues.map(i => `${i.path}: ${i.message}`).join('; ')}`,
+  );
+}
+
+// Plans a person may still cancel outright; executing ones are rolled back by the executor.
+const CANCELLABLE: PlanStatus[] = ['received', 'pending_approval', 'approved'];
+
+/** Intake and the human steps of the pipeline: submit, approve, reject, cancel, roll back. */
+export class PlanService {
+  readonly #o: PlanServiceOptions;
+  readonly #now: () => Date;
+
+  constructor(options: PlanServiceOptions) {
+    this.#o = options;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * Validates and stores a plan, then leaves it to the executor. With an idempotency key seen
+   * before: the same body returns the stored plan (`created: false`), another body is a 409.
+   */
+  async submit(
+    body: unknown,
+    options: { submittedBy: string; idempotencyKey?: string },
+  ): Promise<{ created: boolean; plan: Plan }> {
+    if (options.idempotencyKey !== undefined) {
+      const key = options.idempotencyKey;
+      if (key.length === 0 || key.length > 200) {
+        throw invalid('Invalid request', [
+          { path: 'Idempotency-Key', message: 'must be 1 to 200 characters' },
+        ]);
+      }
+    }
+    const validated = validatePlanSubmission(body);
+    if (!validated.ok) {
+      throw invalid('Invalid plan', validated.issues);
+    }
+    const submission = validated.value;
+    const decisions = await this.#resolveTargets(submission);
+    const mode = this.#o.shadowMode ? 'shadow' : submission.mode;
+    const requestHash = hashOf({ ...submission, mode });
+
+    const id = randomUUID();
+    const stored = await this.#o.store.createPlan({
+      id,
+      source: submission.source,
+      mode,
+      submittedBy: options.submittedBy,
+      idempotencyKey: options.idempotencyKey,
+      requestHash,
+      decisions,
+      at: this.#now(),
+    });
+    if (!stored.created) {
+      if (stored.requestHash !== requestHash) {
+        throw new ConflictError(
+          `Idempotency-Key '${options.idempotencyKey}' was already used for plan ${stored.id} with a different body`,
+        );
+      }
+      return {
+        created: false,
+        plan: (await this.#o.store.getPlan(stored.id))!,
+      };
+    }
+    this.#o.metrics?.submitted(submission.source, mode);
+    this.#o.kick();
+    return { created: true, plan: (await this.#o.store.getPlan(id))! };
+  }
+
+  /**
+   * Fills in the cluster, checks every target exists and is managed by a catalog entity, and
+   * that a rollback has something to restore. Reports every problem at once.
+   */
+  async #resolveTargets(submission: PlanSubmission): Promise<NewDecision[]> {
+    const clusters = [...this.#o.clusterDrivers.keys()];
+    const issues: Issue[] = [];
+    const seen = new Map<string, number>();
+    const decisions: NewDecision[] = [];
+
+    for (const [index, d] of submission.decisions.entries()) {
+      const path = `decisions[${index}].target`;
+      let cluster = d.target.cluster;
+      if (cluster === undefined) {
+        if (clusters.length !== 1) {
+          issues.push({
+            path: `${path}.cluster`,
+            message: `is required when more than one cluster is configured (${
+              clusters.join(', ') || 'none'
+            })`,
+          });
+          continue;
+        }
+        cluster = clusters[0];
+      }
+      const target: PlanTarget = { ...d.target, cluster };
+      const key = stringifyWorkloadRef(target);
+      const earlier = seen.get(key);
+      if (earlier !== undefined) {
+        issues.push({
+          path,
+          message: `repeats the target of decisions[${earlier}]`,
+        });
+        continue;
+      }
+      seen.set(key, index);
+
+      const driver = this.#o.clusterDrivers.get(cluster);
+      if (!driver) {
+        issues.push({
+          path: `${path}.cluster`,
+          message: `'${cluster}' is not a configured cluster (configured: ${
+            clusters.join(', ') || 'none'
+          })`,
+        });
+        continue;
+      }
+      const [workload, entityRef] = await Promise.all([
+        driver.getWorkload(target),
+        this.#o.ownership.entityRefFor(target),
+      ]);
+      if (!workload) {
+        issues.push({ path, message: `${key} does not exist` });
+        continue;
+      }
+      if (!entityRef) {
+        issues.push({
+          path,
+          message: `${key} is not managed by Sentinel: no catalog entity lists it in its sentinel.io/workloads annotation`,
+        });
+        continue;
+      }
+      if (d.verb === 'rollback') {
+        const toPlanId = (d.params as { toPlanId?: string }).toPlanId;
+        const last = await this.#o.store.findLastApplied(target, toPlanId);
+        if (!last) {
+          issues.push({
+            path: `decisions[${index}]`,
+            message: toPlanId
+              ? `plan ${toPlanId} applied nothing to ${key} that is not already undone`
+              : `nothing applied to ${key} is left to roll back`,
+          });
+          continue;
+        }
+      }
+      decisions.push({
+        verb: d.verb,
+        target,
+        params: d.params as Record<string, unknown>,
+        rationale: d.rationale,
+        confidence: d.confidence,
+        entityRef,
+      });
+    }
+    if (issues.length) {
+      throw invalid('Invalid plan', issues);
+    }
+    return decisions;
+  }
+
+  async get(id: string): Promise<Plan> {
+    const plan = await this.#o.store.getPlan(id);
+    if (!plan) {
+      throw new NotFoundError(`plan ${id} does not exist`);
+    }
+    return plan;
+  }
+
+  list(filter: PlanListFilter, page: { limit: number; cursor?: string }) {
+    return this.#o.store.listPlans(filter, page);
+  }
+
+  async approve(id: string, actor: string, comment?: string): Promise<Plan> {
+    await this.#humanTransition(
+      id,
+      ['pending_approval'],
+      'approved',
+      actor,
+      comment ? `approved: ${comment}` : 'approved',
+    );
+    this.#o.kick();
+    return this.get(id);
+  }
+
+  async reject(id: string, actor: string, comment: string): Promise<Plan> {
+    await this.#humanTransition(
+      id,
+      ['pending_approval'],
+      'rejected',
+      actor,
+      `rejected: ${comment}`,
+    );
+    return this.get(id);
+  }
+
+  /**
+   * Cancels a plan that has not started; an executing plan is stopped before its next
+   * decision and what it applied is rolled back.
+   */
+  async cancel(id: string, actor: string): Promise<Plan> {
+    const plan = await this.get(id);
+    if (plan.status === 'executing') {
+      if (await this.#o.store.requestCancel(id, this.#now())) {
+        this.#o.kick();
+        return this.get(id);
+      }
+    }
+    await this.#humanTransition(
+      id,
+      CANCELLABLE,
+      'cancelled',
+      actor,
+      'cancelled; nothing was applied',
+    );
+    return this.get(id);
+  }
+
+  async #humanTransition(
+    id: string,
+    from: PlanStatus[],
+    to: PlanStatus,
+    actor: string,
+    message: string,
+  ) {
+    await this.get(id); // 404 for an unknown plan
+    const moved = await this.#o.store.transition(id, {
+      from,
+      to,
+      actor,
+      message,
+      at: this.#now(),
+    });
+    if (!moved) {
+      throw new ConflictError(
+        `plan ${id} is ${
+          (await this.get(id)).status
+        }; only a plan that is ${from.join(' or ')} can become ${to}`,
+      );
+    }
+  }
+}
+
+/** A stable hash of a validated submission: same plan, same hash, whatever the key order. */
+function hashOf(value: unknown): string {
+  return createHash('sha256').update(canonical(value)).digest('hex');
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(canonical).join(',')}]`;
+  }
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .filter(k => (value as Record<string, unknown>)[k] !== undefined)
+      .map(
+        k =>
+          `${JSON.stringify(k)}:${canonical(
+            (value as Record<string, unknown>)[k],
+          )}`,
+      )
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

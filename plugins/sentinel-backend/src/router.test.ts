@@ -1,0 +1,373 @@
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import type { Plan } from '@internal/backstage-plugin-sentinel-common';
+import { sentinelClusterDriversExtensionPoint } from '@internal/backstage-plugin-sentinel-node';
+import { InMemoryClusterDriver } from '@internal/backstage-plugin-sentinel-node/testUtils';
+import request from 'supertest';
+import { sentinelPlugin } from './plugin';
+
+jest.setTimeout(30_000);
+
+const cart = {
+  cluster: 'demo',
+  namespace: 'shop',
+  kind: 'Deployment' as const,
+  name: 'cart',
+};
+
+function demoCluster() {
+  return new InMemoryClusterDriver('demo', [
+    {
+      ref: cart,
+      replicas: 2,
+      containers: [{ name: 'app', image: 'shop/cart:1.0.0', resources: {} }],
+    },
+    {
+      ref: { ...cart, name: 'orphan' },
+      replicas: 1,
+      containers: [{ name: 'app', image: 'shop/orphan:1.0.0', resources: {} }],
+    },
+  ]);
+}
+
+const catalog = catalogServiceMock.factory({
+  entities: [
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'cart',
+        annotations: { 'sentinel.io/workloads': 'demo/shop/Deployment/cart' },
+      },
+      spec: { type: 'service', owner: 'team-shop', lifecycle: 'production' },
+    },
+  ],
+});
+
+async function startSentinel(
+  options: { driver?: InMemoryClusterDriver; extra?: any[] } = {},
+) {
+  const driver = options.driver ?? demoCluster();
+  const auditor = mockServices.auditor.mock();
+  const { server } = await startTestBackend({
+    features: [
+      sentinelPlugin,
+      catalog,
+      auditor.factory,
+      createBackendModule({
+        pluginId: 'sentinel',
+        moduleId: 'demo-cluster',
+        register(reg) {
+          reg.registerInit({
+            deps: { drivers: sentinelClusterDriversExtensionPoint },
+            async init({ drivers }) {
+              drivers.addClusterDriver(driver);
+            },
+          });
+        },
+      }),
+      ...(options.extra ?? []),
+    ],
+  });
+  return { server, driver, auditor };
+}
+
+const scaleCart = (replicas: number) => ({
+  source: 'InfraMind',
+  decisions: [
+    {
+      verb: 'scale',
+      target: { namespace: 'shop', name: 'cart' },
+      params: { replicas },
+      rationale: 'p95 CPU 85% for 30 min',
+      confidence: 0.92,
+    },
+  ],
+});
+
+async function until(
+  server: any,
+  id: string,
+  done: (plan: Plan) => boolean,
+): Promise<Plan> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const res = await request(server).get(
+      `/api/sentinel/v1/action-plans/${id}`,
+    );
+    expect(res.status).toBe(200);
+    if (done(res.body) || Date.now() > deadline) return res.body;
+    await new Promise(r => setTimeout(r, 25));
+  }
+}
+
+const terminal = (p: Plan) =>
+  [
+    'succeeded',
+    'failed',
+    'rolled_back',
+    'rejected',
+    'cancelled',
+    'simulated',
+  ].includes(p.status);
+
+describe('plans API', () => {
+  it('accepts a plan at once and applies it, recording every step', async () => {
+    const { server, driver } = await startSentinel();
+    const res = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send(scaleCart(4));
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({
+      source: 'InfraMind',
+      mode: 'enforce',
+      submittedBy: 'user:default/mock',
+      decisions: [
+        {
+          index: 0,
+          verb: 'scale',
+          target: cart,
+          entityRef: 'component:default/cart',
+          confidence: 0.92,
+        },
+      ],
+    });
+
+    const plan = await until(server, res.body.id, terminal);
+    expect(plan.status).toBe('succeeded');
+    expect(plan.decisions[0]).toMatchObject({
+      status: 'succeeded',
+      verdict: { outcome: 'allow' },
+      before: { replicas: 2 },
+      after: { replicas: 4 },
+    });
+    expect(plan.timeline.map(e => e.status)).toEqual([
+      'received',
+      'approved',
+      'executing',
+      'succeeded',
+    ]);
+    expect((await driver.getWorkload(cart))!.replicas).toBe(4);
+  });
+
+  it('honours Idempotency-Key: same body, same plan; another body, 409', async () => {
+    const { server } = await startSentinel();
+    const first = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .set('Idempotency-Key', 'inframind-42')
+      .send(scaleCart(4));
+    expect(first.status).toBe(202);
+
+    const again = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .set('Idempotency-Key', 'inframind-42')
+      .send(scaleCart(4));
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+
+    const other = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .set('Idempotency-Key', 'inframind-42')
+      .send(scaleCart(5));
+    expect(other.status).toBe(409);
+    expect(other.body.error.message).toContain(first.body.id);
+
+    const list = await request(server).get('/api/sentinel/v1/action-plans');
+    expect(list.body.items).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      'bad params',
+      {
+        source: 'InfraMind',
+        decisions: [
+          {
+            verb: 'scale',
+            target: { namespace: 'shop', name: 'cart' },
+            params: { replicas: -1 },
+          },
+        ],
+      },
+      'decisions[0].params.replicas',
+    ],
+    [
+      'a workload that does not exist',
+      {
+        source: 'InfraMind',
+        decisions: [
+          { verb: 'restart', target: { namespace: 'shop', name: 'nope' } },
+        ],
+      },
+      'decisions[0].target: demo/shop/Deployment/nope does not exist',
+    ],
+    [
+      'a workload no catalog entity manages',
+      {
+        source: 'InfraMind',
+        decisions: [
+          { verb: 'restart', target: { namespace: 'shop', name: 'orphan' } },
+        ],
+      },
+      'decisions[0].target: demo/shop/Deployment/orphan is not managed by Sentinel',
+    ],
+    [
+      'an unknown cluster',
+      {
+        source: 'InfraMind',
+        decisions: [
+          {
+            verb: 'restart',
+            target: { cluster: 'prod', namespace: 'shop', name: 'cart' },
+          },
+        ],
+      },
+      "decisions[0].target.cluster: 'prod' is not a configured cluster (configured: demo)",
+    ],
+    [
+      'nothing to roll back',
+      {
+        source: 'InfraMind',
+        decisions: [
+          { verb: 'rollback', target: { namespace: 'shop', name: 'cart' } },
+        ],
+      },
+      'decisions[0]: nothing applied to demo/shop/Deployment/cart is left to roll back',
+    ],
+  ])(
+    'refuses %s with a 400 naming the field, storing nothing',
+    async (_what, body, expected) => {
+      const { server, auditor } = await startSentinel();
+      const res = await request(server)
+        .post('/api/sentinel/v1/action-plans')
+        .send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.name).toBe('InputError');
+      expect(res.body.error.message).toContain(expected);
+      expect(
+        (await request(server).get('/api/sentinel/v1/action-plans')).body.items,
+      ).toEqual([]);
+      // The refusal is audited, and only audited.
+      expect(auditor.createEvent).toHaveBeenCalledWith(
+        expect.objectContaining({ eventId: 'plan-submit' }),
+      );
+    },
+  );
+
+  it('answers malformed JSON with 400 and an oversized body with 413', async () => {
+    const { server } = await startSentinel();
+    const malformed = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .set('Content-Type', 'application/json')
+      .send('{"source": ');
+    expect(malformed.status).toBe(400);
+
+    const huge = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send({ ...scaleCart(3), padding: 'x'.repeat(300_000) });
+    expect(huge.status).toBe(413);
+  });
+
+  it('refuses a caller without permission, storing nothing', async () => {
+    const { server } = await startSentinel({
+      extra: [
+        mockServices.permissions.mock({
+          authorize: async requests =>
+            requests.map(() => ({ result: AuthorizeResult.DENY })),
+        }).factory,
+      ],
+    });
+    const res = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send(scaleCart(3));
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toBe('sentinel.plan.create is not allowed');
+  });
+
+  it('refuses approving, rejecting or cancelling a plan in the wrong state', async () => {
+    const { server } = await startSentinel();
+    const { body } = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send(scaleCart(4));
+    await until(server, body.id, terminal);
+
+    const approve = await request(server)
+      .post(`/api/sentinel/v1/action-plans/${body.id}/approve`)
+      .send({});
+    expect(approve.status).toBe(409);
+    expect(approve.body.error.message).toBe(
+      `plan ${body.id} is succeeded; only a plan that is pending_approval can become approved`,
+    );
+    const reject = await request(server)
+      .post(`/api/sentinel/v1/action-plans/${body.id}/reject`)
+      .send({});
+    expect(reject.status).toBe(400);
+    expect(reject.body.error.message).toContain('comment');
+    const cancel = await request(server).post(
+      `/api/sentinel/v1/action-plans/${body.id}/cancel`,
+    );
+    expect(cancel.status).toBe(409);
+    const missing = await request(server).get(
+      '/api/sentinel/v1/action-plans/no-such-plan',
+    );
+    expect(missing.status).toBe(404);
+  });
+
+  it('rolls a workload back to before its last change, as a plan of its own', async () => {
+    const { server, driver } = await startSentinel();
+    const { body } = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send(scaleCart(6));
+    await until(server, body.id, terminal);
+
+    const res = await request(server)
+      .post('/api/sentinel/v1/workloads/demo/shop/Deployment/cart/rollback')
+      .send({ reason: 'error rate doubled after scaling' });
+    expect(res.status).toBe(202);
+    const rollback = await until(server, res.body.id, terminal);
+    expect(rollback.status).toBe('succeeded');
+    expect(rollback.decisions[0]).toMatchObject({
+      verb: 'rollback',
+      rationale: 'error rate doubled after scaling',
+    });
+    expect((await driver.getWorkload(cart))!.replicas).toBe(2);
+
+    const original = await request(server).get(
+      `/api/sentinel/v1/action-plans/${body.id}`,
+    );
+    expect(original.body.decisions[0].status).toBe('rolled_back');
+  });
+
+  it('lists plans newest first, a page at a time, and validates the query', async () => {
+    const { server } = await startSentinel();
+    const ids: string[] = [];
+    for (const replicas of [3, 4, 5]) {
+      const { body } = await request(server)
+        .post('/api/sentinel/v1/action-plans')
+        .send(scaleCart(replicas));
+      ids.push(body.id);
+      await until(server, body.id, terminal);
+    }
+    const first = await request(server).get(
+      '/api/sentinel/v1/action-plans?limit=2&entityRef=component:default/cart',
+    );
+    expect(first.body.items.map((p: Plan) => p.id)).toEqual([ids[2], ids[1]]);
+    const second = await request(server).get(
+      `/api/sentinel/v1/action-plans?limit=2&cursor=${first.body.nextCursor}`,
+    );
+    expect(second.body).toEqual({
+      items: [expect.objectContaining({ id: ids[0] })],
+      nextCursor: null,
+    });
+
+    const bad = await request(server).get(
+      '/api/sentinel/v1/action-plans?limit=0&status=done',
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain(
+      'limit: must be an integer from 1 to 200',
+    );
+  });
+});
