@@ -245,6 +245,7 @@ describe('plans API', () => {
         .send(body);
       expect(res.status).toBe(400);
       expect(res.body.error.name).toBe('InputError');
+      expect(res.body.error.stack).toBeUndefined();
       expect(res.body.error.message).toContain(expected);
       expect(
         (await request(server).get('/api/sentinel/v1/action-plans')).body.items,

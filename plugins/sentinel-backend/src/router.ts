@@ -2,8 +2,11 @@ import type {
   AuditorService,
   BackstageCredentials,
   HttpAuthService,
+  LoggerService,
   PermissionsService,
+  RootConfigService,
 } from '@backstage/backend-plugin-api';
+import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import {
   InputError,
   NotAllowedError,
@@ -38,6 +41,8 @@ export interface RouterOptions {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   auditor: AuditorService;
+  config: RootConfigService;
+  logger: LoggerService;
 }
 
 const approveBody = z.strictObject({
@@ -263,6 +268,17 @@ export async function createRouter(
         res.status(202).json(plan);
       });
     },
+  );
+
+  // Backstage's error body, but never a stack trace, not even in development: API clients
+  // (the optimizer, scripts) see what went wrong, not Sentinel's insides.
+  router.use(
+    MiddlewareFactory.create({
+      config: options.config,
+      logger: options.logger,
+    }).error({
+      showStackTraces: false,
+    }),
   );
 
   return router;
