@@ -95,7 +95,9 @@ export const sentinelPlugin = createBackendPlugin({
             logger,
           }),
         );
-        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        // Every route but /health authenticates itself (httpAuth.credentials in the router), so
+        // that a bad token gets Sentinel's error body, without a stack trace, like any error.
+        httpRouter.addAuthPolicy({ path: '/', allow: 'unauthenticated' });
 
         lifecycle.addStartupHook(() => executor.start());
         lifecycle.addShutdownHook(() => executor.stop());

@@ -271,6 +271,26 @@ describe('plans API', () => {
     expect(huge.status).toBe(413);
   });
 
+  it('refuses a request without valid credentials with 401 and no stack trace', async () => {
+    const { server } = await startSentinel();
+    for (const [method, path] of [
+      ['post', '/api/sentinel/v1/action-plans'],
+      ['get', '/api/sentinel/v1/action-plans'],
+      ['get', '/api/sentinel/v1/action-plans/x'],
+      ['post', '/api/sentinel/v1/action-plans/x/approve'],
+      ['post', '/api/sentinel/v1/action-plans/x/reject'],
+      ['post', '/api/sentinel/v1/action-plans/x/cancel'],
+      ['post', '/api/sentinel/v1/workloads/demo/shop/Deployment/cart/rollback'],
+    ] as const) {
+      const res = await request(server)
+        [method](path)
+        .set('Authorization', 'Bearer not-a-token')
+        .send({});
+      expect([path, res.status]).toEqual([path, 401]);
+      expect(res.body.error.stack).toBeUndefined();
+    }
+  });
+
   it('refuses a caller without permission, storing nothing', async () => {
     const { server } = await startSentinel({
       extra: [
