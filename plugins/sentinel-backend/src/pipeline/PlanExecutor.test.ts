@@ -158,6 +158,39 @@ describe('PlanExecutor', () => {
       expect((await driver.getWorkload(target('cart')))!.replicas).toBe(1);
     });
 
+    it('re-bases a change on what someone else just wrote, instead of failing or overwriting blindly', async () => {
+      const { store } = await storeOn(databaseId);
+      const driver = clusterWith(['cart']);
+      const apply = driver.apply.bind(driver);
+      let interfered = false;
+      driver.apply = async (ref, change, options) => {
+        if (!interfered) {
+          interfered = true; // `kubectl set image` lands between Sentinel's read and write
+          const current = (await driver.getWorkload(ref))!;
+          driver.put({
+            ...current,
+            containers: [
+              { ...current.containers[0], image: 'shop/cart:hotfix' },
+            ],
+          });
+        }
+        return apply(ref, change, options);
+      };
+      const id = await submit(store, [scale('cart', 5)]);
+
+      await drain(executor(store, driver));
+
+      const plan = (await store.getPlan(id))!;
+      expect(plan.status).toBe('succeeded');
+      const workload = (await driver.getWorkload(target('cart')))!;
+      expect(workload.replicas).toBe(5);
+      expect(workload.containers[0].image).toBe('shop/cart:hotfix');
+      // A rollback of this plan restores the hotfix, not the state before it.
+      expect(
+        (plan.decisions[0].before as WorkloadState).containers[0].image,
+      ).toBe('shop/cart:hotfix');
+    });
+
     it('in shadow mode records the exact change and applies nothing', async () => {
       const { store } = await storeOn(databaseId);
       const driver = clusterWith(['cart']);

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { isError } from '@backstage/errors';
+import { ConflictError, isError } from '@backstage/errors';
 import type {
   Plan,
   PlanStatus,
@@ -64,6 +64,7 @@ export interface PlanExecutorOptions {
 }
 
 const ACTOR = 'sentinel';
+const MAX_CONFLICT_ATTEMPTS = 5;
 
 /**
  * Advances plans through the pipeline on whichever replica holds their database lease:
@@ -479,27 +480,48 @@ export class PlanExecutor {
     }
 
     let after: WorkloadState;
-    try {
-      after =
-        recorded.kind === 'change'
-          ? await driver.apply(decision.target, recorded.change, {
-              expectedResourceVersion: before.resourceVersion,
-            })
-          : await driver.restore(recorded.snapshot, {
-              expectedResourceVersion: recorded.expectedResourceVersion,
-            });
-    } catch (error) {
-      // Another replica may have applied this very change a moment earlier.
-      const now = await driver.getWorkload(decision.target);
-      if (
-        now &&
-        now.resourceVersion !== before.resourceVersion &&
-        this.#shows(now, recorded)
-      ) {
-        await this.#succeeded(plan, decision, recorded, now);
-        return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        after =
+          recorded.kind === 'change'
+            ? await driver.apply(decision.target, recorded.change, {
+                expectedResourceVersion: before.resourceVersion,
+              })
+            : await driver.restore(recorded.snapshot, {
+                expectedResourceVersion: recorded.expectedResourceVersion,
+              });
+        break;
+      } catch (error) {
+        const now = await driver.getWorkload(decision.target);
+        // Another replica may have applied this very change a moment earlier.
+        if (
+          now &&
+          now.resourceVersion !== before.resourceVersion &&
+          this.#shows(now, recorded)
+        ) {
+          await this.#succeeded(plan, decision, recorded, now);
+          return;
+        }
+        // Someone else changed the workload between our read and our write. A change is
+        // absolute (replicas, resources, images), so it is re-based on what is there now,
+        // a bounded number of times; a rollback never overwrites drift.
+        if (
+          !(error instanceof ConflictError) ||
+          recorded.kind !== 'change' ||
+          !now ||
+          attempt >= MAX_CONFLICT_ATTEMPTS
+        ) {
+          throw error;
+        }
+        before = now;
+        const rebased = await this.#o.store.updateDecision(
+          plan.id,
+          decision.index,
+          { before },
+          this.#fence,
+        );
+        if (!rebased) throw new LeaseLostError(`lease on plan ${plan.id} lost`);
       }
-      throw error;
     }
     await this.#o.hooks?.afterApply?.(plan.id, decision.index);
     await this.#succeeded(plan, decision, recorded, after);
