@@ -124,7 +124,7 @@ export class DatabasePlanStore implements PlanStore {
     this.#isPostgres = knex.client.config.client === 'pg';
   }
 
-  async createPlan(plan: NewPlan) {
+  async createPlan(plan: NewPlan): ReturnType<PlanStore['createPlan']> {
     return this.#knex.transaction(async tx => {
       if (plan.idempotencyKey) {
         const existing = await tx<PlanRow>('plans')
@@ -166,14 +166,45 @@ export class DatabasePlanStore implements PlanStore {
           status: 'pending',
         })),
       );
-      await tx('plan_events').insert({
-        plan_id: plan.id,
-        at: plan.at,
-        status: 'received',
+      const event = {
+        at: plan.at.toISOString(),
+        status: 'received' as const,
         actor: plan.submittedBy,
         message: `plan received from ${plan.source} with ${plan.decisions.length} decision(s)`,
+      };
+      await tx('plan_events').insert({
+        plan_id: plan.id,
+        ...event,
+        at: plan.at,
       });
-      return { created: true as const };
+      // What getPlan would return now, without reading it back.
+      const created: Plan = {
+        id: plan.id,
+        source: plan.source,
+        mode: plan.mode,
+        status: 'received',
+        statusReason: null,
+        createdAt: event.at,
+        updatedAt: event.at,
+        submittedBy: plan.submittedBy,
+        rollbackOf: plan.rollbackOf ?? null,
+        decisions: plan.decisions.map((d, index) => ({
+          index,
+          verb: d.verb,
+          target: d.target,
+          params: d.params,
+          rationale: d.rationale ?? null,
+          confidence: d.confidence ?? null,
+          entityRef: d.entityRef,
+          verdict: null,
+          status: 'pending',
+          before: null,
+          after: null,
+          error: null,
+        })),
+        timeline: [event],
+      };
+      return { created: true as const, plan: created };
     });
   }
 

@@ -80,7 +80,7 @@ export interface PlanStore {
   createPlan(
     plan: NewPlan,
   ): Promise<
-    | { created: true }
+    | { created: true; plan: Plan }
     | { created: false; id: string; requestHash: string | null }
   >;
 

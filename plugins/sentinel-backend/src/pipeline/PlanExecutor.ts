@@ -1,9 +1,10 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError, isError } from '@backstage/errors';
-import type {
-  Plan,
-  PlanStatus,
-  PlanTarget,
+import {
+  isTerminalPlanStatus,
+  type Plan,
+  type PlanStatus,
+  type PlanTarget,
 } from '@internal/backstage-plugin-sentinel-common';
 import {
   applyChange,
@@ -65,6 +66,7 @@ export interface PlanExecutorOptions {
 
 const ACTOR = 'sentinel';
 const MAX_CONFLICT_ATTEMPTS = 5;
+const HOUSEKEEPING_INTERVAL_MS = 5_000;
 
 /**
  * Advances plans through the pipeline on whichever replica holds their database lease:
@@ -77,9 +79,10 @@ export class PlanExecutor {
   readonly #o: Required<Omit<PlanExecutorOptions, 'hooks' | 'metrics'>> &
     Pick<PlanExecutorOptions, 'hooks' | 'metrics'>;
   #running = false;
-  #loop?: Promise<void>;
-  #wake?: () => void;
-  #kicked = false;
+  #workers: Promise<void>[] = [];
+  readonly #sleepers = new Set<() => void>();
+  #kicks = 0;
+  #lastHousekeeping = 0;
 
   constructor(options: PlanExecutorOptions) {
     this.#o = {
@@ -92,59 +95,72 @@ export class PlanExecutor {
     };
   }
 
-  /** Starts claiming plans until stop() is called. */
+  /** Starts `concurrency` workers that claim and advance plans until stop() is called. */
   start() {
     if (this.#running) return;
     this.#running = true;
-    this.#loop = this.#run();
+    this.#workers = Array.from({ length: this.#o.concurrency }, () =>
+      this.#work(),
+    );
   }
 
   async stop() {
     this.#running = false;
-    this.#wake?.();
-    await this.#loop;
+    this.#wakeAll();
+    await Promise.all(this.#workers);
   }
 
-  /** Asks the loop to look for work now (e.g. right after a submission or approval). */
+  /** Asks the workers to look for work now (e.g. right after a submission or approval). */
   kick() {
-    this.#kicked = true;
-    this.#wake?.();
+    this.#kicks += 1;
+    this.#wakeAll();
   }
 
-  async #run() {
+  #wakeAll() {
+    for (const wake of this.#sleepers) wake();
+  }
+
+  async #work() {
     while (this.#running) {
+      const kicksBefore = this.#kicks;
       let claimed = 0;
       try {
-        claimed = await this.runOnce();
+        claimed = await this.#cycle(1);
       } catch (error) {
         if (error instanceof ExecutorKilledError) {
           this.#running = false;
+          this.#wakeAll();
           return;
         }
         this.#o.logger.error(`Sentinel executor cycle failed: ${error}`);
       }
-      if (claimed === 0 && !this.#kicked && this.#running) {
+      if (claimed === 0 && this.#kicks === kicksBefore && this.#running) {
         await new Promise<void>(resolve => {
-          const timer = setTimeout(resolve, this.#o.pollIntervalMs);
-          timer.unref?.(); // polling never keeps the process alive
-          this.#wake = () => {
+          const wake = () => {
             clearTimeout(timer);
+            this.#sleepers.delete(wake);
             resolve();
           };
+          const timer = setTimeout(wake, this.#o.pollIntervalMs);
+          timer.unref?.(); // polling never keeps the process alive
+          this.#sleepers.add(wake);
         });
       }
-      this.#kicked = false;
     }
   }
 
-  /** One cycle: time out stale approvals, claim plans and advance them. Returns the claims. */
+  /** One cycle over up to `concurrency` plans (used by tests and tools). */
   async runOnce(): Promise<number> {
-    await this.#expireApprovals();
+    return this.#cycle(this.#o.concurrency);
+  }
+
+  async #cycle(limit: number): Promise<number> {
+    await this.#housekeeping();
     const ids = await this.#o.store.claimPlans({
       owner: this.#o.owner,
       now: this.#o.now(),
       leaseMs: this.#o.leaseMs,
-      limit: this.#o.concurrency,
+      limit,
     });
     const results = await Promise.allSettled(ids.map(id => this.#advance(id)));
     for (const result of results) {
@@ -155,10 +171,18 @@ export class PlanExecutor {
         );
       }
     }
+    return ids.length;
+  }
+
+  /** Approval timeouts and the queue-depth gauge, at most every few seconds per replica. */
+  async #housekeeping() {
+    const now = this.#o.now().getTime();
+    if (now - this.#lastHousekeeping < HOUSEKEEPING_INTERVAL_MS) return;
+    this.#lastHousekeeping = now;
+    await this.#expireApprovals();
     if (this.#o.metrics) {
       this.#o.metrics.setQueueDepth(await this.#o.store.countActive());
     }
-    return ids.length;
   }
 
   async #expireApprovals() {
@@ -177,28 +201,28 @@ export class PlanExecutor {
           at: now,
         })
       ) {
-        await this.#finished(id);
+        this.#o.metrics?.finished({
+          status: 'rejected',
+          mode: 'enforce',
+          seconds: this.#o.approvalTimeoutMs / 1000,
+        });
       }
     }
   }
 
   async #advance(id: string) {
     try {
-      let plan = await this.#o.store.getPlan(id);
-      if (plan?.status === 'received') {
-        await this.#evaluate(plan);
-        plan = await this.#o.store.getPlan(id);
+      const plan = await this.#o.store.getPlan(id);
+      if (!plan) return;
+      let status = plan.status;
+      if (status === 'received') {
+        status = await this.#evaluate(plan);
       }
-      if (plan?.status === 'approved') {
-        await this.#move(
-          plan.id,
-          ['approved'],
-          'executing',
-          'execution started',
-        );
-        plan = await this.#o.store.getPlan(id);
+      if (status === 'approved') {
+        await this.#move(plan, ['approved'], 'executing', 'execution started');
+        status = 'executing';
       }
-      if (plan?.status === 'executing') {
+      if (status === 'executing') {
         await this.#execute(plan);
       }
     } catch (error) {
@@ -215,27 +239,35 @@ export class PlanExecutor {
   }
 
   async #move(
-    id: string,
+    plan: Plan,
     from: PlanStatus[],
     to: PlanStatus,
     message: string,
   ): Promise<void> {
-    const moved = await this.#o.store.transition(id, {
+    const at = this.#o.now();
+    const moved = await this.#o.store.transition(plan.id, {
       from,
       to,
       actor: ACTOR,
       message,
-      at: this.#o.now(),
+      at,
       leaseOwner: this.#o.owner,
     });
     if (!moved) {
       throw new LeaseLostError(
-        `plan ${id} is no longer ${from.join('/')} under this lease`,
+        `plan ${plan.id} is no longer ${from.join('/')} under this lease`,
       );
+    }
+    if (isTerminalPlanStatus(to)) {
+      this.#o.metrics?.finished({
+        status: to,
+        mode: plan.mode,
+        seconds: (at.getTime() - Date.parse(plan.createdAt)) / 1000,
+      });
     }
   }
 
-  async #evaluate(plan: Plan) {
+  async #evaluate(plan: Plan): Promise<PlanStatus> {
     const verdicts = this.#o.policyEngine.evaluate(
       {
         source: plan.source,
@@ -259,11 +291,8 @@ export class PlanExecutor {
       );
     }
     const next = statusAfterVerdicts(verdicts);
-    await this.#move(plan.id, ['received'], next.status, next.message);
-    if (next.status === 'rejected') {
-      await this.#o.store.releaseLease(plan.id, this.#o.owner);
-      await this.#finished(plan.id);
-    }
+    await this.#move(plan, ['received'], next.status, next.message);
+    return next.status;
   }
 
   get #fence() {
@@ -336,12 +365,11 @@ export class PlanExecutor {
       }
     }
     await this.#move(
-      plan.id,
+      plan,
       ['executing'],
       'succeeded',
       'every decision applied',
     );
-    await this.#finished(plan.id);
   }
 
   async #simulate(plan: Plan, decisions: StoredDecision[]) {
@@ -375,12 +403,11 @@ export class PlanExecutor {
       this.#o.metrics?.decision(decision.verb, 'simulated');
     }
     await this.#move(
-      plan.id,
+      plan,
       ['executing'],
       'simulated',
       'shadow mode: nothing applied; each decision records the exact change it would make',
     );
-    await this.#finished(plan.id);
   }
 
   /** The exact change a decision stands for, decided before anything is applied. */
@@ -590,21 +617,21 @@ export class PlanExecutor {
     }
     if (problems.length) {
       await this.#move(
-        plan.id,
+        plan,
         ['executing'],
         'failed',
         `${reason}; ${problems.join('; ')}`,
       );
     } else if (status === 'rolled_back' && applied.length === 0) {
       await this.#move(
-        plan.id,
+        plan,
         ['executing'],
         'failed',
         `${reason}; nothing had been applied`,
       );
     } else {
       await this.#move(
-        plan.id,
+        plan,
         ['executing'],
         status,
         applied.length
@@ -616,7 +643,6 @@ export class PlanExecutor {
           status === 'cancelled' ? 'cancelled' : 'decision_failed',
         );
     }
-    await this.#finished(plan.id);
   }
 
   async #restore(plan: Plan, decision: StoredDecision) {
@@ -641,13 +667,6 @@ export class PlanExecutor {
       { status: 'rolled_back' },
       this.#fence,
     );
-  }
-
-  async #finished(planId: string) {
-    const plan = await this.#o.store.getPlan(planId);
-    if (plan && this.#o.metrics) {
-      this.#o.metrics.finished(plan);
-    }
   }
 }
 

@@ -103,7 +103,7 @@ export class PlanService {
     }
     this.#o.metrics?.submitted(submission.source, mode);
     this.#o.kick();
-    return { created: true, plan: (await this.#o.store.getPlan(id))! };
+    return { created: true, plan: stored.plan };
   }
 
   /**

@@ -28,7 +28,15 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
   ) {}
 
   async entityRefFor(target: WorkloadRef): Promise<string | undefined> {
-    return (await this.#map()).get(stringifyWorkloadRef(target));
+    const key = stringifyWorkloadRef(target);
+    const found = (await this.#map()).get(key);
+    // A service annotated a moment ago must not be refused for a whole TTL: on a miss, look
+    // again unless the map was just read.
+    if (found || !this.#cache || Date.now() - this.#cache.at < 1_000) {
+      return found;
+    }
+    this.#cache = undefined;
+    return (await this.#map()).get(key);
   }
 
   #map(): Promise<Map<string, string>> {

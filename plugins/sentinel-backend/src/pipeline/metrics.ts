@@ -1,15 +1,12 @@
 import { metrics, type Attributes } from '@opentelemetry/api';
-import type {
-  Plan,
-  PlanStatus,
-} from '@internal/backstage-plugin-sentinel-common';
+import type { PlanStatus } from '@internal/backstage-plugin-sentinel-common';
 
 /** The pipeline's OpenTelemetry instruments; names are listed in the plugin README. */
 export interface PipelineMetrics {
   submitted(source: string, mode: string): void;
   decision(verb: string, outcome: string): void;
   rollback(reason: string): void;
-  finished(plan: Plan): void;
+  finished(plan: { status: PlanStatus; mode: string; seconds: number }): void;
   setQueueDepth(byStatus: Partial<Record<PlanStatus, number>>): void;
 }
 
@@ -43,11 +40,8 @@ export function createPipelineMetrics(): PipelineMetrics {
     submitted: (source, mode) => plansSubmitted.add(1, { source, mode }),
     decision: (verb, outcome) => decisions.add(1, { verb, outcome }),
     rollback: reason => rollbacks.add(1, { reason }),
-    finished: plan =>
-      duration.record(
-        (Date.parse(plan.updatedAt) - Date.parse(plan.createdAt)) / 1000,
-        { status: plan.status, mode: plan.mode },
-      ),
+    finished: ({ status, mode, seconds }) =>
+      duration.record(seconds, { status, mode }),
     setQueueDepth: byStatus => {
       depth = {
         received: 0,
