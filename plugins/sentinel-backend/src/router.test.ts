@@ -1,78 +1,10 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { Plan } from '@internal/backstage-plugin-sentinel-common';
-import { sentinelClusterDriversExtensionPoint } from '@internal/backstage-plugin-sentinel-node';
-import { InMemoryClusterDriver } from '@internal/backstage-plugin-sentinel-node/testUtils';
 import request from 'supertest';
-import { sentinelPlugin } from './plugin';
+import { cart, startSentinel } from './__testUtils__/startSentinel';
 
 jest.setTimeout(30_000);
-
-const cart = {
-  cluster: 'demo',
-  namespace: 'shop',
-  kind: 'Deployment' as const,
-  name: 'cart',
-};
-
-function demoCluster() {
-  return new InMemoryClusterDriver('demo', [
-    {
-      ref: cart,
-      replicas: 2,
-      containers: [{ name: 'app', image: 'shop/cart:1.0.0', resources: {} }],
-    },
-    {
-      ref: { ...cart, name: 'orphan' },
-      replicas: 1,
-      containers: [{ name: 'app', image: 'shop/orphan:1.0.0', resources: {} }],
-    },
-  ]);
-}
-
-const catalog = catalogServiceMock.factory({
-  entities: [
-    {
-      apiVersion: 'backstage.io/v1alpha1',
-      kind: 'Component',
-      metadata: {
-        name: 'cart',
-        annotations: { 'sentinel.io/workloads': 'demo/shop/Deployment/cart' },
-      },
-      spec: { type: 'service', owner: 'team-shop', lifecycle: 'production' },
-    },
-  ],
-});
-
-async function startSentinel(
-  options: { driver?: InMemoryClusterDriver; extra?: any[] } = {},
-) {
-  const driver = options.driver ?? demoCluster();
-  const auditor = mockServices.auditor.mock();
-  const { server } = await startTestBackend({
-    features: [
-      sentinelPlugin,
-      catalog,
-      auditor.factory,
-      createBackendModule({
-        pluginId: 'sentinel',
-        moduleId: 'demo-cluster',
-        register(reg) {
-          reg.registerInit({
-            deps: { drivers: sentinelClusterDriversExtensionPoint },
-            async init({ drivers }) {
-              drivers.addClusterDriver(driver);
-            },
-          });
-        },
-      }),
-      ...(options.extra ?? []),
-    ],
-  });
-  return { server, driver, auditor };
-}
 
 const scaleCart = (replicas: number) => ({
   source: 'InfraMind',

@@ -8,3 +8,4 @@ export * from './permissions';
 export * from './annotations';
 export * from './plans';
 export * from './schema/planSubmission';
+export * from './client/SentinelClient';

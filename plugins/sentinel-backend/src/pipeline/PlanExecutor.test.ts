@@ -332,8 +332,10 @@ describe('PlanExecutor', () => {
       const doomed = replica({
         hooks: {
           afterApply: () => {
+            // From its 40th change on, this replica is dead: each of its claim loops stops
+            // right after its change reached the cluster, before recording it.
             appliedByDoomed += 1;
-            if (appliedByDoomed === 40) throw new ExecutorKilledError();
+            if (appliedByDoomed >= 40) throw new ExecutorKilledError();
           },
         },
       });
@@ -351,7 +353,9 @@ describe('PlanExecutor', () => {
       await Promise.all([doomed, ...survivors].map(e => e.stop()));
       await Promise.all(pools.map(p => p.destroy()));
 
-      expect(appliedByDoomed).toBe(40);
+      // The kill caught every claim loop of the doomed replica mid-plan.
+      expect(appliedByDoomed).toBeGreaterThanOrEqual(40);
+      expect(appliedByDoomed).toBeLessThan(40 + 4);
       // Every replica took part in the race.
       expect(claims.every(n => n > 0)).toBe(true);
       const statuses: { status: string; n: string }[] = await setup('plans')

@@ -1,0 +1,76 @@
+import type { Server } from 'node:http';
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { sentinelClusterDriversExtensionPoint } from '@internal/backstage-plugin-sentinel-node';
+import { InMemoryClusterDriver } from '@internal/backstage-plugin-sentinel-node/testUtils';
+import { sentinelPlugin } from '../plugin';
+
+/** A Sentinel backend with cluster `demo` (shop/cart managed by a catalog entity, shop/orphan not). */
+export const cart = {
+  cluster: 'demo',
+  namespace: 'shop',
+  kind: 'Deployment' as const,
+  name: 'cart',
+};
+
+function demoCluster() {
+  return new InMemoryClusterDriver('demo', [
+    {
+      ref: cart,
+      replicas: 2,
+      containers: [{ name: 'app', image: 'shop/cart:1.0.0', resources: {} }],
+    },
+    {
+      ref: { ...cart, name: 'orphan' },
+      replicas: 1,
+      containers: [{ name: 'app', image: 'shop/orphan:1.0.0', resources: {} }],
+    },
+  ]);
+}
+
+const catalog = catalogServiceMock.factory({
+  entities: [
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'cart',
+        annotations: { 'sentinel.io/workloads': 'demo/shop/Deployment/cart' },
+      },
+      spec: { type: 'service', owner: 'team-shop', lifecycle: 'production' },
+    },
+  ],
+});
+
+export async function startSentinel(
+  options: { driver?: InMemoryClusterDriver; extra?: any[] } = {},
+): Promise<{
+  server: Server;
+  driver: InMemoryClusterDriver;
+  auditor: ReturnType<typeof mockServices.auditor.mock>;
+}> {
+  const driver = options.driver ?? demoCluster();
+  const auditor = mockServices.auditor.mock();
+  const { server } = await startTestBackend({
+    features: [
+      sentinelPlugin,
+      catalog,
+      auditor.factory,
+      createBackendModule({
+        pluginId: 'sentinel',
+        moduleId: 'demo-cluster',
+        register(reg) {
+          reg.registerInit({
+            deps: { drivers: sentinelClusterDriversExtensionPoint },
+            async init({ drivers }) {
+              drivers.addClusterDriver(driver);
+            },
+          });
+        },
+      }),
+      ...(options.extra ?? []),
+    ],
+  });
+  return { server, driver, auditor };
+}

@@ -1,0 +1,391 @@
+import {
+  PLAN_STATUSES,
+  planSubmissionSchema,
+  VERBS,
+} from '@internal/backstage-plugin-sentinel-common';
+import { z } from 'zod';
+
+/*
+ * The OpenAPI document of Sentinel's HTTP API (API-CONTRACT.md). The request schema of plan
+ * submission is derived from the zod schema the server validates with, so the spec cannot
+ * drift from the server; `openapi.yaml` next to this file is this document, written out by
+ * `yarn generate:openapi`, and the typed client in sentinel-common is generated from it.
+ */
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+const json = (schema: object) => ({ 'application/json': { schema } });
+
+const errorResponse = (description: string) => ({
+  description,
+  content: json(ref('Error')),
+});
+
+const planId = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+};
+
+const nullable = (schema: object) => ({ ...schema, nullable: true });
+
+const target = {
+  type: 'object',
+  required: ['cluster', 'namespace', 'kind', 'name'],
+  properties: {
+    cluster: { type: 'string' },
+    namespace: { type: 'string' },
+    kind: { type: 'string', enum: ['Deployment', 'StatefulSet'] },
+    name: { type: 'string' },
+  },
+};
+
+export function buildOpenApiDocument() {
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'Sentinel',
+      version: '1',
+      description:
+        'The safety layer between an infrastructure optimizer and Kubernetes. All paths are under /api/sentinel.',
+    },
+    servers: [{ url: '/api/sentinel' }],
+    security: [{ bearer: [] }],
+    paths: {
+      '/health': {
+        get: {
+          operationId: 'getHealth',
+          security: [],
+          responses: {
+            '200': {
+              description: 'The plan store answers',
+              content: json({
+                type: 'object',
+                required: ['status', 'clusters'],
+                properties: {
+                  status: { type: 'string', enum: ['ok'] },
+                  clusters: { type: 'array', items: { type: 'string' } },
+                },
+              }),
+            },
+            '503': errorResponse('The plan store is not reachable'),
+          },
+        },
+      },
+      '/v1/action-plans': {
+        post: {
+          operationId: 'submitPlan',
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', minLength: 1, maxLength: 200 },
+            },
+          ],
+          requestBody: { required: true, content: json(ref('PlanSubmission')) },
+          responses: {
+            '200': {
+              description:
+                'The plan already submitted with this Idempotency-Key and body',
+              content: json(ref('Plan')),
+            },
+            '202': {
+              description: 'Accepted; the pipeline runs asynchronously',
+              content: json(ref('Plan')),
+            },
+            '400': errorResponse(
+              'Invalid plan; the message names each field by path',
+            ),
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to submit plans'),
+            '409': errorResponse(
+              'The Idempotency-Key was used with another body',
+            ),
+            '413': errorResponse('The body is larger than 256 kB'),
+          },
+        },
+        get: {
+          operationId: 'listPlans',
+          parameters: [
+            { name: 'entityRef', in: 'query', schema: { type: 'string' } },
+            {
+              name: 'status',
+              in: 'query',
+              description: 'Comma-separated plan statuses',
+              schema: { type: 'string' },
+            },
+            { name: 'cluster', in: 'query', schema: { type: 'string' } },
+            { name: 'namespace', in: 'query', schema: { type: 'string' } },
+            {
+              name: 'limit',
+              in: 'query',
+              schema: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 200,
+                default: 50,
+              },
+            },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': {
+              description: 'Plans, newest first',
+              content: json({
+                type: 'object',
+                required: ['items', 'nextCursor'],
+                properties: {
+                  items: { type: 'array', items: ref('Plan') },
+                  nextCursor: nullable({ type: 'string' }),
+                },
+              }),
+            },
+            '400': errorResponse('Invalid query'),
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to read plans'),
+          },
+        },
+      },
+      '/v1/action-plans/{id}': {
+        get: {
+          operationId: 'getPlan',
+          parameters: [planId],
+          responses: {
+            '200': { description: 'The plan', content: json(ref('Plan')) },
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to read this plan'),
+            '404': errorResponse('No such plan'),
+          },
+        },
+      },
+      ...Object.fromEntries(
+        (
+          [
+            [
+              'approve',
+              'approvePlan',
+              { comment: { type: 'string', maxLength: 2000 } },
+              [],
+            ],
+            [
+              'reject',
+              'rejectPlan',
+              { comment: { type: 'string', minLength: 1, maxLength: 2000 } },
+              ['comment'],
+            ],
+            ['cancel', 'cancelPlan', undefined, []],
+          ] as const
+        ).map(([action, operationId, properties, required]) => [
+          `/v1/action-plans/{id}/${action}`,
+          {
+            post: {
+              operationId,
+              parameters: [planId],
+              ...(properties && {
+                requestBody: {
+                  required: required.length > 0,
+                  content: json({
+                    type: 'object',
+                    additionalProperties: false,
+                    required: [...required],
+                    properties,
+                  }),
+                },
+              }),
+              responses: {
+                '200': {
+                  description: 'The plan after the change',
+                  content: json(ref('Plan')),
+                },
+                '400': errorResponse('Invalid body'),
+                '401': errorResponse('No valid credentials'),
+                '403': errorResponse(`Not allowed to ${action} this plan`),
+                '404': errorResponse('No such plan'),
+                '409': errorResponse(
+                  `The plan is in a status that cannot be ${action}ed`,
+                ),
+              },
+            },
+          },
+        ]),
+      ),
+      '/v1/workloads/{cluster}/{namespace}/{kind}/{name}/rollback': {
+        post: {
+          operationId: 'rollbackWorkload',
+          parameters: ['cluster', 'namespace', 'kind', 'name'].map(name => ({
+            name,
+            in: 'path',
+            required: true,
+            schema: { type: 'string' },
+          })),
+          requestBody: {
+            required: true,
+            content: json({
+              type: 'object',
+              additionalProperties: false,
+              required: ['reason'],
+              properties: {
+                reason: { type: 'string', minLength: 1, maxLength: 2000 },
+              },
+            }),
+          },
+          responses: {
+            '202': {
+              description: 'The rollback plan, linked to what it undoes',
+              content: json(ref('Plan')),
+            },
+            '400': errorResponse('Invalid workload or nothing to roll back'),
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to roll this workload back'),
+          },
+        },
+      },
+    },
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A Backstage user token, or the optimizer’s external-access token',
+        },
+      },
+      schemas: {
+        PlanSubmission: z.toJSONSchema(planSubmissionSchema, {
+          io: 'input',
+          target: 'openapi-3.0',
+          unrepresentable: 'any',
+        }),
+        Verdict: {
+          type: 'object',
+          required: ['outcome', 'reasons'],
+          properties: {
+            outcome: {
+              type: 'string',
+              enum: ['allow', 'require_approval', 'deny'],
+            },
+            reasons: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['rule', 'message'],
+                properties: {
+                  rule: { type: 'string' },
+                  message: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+        PlanDecision: {
+          type: 'object',
+          required: [
+            'index',
+            'verb',
+            'target',
+            'params',
+            'rationale',
+            'confidence',
+            'entityRef',
+            'verdict',
+            'status',
+            'before',
+            'after',
+            'error',
+          ],
+          properties: {
+            index: { type: 'integer' },
+            verb: { type: 'string', enum: [...VERBS] },
+            target,
+            params: { type: 'object', additionalProperties: true },
+            rationale: nullable({ type: 'string' }),
+            confidence: nullable({ type: 'number' }),
+            entityRef: nullable({ type: 'string' }),
+            verdict: nullable(ref('Verdict')),
+            status: {
+              type: 'string',
+              enum: [
+                'pending',
+                'applying',
+                'succeeded',
+                'failed',
+                'rolled_back',
+                'simulated',
+                'skipped',
+              ],
+            },
+            before: nullable({ type: 'object', additionalProperties: true }),
+            after: nullable({ type: 'object', additionalProperties: true }),
+            error: nullable({ type: 'string' }),
+          },
+        },
+        PlanEvent: {
+          type: 'object',
+          required: ['at', 'status', 'actor', 'message'],
+          properties: {
+            at: { type: 'string', format: 'date-time' },
+            status: { type: 'string', enum: [...PLAN_STATUSES] },
+            actor: { type: 'string' },
+            message: { type: 'string' },
+          },
+        },
+        Plan: {
+          type: 'object',
+          required: [
+            'id',
+            'source',
+            'mode',
+            'status',
+            'statusReason',
+            'createdAt',
+            'updatedAt',
+            'submittedBy',
+            'rollbackOf',
+            'decisions',
+            'timeline',
+          ],
+          properties: {
+            id: { type: 'string' },
+            source: { type: 'string' },
+            mode: { type: 'string', enum: ['enforce', 'shadow'] },
+            status: { type: 'string', enum: [...PLAN_STATUSES] },
+            statusReason: nullable({ type: 'string' }),
+            createdAt: { type: 'string', format: 'date-time' },
+            updatedAt: { type: 'string', format: 'date-time' },
+            submittedBy: { type: 'string' },
+            rollbackOf: nullable({ type: 'string' }),
+            decisions: { type: 'array', items: ref('PlanDecision') },
+            timeline: { type: 'array', items: ref('PlanEvent') },
+          },
+        },
+        Error: {
+          type: 'object',
+          required: ['error', 'request', 'response'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['name', 'message'],
+              properties: {
+                name: { type: 'string' },
+                message: { type: 'string' },
+              },
+            },
+            request: {
+              type: 'object',
+              properties: {
+                method: { type: 'string' },
+                url: { type: 'string' },
+              },
+            },
+            response: {
+              type: 'object',
+              properties: { statusCode: { type: 'integer' } },
+            },
+          },
+        },
+      },
+    },
+  };
+}

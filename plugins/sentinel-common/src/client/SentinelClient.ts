@@ -1,0 +1,145 @@
+import { ResponseError } from '@backstage/errors';
+import createClient from 'openapi-fetch';
+import type { WorkloadRef } from '../annotations';
+import type { components, operations, paths } from '../generated/openapi';
+
+/** A plan as the API returns it (generated from openapi.yaml). */
+export type ApiPlan = components['schemas']['Plan'];
+/** A plan submission as the API takes it (generated from openapi.yaml). */
+export type ApiPlanSubmission = components['schemas']['PlanSubmission'];
+/** Filters and paging of `listPlans`. */
+export type ListPlansQuery = NonNullable<
+  operations['listPlans']['parameters']['query']
+>;
+
+export interface SentinelClientOptions {
+  /** The base URL of the Sentinel backend, e.g. from `discoveryApi.getBaseUrl('sentinel')`. */
+  baseUrl: string | (() => Promise<string>);
+  /** The fetch to use; Backstage's `fetchApi.fetch` adds the user's token. */
+  fetch?: typeof fetch;
+  /** A static token (the optimizer's), sent as a bearer token. */
+  token?: string;
+}
+
+/**
+ * A typed client of Sentinel's HTTP API, generated from its OpenAPI document. Errors are
+ * thrown as Backstage `ResponseError`s carrying the server's error body.
+ */
+export class SentinelClient {
+  readonly #options: SentinelClientOptions;
+
+  constructor(options: SentinelClientOptions) {
+    this.#options = options;
+  }
+
+  async #client() {
+    const { baseUrl, fetch: customFetch, token } = this.#options;
+    return createClient<paths>({
+      baseUrl: typeof baseUrl === 'string' ? baseUrl : await baseUrl(),
+      fetch: customFetch
+        ? (request: Request) => customFetch(request)
+        : undefined,
+      headers: token ? { Authorization: `Bearer ${token}` } : undefined,
+    });
+  }
+
+  async submitPlan(
+    plan: ApiPlanSubmission,
+    options: { idempotencyKey?: string } = {},
+  ): Promise<ApiPlan> {
+    const client = await this.#client();
+    return await unwrap(
+      await client.POST('/v1/action-plans', {
+        body: plan,
+        params: {
+          header: options.idempotencyKey
+            ? { 'Idempotency-Key': options.idempotencyKey }
+            : {},
+        },
+      }),
+    );
+  }
+
+  async getPlan(id: string): Promise<ApiPlan> {
+    const client = await this.#client();
+    return await unwrap(
+      await client.GET('/v1/action-plans/{id}', { params: { path: { id } } }),
+    );
+  }
+
+  async listPlans(
+    query: ListPlansQuery = {},
+  ): Promise<{ items: ApiPlan[]; nextCursor: string | null }> {
+    const client = await this.#client();
+    return await unwrap(
+      await client.GET('/v1/action-plans', { params: { query } }),
+    );
+  }
+
+  async approvePlan(id: string, comment?: string): Promise<ApiPlan> {
+    const client = await this.#client();
+    return await unwrap(
+      await client.POST('/v1/action-plans/{id}/approve', {
+        params: { path: { id } },
+        body: comment ? { comment } : {},
+      }),
+    );
+  }
+
+  async rejectPlan(id: string, comment: string): Promise<ApiPlan> {
+    const client = await this.#client();
+    return await unwrap(
+      await client.POST('/v1/action-plans/{id}/reject', {
+        params: { path: { id } },
+        body: { comment },
+      }),
+    );
+  }
+
+  async cancelPlan(id: string): Promise<ApiPlan> {
+    const client = await this.#client();
+    return await unwrap(
+      await client.POST('/v1/action-plans/{id}/cancel', {
+        params: { path: { id } },
+      }),
+    );
+  }
+
+  async rollbackWorkload(
+    workload: WorkloadRef,
+    reason: string,
+  ): Promise<ApiPlan> {
+    const client = await this.#client();
+    return await unwrap(
+      await client.POST(
+        '/v1/workloads/{cluster}/{namespace}/{kind}/{name}/rollback',
+        { params: { path: { ...workload } }, body: { reason } },
+      ),
+    );
+  }
+}
+
+async function unwrap<T>(result: {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}): Promise<T> {
+  const r = result.response;
+  if (r.ok && result.data !== undefined) {
+    return result.data;
+  }
+  // openapi-fetch has read the body already; hand Backstage the text it parsed.
+  throw await ResponseError.fromResponse({
+    headers: r.headers,
+    ok: r.ok,
+    redirected: r.redirected,
+    status: r.status,
+    statusText: r.statusText,
+    type: r.type,
+    url: r.url,
+    text: async () =>
+      typeof result.error === 'string'
+        ? result.error
+        : JSON.stringify(result.error ?? ''),
+  });
+}
