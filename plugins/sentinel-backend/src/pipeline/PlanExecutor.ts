@@ -136,12 +136,13 @@ export class PlanExecutor {
       }
       if (claimed === 0 && this.#kicks === kicksBefore && this.#running) {
         await new Promise<void>(resolve => {
+          let timer: ReturnType<typeof setTimeout> | undefined = undefined;
           const wake = () => {
             clearTimeout(timer);
             this.#sleepers.delete(wake);
             resolve();
           };
-          const timer = setTimeout(wake, this.#o.pollIntervalMs);
+          timer = setTimeout(wake, this.#o.pollIntervalMs);
           timer.unref?.(); // polling never keeps the process alive
           this.#sleepers.add(wake);
         });

@@ -1,3 +1,4 @@
+/* eslint-disable new-cap -- openapi-fetch names its methods after HTTP verbs (client.GET) */
 import { ResponseError } from '@backstage/errors';
 import createClient from 'openapi-fetch';
 import type { WorkloadRef } from '../annotations';
