@@ -189,6 +189,104 @@ describe('plans API', () => {
     },
   );
 
+  it('runs every plan in shadow mode when sentinel.shadowMode is set', async () => {
+    const { server, driver } = await startSentinel({
+      extra: [
+        mockServices.rootConfig.factory({
+          data: { sentinel: { shadowMode: true } },
+        }),
+      ],
+    });
+    const { body } = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send(scaleCart(9));
+    expect(body.mode).toBe('shadow');
+    const plan = await until(server, body.id, terminal);
+    expect(plan.status).toBe('simulated');
+    expect(plan.decisions[0]).toMatchObject({
+      status: 'simulated',
+      before: { replicas: 2 },
+      after: { replicas: 9 },
+    });
+    expect((await driver.getWorkload(cart))!.replicas).toBe(2);
+  });
+
+  it('answers odd input with a 4xx, never a 500', async () => {
+    const { server } = await startSentinel();
+    const bodies: unknown[] = [
+      [],
+      'plan',
+      42,
+      null,
+      { source: null, decisions: null },
+      { source: 'x', decisions: [null, 1, 'a', []] },
+      {
+        source: 'x',
+        decisions: [{ verb: 'scale', target: 'shop/cart', params: [] }],
+      },
+      {
+        source: 'x',
+        decisions: [{ verb: { $ne: 1 }, target: {}, params: {} }],
+      },
+      {
+        source: 'x',
+        decisions: [
+          {
+            verb: 'scale',
+            target: { namespace: 'shop', name: 'cart' },
+            params: { replicas: 1e308 },
+          },
+        ],
+      },
+      {
+        source: 'x',
+        decisions: [
+          {
+            verb: 'set_resources',
+            target: { namespace: 'shop', name: 'cart' },
+            params: { containers: { __proto__: { requests: { cpu: '1' } } } },
+          },
+        ],
+      },
+      { source: 'x'.repeat(10_000), decisions: [] },
+      {
+        source: 'x',
+        mode: 'yolo',
+        decisions: [
+          { verb: 'restart', target: { namespace: 'shop', name: 'cart' } },
+        ],
+      },
+    ];
+    for (const body of bodies) {
+      const res = await request(server)
+        .post('/api/sentinel/v1/action-plans')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify(body));
+      expect([JSON.stringify(body).slice(0, 80), res.status]).toEqual([
+        JSON.stringify(body).slice(0, 80),
+        400,
+      ]);
+    }
+    for (const path of [
+      '/api/sentinel/v1/action-plans?limit=abc',
+      '/api/sentinel/v1/action-plans?limit=1&limit=2',
+      '/api/sentinel/v1/action-plans?cursor=not-a-cursor',
+      '/api/sentinel/v1/action-plans?status[]=x',
+      `/api/sentinel/v1/action-plans/${'x'.repeat(5000)}`,
+    ]) {
+      const res = await request(server).get(path);
+      expect([path.slice(0, 60), res.status < 500]).toEqual([
+        path.slice(0, 60),
+        true,
+      ]);
+    }
+    const badRef = await request(server)
+      .post('/api/sentinel/v1/workloads/demo/shop/DaemonSet/cart/rollback')
+      .send({ reason: 'x' });
+    expect(badRef.status).toBe(400);
+    expect(badRef.body.error.message).toContain('kind "DaemonSet"');
+  });
+
   it('answers malformed JSON with 400 and an oversized body with 413', async () => {
     const { server } = await startSentinel();
     const malformed = await request(server)
@@ -287,6 +385,8 @@ describe('plans API', () => {
     });
     expect((await driver.getWorkload(cart))!.replicas).toBe(2);
 
+    expect(rollback.rollbackOf).toBe(body.id);
+    expect(rollback.decisions[0].params).toEqual({ toPlanId: body.id });
     const original = await request(server).get(
       `/api/sentinel/v1/action-plans/${body.id}`,
     );

@@ -75,7 +75,7 @@ export class PlanService {
       throw invalid('Invalid plan', validated.issues);
     }
     const submission = validated.value;
-    const decisions = await this.#resolveTargets(submission);
+    const { decisions, undoes } = await this.#resolveTargets(submission);
     const mode = this.#o.shadowMode ? 'shadow' : submission.mode;
     const requestHash = hashOf({ ...submission, mode });
 
@@ -87,6 +87,7 @@ export class PlanService {
       submittedBy: options.submittedBy,
       idempotencyKey: options.idempotencyKey,
       requestHash,
+      rollbackOf: undoes[0],
       decisions,
       at: this.#now(),
     });
@@ -110,9 +111,12 @@ export class PlanService {
    * Fills in the cluster, checks every target exists and is managed by a catalog entity, and
    * that a rollback has something to restore. Reports every problem at once.
    */
-  async #resolveTargets(submission: PlanSubmission): Promise<NewDecision[]> {
+  async #resolveTargets(
+    submission: PlanSubmission,
+  ): Promise<{ decisions: NewDecision[]; undoes: string[] }> {
     const clusters = [...this.#o.clusterDrivers.keys()];
     const issues: Issue[] = [];
+    const undoes: string[] = [];
     const seen = new Map<string, number>();
     const decisions: NewDecision[] = [];
 
@@ -132,6 +136,7 @@ export class PlanService {
         cluster = clusters[0];
       }
       const target: PlanTarget = { ...d.target, cluster };
+      let params = d.params as Record<string, unknown>;
       const key = stringifyWorkloadRef(target);
       const earlier = seen.get(key);
       if (earlier !== undefined) {
@@ -180,11 +185,15 @@ export class PlanService {
           });
           continue;
         }
+        // Pin what is undone now, so the executor restores exactly this, even if another
+        // change lands on the workload before the rollback runs.
+        undoes.push(last.planId);
+        params = { toPlanId: last.planId };
       }
       decisions.push({
         verb: d.verb,
         target,
-        params: d.params as Record<string, unknown>,
+        params,
         rationale: d.rationale,
         confidence: d.confidence,
         entityRef,
@@ -193,7 +202,7 @@ export class PlanService {
     if (issues.length) {
       throw invalid('Invalid plan', issues);
     }
-    return decisions;
+    return { decisions, undoes };
   }
 
   async get(id: string): Promise<Plan> {
