@@ -3,8 +3,24 @@ import {
   SentinelClient,
   type ApiPlan,
 } from '@internal/backstage-plugin-sentinel-common';
+import Ajv from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import type { AddressInfo } from 'node:net';
 import { cart, startSentinel } from './__testUtils__/startSentinel';
+import { buildOpenApiDocument } from './schema/openapi';
+
+// Every plan the server returns must match the spec's Plan schema.
+const ajv = new Ajv({ strict: false, allErrors: true });
+addFormats(ajv);
+const spec = buildOpenApiDocument();
+for (const [name, schema] of Object.entries(spec.components.schemas)) {
+  ajv.addSchema(schema, `#/components/schemas/${name}`);
+}
+function expectPlanMatchesSpec(plan: unknown) {
+  const validate = ajv.getSchema('#/components/schemas/Plan')!;
+  validate(plan);
+  expect(validate.errors ?? []).toEqual([]);
+}
 
 jest.setTimeout(30_000);
 
@@ -52,7 +68,10 @@ describe('SentinelClient against the backend', () => {
       { idempotencyKey: 'client-1' },
     );
     expect(submitted.status).toBe('received');
-    expect((await until(client, submitted.id)).status).toBe('succeeded');
+    expectPlanMatchesSpec(submitted);
+    const applied = await until(client, submitted.id);
+    expect(applied.status).toBe('succeeded');
+    expectPlanMatchesSpec(applied);
     expect((await driver.getWorkload(cart))!.replicas).toBe(7);
 
     const again = await client.submitPlan(
@@ -77,7 +96,9 @@ describe('SentinelClient against the backend', () => {
     expect(items.map(p => p.id)).toEqual([submitted.id]);
 
     const rollback = await client.rollbackWorkload(cart, 'latency regression');
-    expect((await until(client, rollback.id)).status).toBe('succeeded');
+    const rolledBack = await until(client, rollback.id);
+    expect(rolledBack.status).toBe('succeeded');
+    expectPlanMatchesSpec(rolledBack);
     expect((await driver.getWorkload(cart))!.replicas).toBe(2);
   });
 

@@ -28,7 +28,15 @@ const planId = {
   schema: { type: 'string' },
 };
 
-const nullable = (schema: object) => ({ ...schema, nullable: true });
+// OpenAPI 3.1 (JSON Schema 2020-12): null is a type of its own.
+const nullable = (schema: {
+  type?: string;
+  $ref?: string;
+  [key: string]: unknown;
+}) =>
+  schema.$ref
+    ? { anyOf: [schema, { type: 'null' }] }
+    : { ...schema, type: [schema.type, 'null'] };
 
 const target = {
   type: 'object',
@@ -43,7 +51,7 @@ const target = {
 
 export function buildOpenApiDocument() {
   return {
-    openapi: '3.0.3',
+    openapi: '3.1.0',
     info: {
       title: 'Sentinel',
       version: '1',
@@ -253,11 +261,12 @@ export function buildOpenApiDocument() {
         },
       },
       schemas: {
-        PlanSubmission: z.toJSONSchema(planSubmissionSchema, {
-          io: 'input',
-          target: 'openapi-3.0',
-          unrepresentable: 'any',
-        }),
+        PlanSubmission: (({ $schema: _dialect, ...schema }) => schema)(
+          z.toJSONSchema(planSubmissionSchema, {
+            io: 'input',
+            unrepresentable: 'any',
+          }),
+        ),
         Verdict: {
           type: 'object',
           required: ['outcome', 'reasons'],

@@ -129,7 +129,7 @@ export interface components {
       mode?: 'enforce' | 'shadow';
       decisions: (
         | {
-            /** @enum {string} */
+            /** @constant */
             verb: 'scale';
             target: {
               cluster?: string;
@@ -148,7 +148,7 @@ export interface components {
             confidence?: number;
           }
         | {
-            /** @enum {string} */
+            /** @constant */
             verb: 'set_resources';
             target: {
               cluster?: string;
@@ -178,7 +178,7 @@ export interface components {
             confidence?: number;
           }
         | {
-            /** @enum {string} */
+            /** @constant */
             verb: 'restart';
             target: {
               cluster?: string;
@@ -196,7 +196,7 @@ export interface components {
             confidence?: number;
           }
         | {
-            /** @enum {string} */
+            /** @constant */
             verb: 'rollout';
             target: {
               cluster?: string;
@@ -224,7 +224,7 @@ export interface components {
             confidence?: number;
           }
         | {
-            /** @enum {string} */
+            /** @constant */
             verb: 'rollback';
             target: {
               cluster?: string;
@@ -271,7 +271,7 @@ export interface components {
       rationale: string | null;
       confidence: number | null;
       entityRef: string | null;
-      verdict: components['schemas']['Verdict'];
+      verdict: components['schemas']['Verdict'] | null;
       /** @enum {string} */
       status:
         | 'pending'
