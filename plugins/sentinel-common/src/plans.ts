@@ -1,3 +1,5 @@
+import type { components } from './generated/openapi';
+
 /** Every status a plan can be in (see API-CONTRACT.md). */
 export const PLAN_STATUSES = [
   'received',
@@ -51,65 +53,26 @@ export type DecisionStatus =
   | 'simulated'
   | 'skipped';
 
-export type VerdictOutcome = 'allow' | 'require_approval' | 'deny';
+export type VerdictOutcome = Verdict['outcome'];
+
+// The API's shapes, generated from the OpenAPI document (yarn generate:openapi): one
+// definition for the server, the client and the frontend.
+type Schemas = components['schemas'];
 
 /** Why a policy rule decided as it did, in words a person can act on. */
-export interface VerdictReason {
-  rule: string;
-  message: string;
-}
+export type VerdictReason = Schemas['Verdict']['reasons'][number];
 
 /** The policy engine's verdict on one decision. */
-export interface Verdict {
-  outcome: VerdictOutcome;
-  reasons: VerdictReason[];
-}
+export type Verdict = Schemas['Verdict'];
 
 /** The workload a decision changes, with defaults applied. */
-export interface PlanTarget {
-  cluster: string;
-  namespace: string;
-  kind: 'Deployment' | 'StatefulSet';
-  name: string;
-}
+export type PlanTarget = Schemas['PlanDecision']['target'];
 
 /** One decision of a plan as the API returns it. */
-export interface PlanDecision {
-  index: number;
-  verb: Verb;
-  target: PlanTarget;
-  params: Record<string, unknown>;
-  rationale: string | null;
-  confidence: number | null;
-  entityRef: string | null;
-  verdict: Verdict | null;
-  status: DecisionStatus;
-  /** The workload before the change: the snapshot a rollback restores. */
-  before: unknown | null;
-  /** The workload after the change (or, in shadow mode, as it would be). */
-  after: unknown | null;
-  error: string | null;
-}
+export type PlanDecision = Schemas['PlanDecision'];
 
 /** One entry of a plan's timeline. */
-export interface PlanEvent {
-  at: string;
-  status: PlanStatus;
-  actor: string;
-  message: string;
-}
+export type PlanEvent = Schemas['PlanEvent'];
 
 /** An action plan as the API returns it. */
-export interface Plan {
-  id: string;
-  source: string;
-  mode: PlanMode;
-  status: PlanStatus;
-  statusReason: string | null;
-  createdAt: string;
-  updatedAt: string;
-  submittedBy: string;
-  rollbackOf: string | null;
-  decisions: PlanDecision[];
-  timeline: PlanEvent[];
-}
+export type Plan = Schemas['Plan'];
