@@ -9,3 +9,4 @@ export * from './annotations';
 export * from './plans';
 export * from './schema/planSubmission';
 export * from './client/SentinelClient';
+export * from './schema/policyDocument';

@@ -464,8 +464,8 @@ export class DatabasePlanStore implements PlanStore {
         entityRef: row.entity_ref,
         verdict: json(row.verdict) as PlanDecision['verdict'],
         status: row.status as PlanDecision['status'],
-        before: json(row.before),
-        after: json(row.after),
+        before: json(row.before) as PlanDecision['before'],
+        after: json(row.after) as PlanDecision['after'],
         error: row.error,
       });
       decisions.set(row.plan_id, list);

@@ -325,9 +325,47 @@ export function buildOpenApiDocument() {
                 'skipped',
               ],
             },
-            before: nullable({ type: 'object', additionalProperties: true }),
-            after: nullable({ type: 'object', additionalProperties: true }),
+            before: nullable(ref('WorkloadSnapshot')),
+            after: nullable(ref('WorkloadSnapshot')),
             error: nullable({ type: 'string' }),
+          },
+        },
+        WorkloadSnapshot: {
+          type: 'object',
+          description:
+            'A workload as Sentinel read it: what a rollback restores',
+          required: ['ref', 'resourceVersion', 'replicas', 'containers'],
+          properties: {
+            ref: target,
+            resourceVersion: { type: 'string' },
+            replicas: { type: 'integer' },
+            containers: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['name', 'image', 'resources'],
+                properties: {
+                  name: { type: 'string' },
+                  image: { type: 'string' },
+                  resources: {
+                    type: 'object',
+                    properties: Object.fromEntries(
+                      ['requests', 'limits'].map(k => [
+                        k,
+                        {
+                          type: 'object',
+                          properties: {
+                            cpu: { type: 'string' },
+                            memory: { type: 'string' },
+                          },
+                        },
+                      ]),
+                    ),
+                  },
+                },
+              },
+            },
+            restartedAt: { type: 'string' },
           },
         },
         PlanEvent: {

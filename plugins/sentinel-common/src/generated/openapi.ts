@@ -281,13 +281,36 @@ export interface components {
         | 'rolled_back'
         | 'simulated'
         | 'skipped';
-      before: {
-        [key: string]: unknown;
-      } | null;
-      after: {
-        [key: string]: unknown;
-      } | null;
+      before: components['schemas']['WorkloadSnapshot'] | null;
+      after: components['schemas']['WorkloadSnapshot'] | null;
       error: string | null;
+    };
+    /** @description A workload as Sentinel read it: what a rollback restores */
+    WorkloadSnapshot: {
+      ref: {
+        cluster: string;
+        namespace: string;
+        /** @enum {string} */
+        kind: 'Deployment' | 'StatefulSet';
+        name: string;
+      };
+      resourceVersion: string;
+      replicas: number;
+      containers: {
+        name: string;
+        image: string;
+        resources: {
+          requests?: {
+            cpu?: string;
+            memory?: string;
+          };
+          limits?: {
+            cpu?: string;
+            memory?: string;
+          };
+        };
+      }[];
+      restartedAt?: string;
     };
     PlanEvent: {
       /** Format: date-time */

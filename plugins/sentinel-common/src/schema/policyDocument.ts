@@ -1,0 +1,215 @@
+/**
+ * The policy document (GET/PUT /v1/policies) and freeze windows (POST /v1/freeze-windows):
+ * what admins write, validated with messages a person can act on.
+ */
+import { z } from 'zod';
+import { VERBS } from '../plans';
+
+const ruleId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+  error: 'must be 1 to 63 lowercase letters, digits or "-"',
+});
+
+/** Which decisions a rule, exception or freeze window applies to; empty means all. */
+export const policyScopeSchema = z.strictObject({
+  cluster: z.string().min(1).optional(),
+  namespace: z.string().min(1).optional(),
+  /** A catalog entity ref, e.g. component:default/cart. */
+  entityRef: z.string().min(1).optional(),
+  /** Labels the decision's catalog entity must all carry (metadata.labels). */
+  labels: z.record(z.string(), z.string()).optional(),
+});
+export type PolicyScope = z.infer<typeof policyScopeSchema>;
+
+const scope = policyScopeSchema.optional();
+const verbs = z.array(z.enum(VERBS)).min(1);
+const quantityRange = z.strictObject({
+  min: z.string().optional(),
+  max: z.string().optional(),
+});
+
+export const policyRuleSchema = z.discriminatedUnion('kind', [
+  /** Decisions may only use these verbs (deny otherwise). */
+  z.strictObject({
+    id: ruleId,
+    kind: z.literal('allowed_verbs'),
+    scope,
+    verbs,
+  }),
+  /** Bounds on the replicas a `scale` asks for, and on the step from the current count. */
+  z.strictObject({
+    id: ruleId,
+    kind: z.literal('replica_bounds'),
+    scope,
+    min: z.number().int().min(0).optional(),
+    max: z.number().int().min(0).optional(),
+    /** Largest absolute change of replicas in one decision. */
+    maxStep: z.number().int().min(1).optional(),
+    /** Largest relative change in one decision, in percent of the current count. */
+    maxStepPercent: z.number().positive().optional(),
+  }),
+  /** Bounds on cpu/memory requests and limits a `set_resources` asks for. */
+  z.strictObject({
+    id: ruleId,
+    kind: z.literal('resource_bounds'),
+    scope,
+    cpu: quantityRange.optional(),
+    memory: quantityRange.optional(),
+    /** Largest ratio between new and current value (either direction), e.g. 2 = at most double or half. */
+    maxChangeRatio: z.number().gt(1).optional(),
+  }),
+  /** At most `max` applied changes per workload, namespace or in total within the window. */
+  z.strictObject({
+    id: ruleId,
+    kind: z.literal('rate_limit'),
+    scope,
+    per: z.enum(['workload', 'namespace', 'global']),
+    max: z.number().int().min(1),
+    windowMinutes: z.number().int().min(1).max(10080).default(60),
+  }),
+  /** At most `maxPercent` of a namespace's or cluster's managed workloads changed within the window. */
+  z.strictObject({
+    id: ruleId,
+    kind: z.literal('blast_radius'),
+    scope,
+    per: z.enum(['namespace', 'cluster']),
+    maxPercent: z.number().gt(0).max(100),
+    windowMinutes: z.number().int().min(1).max(10080).default(60),
+  }),
+  /** At most `max` decisions in one plan. */
+  z.strictObject({
+    id: ruleId,
+    kind: z.literal('plan_size'),
+    scope,
+    max: z.number().int().min(1),
+  }),
+  /** A decision whose confidence is below `minimum` (or unknown) needs a person's approval. */
+  z.strictObject({
+    id: ruleId,
+    kind: z.literal('confidence'),
+    scope,
+    minimum: z.number().min(0).max(1),
+  }),
+  /** Decisions in scope (optionally only these verbs) always need a person's approval. */
+  z.strictObject({
+    id: ruleId,
+    kind: z.literal('require_approval'),
+    scope,
+    verbs: verbs.optional(),
+    reason: z.string().min(1).max(500),
+  }),
+]);
+export type PolicyRule = z.infer<typeof policyRuleSchema>;
+
+/** Lifts the named rules for a target until it expires; an expired exception never applies. */
+export const policyExceptionSchema = z.strictObject({
+  id: ruleId,
+  scope: policyScopeSchema,
+  rules: z.array(ruleId).min(1),
+  ticket: z.string().min(1).max(200),
+  reason: z.string().min(1).max(500).optional(),
+  expiresAt: z.iso.datetime({ offset: true }),
+});
+export type PolicyException = z.infer<typeof policyExceptionSchema>;
+
+export const policyDocumentSchema = z
+  .strictObject({
+    /** Set by the server; send the version you read to refuse overwriting a newer one. */
+    version: z.number().int().min(0).optional(),
+    rules: z.array(policyRuleSchema).max(1000),
+    exceptions: z.array(policyExceptionSchema).max(1000).default([]),
+  })
+  .superRefine((doc, ctx) => {
+    const seen = new Map<string, number>();
+    doc.rules.forEach((rule, index) => {
+      const earlier = seen.get(rule.id);
+      if (earlier !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', index, 'id'],
+          message: `repeats the id of rules[${earlier}]`,
+        });
+      }
+      seen.set(rule.id, index);
+    });
+    doc.exceptions.forEach((exception, index) => {
+      exception.rules.forEach((id, j) => {
+        if (!seen.has(id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['exceptions', index, 'rules', j],
+            message: `names no rule of this document ('${id}')`,
+          });
+        }
+      });
+    });
+  });
+export type PolicyDocument = z.infer<typeof policyDocumentSchema>;
+
+/** A change-freeze window: one-off (start/end) or recurring (cron + duration in a time zone). */
+export const freezeWindowInputSchema = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    reason: z.string().min(1).max(1000),
+    scope: policyScopeSchema.default({}),
+    start: z.iso.datetime({ offset: true }).optional(),
+    end: z.iso.datetime({ offset: true }).optional(),
+    recurrence: z
+      .strictObject({
+        cron: z.string().min(9).max(100),
+        durationMinutes: z.number().int().min(1).max(10080),
+        timezone: z.string().min(1).max(64),
+      })
+      .optional(),
+    /** Rollbacks stay allowed during the freeze unless this is false. */
+    allowRollback: z.boolean().default(true),
+  })
+  .superRefine((w, ctx) => {
+    const oneOff = w.start !== undefined || w.end !== undefined;
+    if (oneOff === (w.recurrence !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'give either start and end, or recurrence',
+      });
+      return;
+    }
+    if (oneOff) {
+      if (!w.start)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['start'],
+          message: 'is required with end',
+        });
+      if (!w.end)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['end'],
+          message: 'is required with start',
+        });
+      if (w.start && w.end && Date.parse(w.end) <= Date.parse(w.start)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['end'],
+          message: 'must be after start',
+        });
+      }
+    }
+  });
+export type FreezeWindowInput = z.infer<typeof freezeWindowInputSchema>;
+
+/** A stored freeze window. */
+export type FreezeWindow = FreezeWindowInput & {
+  id: string;
+  createdBy: string;
+  createdAt: string;
+};
+
+/** A break-glass override: while active, freeze windows in its scope do not apply. */
+export interface FreezeOverride {
+  id: string;
+  scope: PolicyScope;
+  reason: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+}
