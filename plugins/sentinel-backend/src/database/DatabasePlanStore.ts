@@ -299,6 +299,7 @@ export class DatabasePlanStore implements PlanStore {
     if (patch.before !== undefined) values.before = toJson(patch.before);
     if (patch.after !== undefined) values.after = toJson(patch.after);
     if (patch.error !== undefined) values.error = patch.error;
+    if (patch.appliedAt !== undefined) values.applied_at = patch.appliedAt;
     const query = this.#knex('plan_decisions').where({
       plan_id: planId,
       decision_index: index,

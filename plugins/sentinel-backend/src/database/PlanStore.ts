@@ -39,6 +39,8 @@ export interface DecisionPatch {
   before?: unknown;
   after?: unknown;
   error?: string | null;
+  /** When the change reached the cluster (rate limits count it from then). */
+  appliedAt?: Date;
 }
 
 /** A status change of a plan, recorded on its timeline. */

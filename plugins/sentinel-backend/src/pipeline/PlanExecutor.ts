@@ -16,6 +16,7 @@ import {
   type WorkloadState,
 } from '@internal/backstage-plugin-sentinel-node';
 import type { PlanStore, StoredDecision } from '../database/PlanStore';
+import type { ChangeLedger } from '../policy/ChangeLedger';
 import type { PolicyEngine } from '../policy/PolicyEngine';
 import type { PipelineMetrics } from './metrics';
 import { statusAfterVerdicts } from './planStatus';
@@ -50,6 +51,8 @@ export interface PlanExecutorOptions {
   policyEngine: PolicyEngine;
   logger: LoggerService;
   metrics?: PipelineMetrics;
+  /** Shares applied changes with every replica's rate limits. */
+  ledger?: ChangeLedger;
   /** Unique per replica; recorded as the lease owner. */
   owner: string;
   leaseMs?: number;
@@ -76,8 +79,10 @@ const HOUSEKEEPING_INTERVAL_MS = 5_000;
  * twice.
  */
 export class PlanExecutor {
-  readonly #o: Required<Omit<PlanExecutorOptions, 'hooks' | 'metrics'>> &
-    Pick<PlanExecutorOptions, 'hooks' | 'metrics'>;
+  readonly #o: Required<
+    Omit<PlanExecutorOptions, 'hooks' | 'metrics' | 'ledger'>
+  > &
+    Pick<PlanExecutorOptions, 'hooks' | 'metrics' | 'ledger'>;
   #running = false;
   #workers: Promise<void>[] = [];
   readonly #sleepers = new Set<() => void>();
@@ -567,13 +572,19 @@ export class PlanExecutor {
     recorded: RecordedChange,
     after: WorkloadState,
   ) {
+    const appliedAt = this.#o.now();
     const ok = await this.#o.store.updateDecision(
       plan.id,
       decision.index,
-      { status: 'succeeded', after, error: null },
+      { status: 'succeeded', after, error: null, appliedAt },
       this.#fence,
     );
     if (!ok) throw new LeaseLostError(`lease on plan ${plan.id} lost`);
+    await this.#o.ledger?.record({
+      id: `${plan.id}:${decision.index}`,
+      at: appliedAt.toISOString(),
+      workload: describe(decision.target),
+    });
     if (recorded.kind === 'restore') {
       await this.#o.store.updateDecision(
         recorded.undoes.planId,
