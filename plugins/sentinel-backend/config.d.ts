@@ -10,5 +10,23 @@ export interface Config {
      * Hours a plan may wait for approval before it is rejected. Defaults to 24.
      */
     approvalTimeoutHours?: number;
+    /**
+     * Redis shared by all replicas for rate-limit counters, e.g. redis://redis:6379. Without
+     * it the database counts (fine for one replica); when Redis is down the database answers.
+     */
+    redis?: {
+      /** @visibility secret */
+      connection?: string;
+    };
+    /**
+     * The policy document stored as version 1 on first start (see docs/policies.md); later
+     * versions are written through PUT /api/sentinel/v1/policies.
+     */
+    policy?: {
+      rules: object[];
+      exceptions?: object[];
+    };
+    /** Freeze windows created on first start (see docs/policies.md). */
+    freezeWindows?: object[];
   };
 }

@@ -11,6 +11,7 @@ const fleet = [
   ['shop', 'Deployment', 'checkout', 'shop/checkout:2.0.1', 2],
   ['payments', 'Deployment', 'payments-api', 'payments/api:5.1.0', 3],
   ['payments', 'StatefulSet', 'ledger', 'payments/ledger:1.9.0', 3],
+  ['production', 'Deployment', 'orders', 'shop/orders:3.2.0', 4],
 ] as const;
 
 /**

@@ -38,7 +38,6 @@ describe('sentinel backend plugin', () => {
   });
 
   it('answers 503 with an error body when its database is gone', async () => {
-    // A database without Sentinel's tables: the store cannot answer.
     emptyDatabase = knexFactory({
       client: 'better-sqlite3',
       connection: ':memory:',
@@ -46,11 +45,18 @@ describe('sentinel backend plugin', () => {
     });
     const database = mockServices.database.mock({
       getClient: async () => emptyDatabase!,
-      migrations: { skip: true },
     });
     const { server } = await startTestBackend({
       features: [sentinelPlugin, database.factory],
     });
+    expect((await request(server).get('/api/sentinel/health')).status).toBe(
+      200,
+    );
+
+    // The database goes away under the running plugin.
+    await emptyDatabase.schema.dropTable('plan_events');
+    await emptyDatabase.schema.dropTable('plan_decisions');
+    await emptyDatabase.schema.dropTable('plans');
 
     const res = await request(server).get('/api/sentinel/health');
     expect(res.status).toBe(503);

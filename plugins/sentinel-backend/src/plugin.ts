@@ -16,7 +16,9 @@ import { createPipelineMetrics } from './pipeline/metrics';
 import { PlanExecutor } from './pipeline/PlanExecutor';
 import { PlanService } from './pipeline/PlanService';
 import { CatalogWorkloadIndex } from './pipeline/WorkloadCatalogIndex';
-import { PassThroughPolicyEngine } from './policy/PolicyEngine';
+import { createChangeLedger } from './policy/createChangeLedger';
+import { PolicyService } from './policy/PolicyService';
+import { PolicyStore } from './database/PolicyStore';
 import { createRouter } from './router';
 
 /**
@@ -62,11 +64,31 @@ export const sentinelPlugin = createBackendPlugin({
         deps.permissionsRegistry.addPermissions(sentinelPermissions);
 
         const store = new DatabasePlanStore(knex);
+        const policyStore = new PolicyStore(knex);
+        const ownership = new CatalogWorkloadIndex(deps.catalog, deps.auth);
+        const { ledger, close: closeLedger } = createChangeLedger({
+          redisUrl: config.getOptionalString('sentinel.redis.connection'),
+          store: policyStore,
+          logger,
+        });
+        const policies = new PolicyService({
+          store: policyStore,
+          ledger,
+          clusterDrivers,
+          ownership,
+          logger,
+        });
+        await policies.seed(
+          config.getOptional('sentinel.policy'),
+          config.getOptional<unknown[]>('sentinel.freezeWindows') ?? [],
+          new Date(),
+        );
         const metrics = createPipelineMetrics();
         const executor = new PlanExecutor({
           store,
           clusterDrivers,
-          policyEngine: new PassThroughPolicyEngine(),
+          policyEngine: policies,
+          ledger,
           logger: logger.child({ component: 'executor' }),
           metrics,
           owner: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
@@ -77,7 +99,7 @@ export const sentinelPlugin = createBackendPlugin({
         const plans = new PlanService({
           store,
           clusterDrivers,
-          ownership: new CatalogWorkloadIndex(deps.catalog, deps.auth),
+          ownership,
           kick: () => executor.kick(),
           metrics,
           shadowMode: config.getOptionalBoolean('sentinel.shadowMode') ?? false,
@@ -88,6 +110,7 @@ export const sentinelPlugin = createBackendPlugin({
             knex,
             clusterDrivers,
             plans,
+            policies,
             httpAuth: deps.httpAuth,
             permissions: deps.permissions,
             auditor: deps.auditor,
@@ -100,7 +123,10 @@ export const sentinelPlugin = createBackendPlugin({
         httpRouter.addAuthPolicy({ path: '/', allow: 'unauthenticated' });
 
         lifecycle.addStartupHook(() => executor.start());
-        lifecycle.addShutdownHook(() => executor.stop());
+        lifecycle.addShutdownHook(async () => {
+          await executor.stop();
+          await closeLedger();
+        });
         logger.info(
           `Sentinel ready with clusters: ${
             [...clusterDrivers.keys()].join(', ') || '(none)'

@@ -1,3 +1,4 @@
+import type { JsonObject } from '@backstage/types';
 import type { Server } from 'node:http';
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
@@ -44,7 +45,12 @@ const catalog = catalogServiceMock.factory({
 });
 
 export async function startSentinel(
-  options: { driver?: InMemoryClusterDriver; extra?: any[] } = {},
+  options: {
+    driver?: InMemoryClusterDriver;
+    extra?: any[];
+    /** app-config for the backend, e.g. { sentinel: { policy: ... } }. */
+    config?: Record<string, unknown>;
+  } = {},
 ): Promise<{
   server: Server;
   driver: InMemoryClusterDriver;
@@ -69,6 +75,13 @@ export async function startSentinel(
           });
         },
       }),
+      ...(options.config
+        ? [
+            mockServices.rootConfig.factory({
+              data: options.config as JsonObject,
+            }),
+          ]
+        : []),
       ...(options.extra ?? []),
     ],
   });

@@ -225,7 +225,7 @@ describe('PlanExecutor', () => {
       const { store } = await storeOn(databaseId);
       const driver = clusterWith(['cart']);
       const needsApproval: PolicyEngine = {
-        evaluate: plan =>
+        evaluate: async plan =>
           plan.decisions.map(
             (): Verdict => ({
               outcome: 'require_approval',

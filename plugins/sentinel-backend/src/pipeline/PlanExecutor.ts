@@ -274,7 +274,7 @@ export class PlanExecutor {
   }
 
   async #evaluate(plan: Plan): Promise<PlanStatus> {
-    const verdicts = this.#o.policyEngine.evaluate(
+    const verdicts = await this.#o.policyEngine.evaluate(
       {
         source: plan.source,
         mode: plan.mode,

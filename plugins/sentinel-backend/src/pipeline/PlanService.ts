@@ -14,6 +14,7 @@ import type {
   PlanListFilter,
   PlanStore,
 } from '../database/PlanStore';
+import type { PolicyPlanInput } from '../policy/PolicyEngine';
 import type { PipelineMetrics } from './metrics';
 import type { WorkloadOwnership } from './WorkloadCatalogIndex';
 
@@ -70,12 +71,7 @@ export class PlanService {
         ]);
       }
     }
-    const validated = validatePlanSubmission(body);
-    if (!validated.ok) {
-      throw invalid('Invalid plan', validated.issues);
-    }
-    const submission = validated.value;
-    const { decisions, undoes } = await this.#resolveTargets(submission);
+    const { submission, decisions, undoes } = await this.#validate(body);
     const mode = this.#o.shadowMode ? 'shadow' : submission.mode;
     const requestHash = hashOf({ ...submission, mode });
 
@@ -105,6 +101,34 @@ export class PlanService {
     this.#o.metrics?.submitted(submission.source, mode);
     this.#o.kick();
     return { created: true, plan: stored.plan };
+  }
+
+  /**
+   * What a submission would become, for a dry-run policy evaluation: the same validation and
+   * target resolution, and nothing stored.
+   */
+  async resolve(body: unknown): Promise<PolicyPlanInput> {
+    const { submission, decisions } = await this.#validate(body);
+    return {
+      source: submission.source,
+      mode: this.#o.shadowMode ? 'shadow' : submission.mode,
+      decisions: decisions.map(d => ({
+        verb: d.verb,
+        target: d.target,
+        params: d.params,
+        confidence: d.confidence,
+        entityRef: d.entityRef,
+      })),
+    };
+  }
+
+  async #validate(body: unknown) {
+    const validated = validatePlanSubmission(body);
+    if (!validated.ok) {
+      throw invalid('Invalid plan', validated.issues);
+    }
+    const submission = validated.value;
+    return { submission, ...(await this.#resolveTargets(submission)) };
   }
 
   /**

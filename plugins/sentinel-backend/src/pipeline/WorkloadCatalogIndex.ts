@@ -9,17 +9,26 @@ import {
   type WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
 
+/** What the catalog says about managed workloads. */
+export interface CatalogWorkloads {
+  /** The entity that manages each workload, by `cluster/namespace/Kind/name`. */
+  owners: Map<string, string>;
+  /** The labels of each managing entity, by entity ref. */
+  labels: Map<string, Record<string, string>>;
+}
+
 /** Which catalog entity manages which workload, from the `sentinel.io/workloads` annotation. */
 export interface WorkloadOwnership {
   entityRefFor(target: WorkloadRef): Promise<string | undefined>;
+  snapshot(): Promise<CatalogWorkloads>;
 }
 
 /**
- * Reads the workloads annotation of every catalog entity that has one, and keeps the map for
- * a short while so a burst of submissions costs one catalog query.
+ * Reads the workloads annotation of every catalog entity that has one, and keeps the result
+ * for a short while so a burst of submissions costs one catalog query.
  */
 export class CatalogWorkloadIndex implements WorkloadOwnership {
-  #cache?: { at: number; map: Promise<Map<string, string>> };
+  #cache?: { at: number; value: Promise<CatalogWorkloads> };
 
   constructor(
     private readonly catalog: CatalogService,
@@ -29,30 +38,30 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
 
   async entityRefFor(target: WorkloadRef): Promise<string | undefined> {
     const key = stringifyWorkloadRef(target);
-    const found = (await this.#map()).get(key);
+    const found = (await this.snapshot()).owners.get(key);
     // A service annotated a moment ago must not be refused for a whole TTL: on a miss, look
-    // again unless the map was just read.
+    // again unless the catalog was just read.
     if (found || !this.#cache || Date.now() - this.#cache.at < 1_000) {
       return found;
     }
     this.#cache = undefined;
-    return (await this.#map()).get(key);
+    return (await this.snapshot()).owners.get(key);
   }
 
-  #map(): Promise<Map<string, string>> {
+  snapshot(): Promise<CatalogWorkloads> {
     const now = Date.now();
     if (!this.#cache || now - this.#cache.at > this.ttlMs) {
-      const map = this.#load();
-      this.#cache = { at: now, map };
+      const value = this.#load();
+      this.#cache = { at: now, value };
       // A failed load must not be cached.
-      map.catch(() => {
-        if (this.#cache?.map === map) this.#cache = undefined;
+      value.catch(() => {
+        if (this.#cache?.value === value) this.#cache = undefined;
       });
     }
-    return this.#cache.map;
+    return this.#cache.value;
   }
 
-  async #load(): Promise<Map<string, string>> {
+  async #load(): Promise<CatalogWorkloads> {
     const { items } = await this.catalog.getEntities(
       {
         filter: {
@@ -64,19 +73,23 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
           'metadata.name',
           'metadata.namespace',
           'metadata.annotations',
+          'metadata.labels',
         ],
       },
       { credentials: await this.auth.getOwnServiceCredentials() },
     );
-    const map = new Map<string, string>();
+    const owners = new Map<string, string>();
+    const labels = new Map<string, Record<string, string>>();
     for (const entity of items) {
+      const ref = stringifyEntityRef(entity);
+      labels.set(ref, entity.metadata.labels ?? {});
       const { refs } = parseWorkloadsAnnotation(
         entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
       );
-      for (const ref of refs) {
-        map.set(stringifyWorkloadRef(ref), stringifyEntityRef(entity));
+      for (const workload of refs) {
+        owners.set(stringifyWorkloadRef(workload), ref);
       }
     }
-    return map;
+    return { owners, labels };
   }
 }

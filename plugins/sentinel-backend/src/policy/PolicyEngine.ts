@@ -22,16 +22,16 @@ export interface PolicyPlanInput {
 }
 
 /**
- * Decides every decision of a plan. Pure and synchronous: whatever it needs beyond the plan
- * (freeze calendar, recent-change counters) is passed in, and `now` is never read from a clock.
+ * Decides every decision of a plan at `now`. The real one (PolicyService) gathers what the
+ * pure engine (engine/evaluatePolicy) needs, then lets it decide.
  */
 export interface PolicyEngine {
-  evaluate(plan: PolicyPlanInput, now: Date): Verdict[];
+  evaluate(plan: PolicyPlanInput, now: Date): Promise<Verdict[]>;
 }
 
 /** Allows everything, saying so; stands in until the policy engine is configured. */
 export class PassThroughPolicyEngine implements PolicyEngine {
-  evaluate(plan: PolicyPlanInput): Verdict[] {
+  async evaluate(plan: PolicyPlanInput): Promise<Verdict[]> {
     return plan.decisions.map(() => ({
       outcome: 'allow',
       reasons: [

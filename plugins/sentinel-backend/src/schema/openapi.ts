@@ -1,5 +1,8 @@
 import {
+  freezeWindowInputSchema,
   PLAN_STATUSES,
+  policyDocumentSchema,
+  policyScopeSchema,
   planSubmissionSchema,
   VERBS,
 } from '@internal/backstage-plugin-sentinel-common';
@@ -13,6 +16,15 @@ import { z } from 'zod';
  */
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** A request schema derived from the zod schema the server validates with. */
+const fromZod = (schema: z.ZodType) => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
+  return rest;
+};
 
 const json = (schema: object) => ({ 'application/json': { schema } });
 
@@ -219,6 +231,218 @@ export function buildOpenApiDocument() {
           },
         ]),
       ),
+      '/v1/policies': {
+        get: {
+          operationId: 'getPolicy',
+          responses: {
+            '200': {
+              description: 'The policy document in force, with its version',
+              content: json(ref('PolicyDocument')),
+            },
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to read policies'),
+          },
+        },
+        put: {
+          operationId: 'replacePolicy',
+          description:
+            'Replaces the whole document. Send the version you read; a newer one in store is a 409.',
+          requestBody: { required: true, content: json(ref('PolicyDocument')) },
+          responses: {
+            '200': {
+              description: 'The stored document with its new version',
+              content: json(ref('PolicyDocument')),
+            },
+            '400': errorResponse(
+              'Invalid document; the message names each field by path',
+            ),
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to change policies (admin)'),
+            '409': errorResponse(
+              'Another version was saved since the one sent',
+            ),
+          },
+        },
+      },
+      '/v1/policies/history': {
+        get: {
+          operationId: 'getPolicyHistory',
+          parameters: [
+            {
+              name: 'limit',
+              in: 'query',
+              schema: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 200,
+                default: 50,
+              },
+            },
+          ],
+          responses: {
+            '200': {
+              description:
+                'Versions, newest first, with who changed them and when',
+              content: json({
+                type: 'object',
+                required: ['items'],
+                properties: {
+                  items: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: [
+                        'version',
+                        'document',
+                        'changedBy',
+                        'changedAt',
+                      ],
+                      properties: {
+                        version: { type: 'integer' },
+                        document: ref('PolicyDocument'),
+                        changedBy: { type: 'string' },
+                        changedAt: { type: 'string', format: 'date-time' },
+                      },
+                    },
+                  },
+                },
+              }),
+            },
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to read policies'),
+          },
+        },
+      },
+      '/v1/policies/evaluate': {
+        post: {
+          operationId: 'evaluatePolicy',
+          description:
+            'A dry run: the verdicts a submission of this plan would get now; nothing is stored.',
+          requestBody: { required: true, content: json(ref('PlanSubmission')) },
+          responses: {
+            '200': {
+              description: 'The verdicts',
+              content: json(ref('PolicyEvaluation')),
+            },
+            '400': errorResponse('Invalid plan'),
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to read policies'),
+          },
+        },
+      },
+      '/v1/freeze-windows': {
+        get: {
+          operationId: 'listFreezeWindows',
+          responses: {
+            '200': {
+              description: 'Every freeze window',
+              content: json({
+                type: 'object',
+                required: ['items'],
+                properties: {
+                  items: { type: 'array', items: ref('FreezeWindow') },
+                },
+              }),
+            },
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to read policies'),
+          },
+        },
+        post: {
+          operationId: 'createFreezeWindow',
+          requestBody: {
+            required: true,
+            content: json(ref('FreezeWindowInput')),
+          },
+          responses: {
+            '201': {
+              description: 'The stored window',
+              content: json(ref('FreezeWindow')),
+            },
+            '400': errorResponse(
+              'Invalid window (bad cron, unknown time zone, end before start)',
+            ),
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to manage freezes (admin)'),
+          },
+        },
+      },
+      '/v1/freeze-windows/{id}': {
+        delete: {
+          operationId: 'deleteFreezeWindow',
+          parameters: [
+            {
+              name: 'id',
+              in: 'path',
+              required: true,
+              schema: { type: 'string' },
+            },
+          ],
+          responses: {
+            '204': { description: 'Deleted' },
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to manage freezes (admin)'),
+            '404': errorResponse('No such window'),
+          },
+        },
+      },
+      '/v1/freeze-status': {
+        get: {
+          operationId: 'getFreezeStatus',
+          parameters: ['entityRef', 'cluster', 'namespace'].map(name => ({
+            name,
+            in: 'query',
+            schema: { type: 'string' },
+          })),
+          responses: {
+            '200': {
+              description:
+                'Whether changes are frozen now, by which window, and the next window',
+              content: json({
+                type: 'object',
+                required: ['frozen', 'window', 'nextWindow', 'override'],
+                properties: {
+                  frozen: { type: 'boolean' },
+                  window: nullable(ref('ActiveFreezeWindow')),
+                  nextWindow: nullable(ref('ActiveFreezeWindow')),
+                  override: nullable(ref('FreezeOverride')),
+                },
+              }),
+            },
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to read policies'),
+          },
+        },
+      },
+      '/v1/freeze-overrides': {
+        post: {
+          operationId: 'breakGlass',
+          description:
+            'Lifts freeze windows in a scope for at most 240 minutes, with a reason on record.',
+          requestBody: {
+            required: true,
+            content: json({
+              type: 'object',
+              additionalProperties: false,
+              required: ['reason', 'durationMinutes'],
+              properties: {
+                scope: ref('PolicyScope'),
+                reason: { type: 'string', minLength: 1, maxLength: 1000 },
+                durationMinutes: { type: 'integer', minimum: 1, maximum: 240 },
+              },
+            }),
+          },
+          responses: {
+            '201': {
+              description: 'The override',
+              content: json(ref('FreezeOverride')),
+            },
+            '400': errorResponse('Invalid override'),
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to manage freezes (admin)'),
+          },
+        },
+      },
       '/v1/workloads/{cluster}/{namespace}/{kind}/{name}/rollback': {
         post: {
           operationId: 'rollbackWorkload',
@@ -261,12 +485,77 @@ export function buildOpenApiDocument() {
         },
       },
       schemas: {
-        PlanSubmission: (({ $schema: _dialect, ...schema }) => schema)(
-          z.toJSONSchema(planSubmissionSchema, {
-            io: 'input',
-            unrepresentable: 'any',
-          }),
-        ),
+        PlanSubmission: fromZod(planSubmissionSchema),
+        PolicyDocument: fromZod(policyDocumentSchema),
+        PolicyScope: fromZod(policyScopeSchema),
+        FreezeWindowInput: fromZod(freezeWindowInputSchema),
+        FreezeWindow: {
+          allOf: [
+            ref('FreezeWindowInput'),
+            {
+              type: 'object',
+              required: ['id', 'createdBy', 'createdAt'],
+              properties: {
+                id: { type: 'string' },
+                createdBy: { type: 'string' },
+                createdAt: { type: 'string', format: 'date-time' },
+              },
+            },
+          ],
+        },
+        ActiveFreezeWindow: {
+          allOf: [
+            ref('FreezeWindow'),
+            {
+              type: 'object',
+              required: ['activeFrom', 'activeUntil'],
+              properties: {
+                activeFrom: { type: 'string', format: 'date-time' },
+                activeUntil: { type: 'string', format: 'date-time' },
+              },
+            },
+          ],
+        },
+        FreezeOverride: {
+          type: 'object',
+          required: [
+            'id',
+            'scope',
+            'reason',
+            'createdBy',
+            'createdAt',
+            'expiresAt',
+          ],
+          properties: {
+            id: { type: 'string' },
+            scope: ref('PolicyScope'),
+            reason: { type: 'string' },
+            createdBy: { type: 'string' },
+            createdAt: { type: 'string', format: 'date-time' },
+            expiresAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        PolicyEvaluation: {
+          type: 'object',
+          required: ['outcome', 'decisions'],
+          properties: {
+            outcome: {
+              type: 'string',
+              enum: ['allow', 'require_approval', 'deny'],
+            },
+            decisions: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['index', 'verdict'],
+                properties: {
+                  index: { type: 'integer' },
+                  verdict: ref('Verdict'),
+                },
+              },
+            },
+          },
+        },
         Verdict: {
           type: 'object',
           required: ['outcome', 'reasons'],

@@ -100,6 +100,121 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/policies': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['getPolicy'];
+    /** @description Replaces the whole document. Send the version you read; a newer one in store is a 409. */
+    put: operations['replacePolicy'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/policies/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['getPolicyHistory'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/policies/evaluate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description A dry run: the verdicts a submission of this plan would get now; nothing is stored. */
+    post: operations['evaluatePolicy'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/freeze-windows': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['listFreezeWindows'];
+    put?: never;
+    post: operations['createFreezeWindow'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/freeze-windows/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: operations['deleteFreezeWindow'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/freeze-status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['getFreezeStatus'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/freeze-overrides': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Lifts freeze windows in a scope for at most 240 minutes, with a reason on record. */
+    post: operations['breakGlass'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/workloads/{cluster}/{namespace}/{kind}/{name}/rollback': {
     parameters: {
       query?: never;
@@ -245,6 +360,234 @@ export interface components {
             confidence?: number;
           }
       )[];
+    };
+    PolicyDocument: {
+      version?: number;
+      rules: (
+        | {
+            id: string;
+            /** @constant */
+            kind: 'allowed_verbs';
+            scope?: {
+              cluster?: string;
+              namespace?: string;
+              entityRef?: string;
+              labels?: {
+                [key: string]: string;
+              };
+            };
+            verbs: (
+              | 'scale'
+              | 'set_resources'
+              | 'restart'
+              | 'rollout'
+              | 'rollback'
+            )[];
+          }
+        | {
+            id: string;
+            /** @constant */
+            kind: 'replica_bounds';
+            scope?: {
+              cluster?: string;
+              namespace?: string;
+              entityRef?: string;
+              labels?: {
+                [key: string]: string;
+              };
+            };
+            min?: number;
+            max?: number;
+            maxStep?: number;
+            maxStepPercent?: number;
+          }
+        | {
+            id: string;
+            /** @constant */
+            kind: 'resource_bounds';
+            scope?: {
+              cluster?: string;
+              namespace?: string;
+              entityRef?: string;
+              labels?: {
+                [key: string]: string;
+              };
+            };
+            cpu?: {
+              min?: string;
+              max?: string;
+            };
+            memory?: {
+              min?: string;
+              max?: string;
+            };
+            maxChangeRatio?: number;
+          }
+        | {
+            id: string;
+            /** @constant */
+            kind: 'rate_limit';
+            scope?: {
+              cluster?: string;
+              namespace?: string;
+              entityRef?: string;
+              labels?: {
+                [key: string]: string;
+              };
+            };
+            /** @enum {string} */
+            per: 'workload' | 'namespace' | 'global';
+            max: number;
+            /** @default 60 */
+            windowMinutes?: number;
+          }
+        | {
+            id: string;
+            /** @constant */
+            kind: 'blast_radius';
+            scope?: {
+              cluster?: string;
+              namespace?: string;
+              entityRef?: string;
+              labels?: {
+                [key: string]: string;
+              };
+            };
+            /** @enum {string} */
+            per: 'namespace' | 'cluster';
+            maxPercent: number;
+            /** @default 60 */
+            windowMinutes?: number;
+          }
+        | {
+            id: string;
+            /** @constant */
+            kind: 'plan_size';
+            scope?: {
+              cluster?: string;
+              namespace?: string;
+              entityRef?: string;
+              labels?: {
+                [key: string]: string;
+              };
+            };
+            max: number;
+          }
+        | {
+            id: string;
+            /** @constant */
+            kind: 'confidence';
+            scope?: {
+              cluster?: string;
+              namespace?: string;
+              entityRef?: string;
+              labels?: {
+                [key: string]: string;
+              };
+            };
+            minimum: number;
+          }
+        | {
+            id: string;
+            /** @constant */
+            kind: 'require_approval';
+            scope?: {
+              cluster?: string;
+              namespace?: string;
+              entityRef?: string;
+              labels?: {
+                [key: string]: string;
+              };
+            };
+            verbs?: (
+              | 'scale'
+              | 'set_resources'
+              | 'restart'
+              | 'rollout'
+              | 'rollback'
+            )[];
+            reason: string;
+          }
+      )[];
+      /** @default [] */
+      exceptions?: {
+        id: string;
+        scope: {
+          cluster?: string;
+          namespace?: string;
+          entityRef?: string;
+          labels?: {
+            [key: string]: string;
+          };
+        };
+        rules: string[];
+        ticket: string;
+        reason?: string;
+        /** Format: date-time */
+        expiresAt: string;
+      }[];
+    };
+    PolicyScope: {
+      cluster?: string;
+      namespace?: string;
+      entityRef?: string;
+      labels?: {
+        [key: string]: string;
+      };
+    };
+    FreezeWindowInput: {
+      name: string;
+      reason: string;
+      /** @default {} */
+      scope?: {
+        cluster?: string;
+        namespace?: string;
+        entityRef?: string;
+        labels?: {
+          [key: string]: string;
+        };
+      };
+      /** Format: date-time */
+      start?: string;
+      /** Format: date-time */
+      end?: string;
+      recurrence?: {
+        cron: string;
+        durationMinutes: number;
+        timezone: string;
+      };
+      /** @default true */
+      allowRollback?: boolean;
+    };
+    FreezeWindow: components['schemas']['FreezeWindowInput'] & {
+      id: string;
+      createdBy: string;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    ActiveFreezeWindow: components['schemas']['FreezeWindow'] & {
+      /** Format: date-time */
+      activeFrom: string;
+      /** Format: date-time */
+      activeUntil: string;
+    };
+    FreezeOverride: {
+      id: string;
+      scope: components['schemas']['PolicyScope'];
+      reason: string;
+      createdBy: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      expiresAt: string;
+    };
+    PolicyEvaluation: {
+      /** @enum {string} */
+      outcome: 'allow' | 'require_approval' | 'deny';
+      decisions: {
+        index: number;
+        verdict: components['schemas']['Verdict'];
+      }[];
     };
     Verdict: {
       /** @enum {string} */
@@ -803,6 +1146,443 @@ export interface operations {
       };
       /** @description The plan is in a status that cannot be canceled */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The policy document in force, with its version */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PolicyDocument'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to read policies */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  replacePolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PolicyDocument'];
+      };
+    };
+    responses: {
+      /** @description The stored document with its new version */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PolicyDocument'];
+        };
+      };
+      /** @description Invalid document; the message names each field by path */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to change policies (admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another version was saved since the one sent */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getPolicyHistory: {
+    parameters: {
+      query?: {
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Versions, newest first, with who changed them and when */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              version: number;
+              document: components['schemas']['PolicyDocument'];
+              changedBy: string;
+              /** Format: date-time */
+              changedAt: string;
+            }[];
+          };
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to read policies */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  evaluatePolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PlanSubmission'];
+      };
+    };
+    responses: {
+      /** @description The verdicts */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PolicyEvaluation'];
+        };
+      };
+      /** @description Invalid plan */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to read policies */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listFreezeWindows: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every freeze window */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['FreezeWindow'][];
+          };
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to read policies */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createFreezeWindow: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FreezeWindowInput'];
+      };
+    };
+    responses: {
+      /** @description The stored window */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FreezeWindow'];
+        };
+      };
+      /** @description Invalid window (bad cron, unknown time zone, end before start) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to manage freezes (admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteFreezeWindow: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to manage freezes (admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such window */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getFreezeStatus: {
+    parameters: {
+      query?: {
+        entityRef?: string;
+        cluster?: string;
+        namespace?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Whether changes are frozen now, by which window, and the next window */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            frozen: boolean;
+            window: components['schemas']['ActiveFreezeWindow'] | null;
+            nextWindow: components['schemas']['ActiveFreezeWindow'] | null;
+            override: components['schemas']['FreezeOverride'] | null;
+          };
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to read policies */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  breakGlass: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          scope?: components['schemas']['PolicyScope'];
+          reason: string;
+          durationMinutes: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The override */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FreezeOverride'];
+        };
+      };
+      /** @description Invalid override */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to manage freezes (admin) */
+      403: {
         headers: {
           [name: string]: unknown;
         };

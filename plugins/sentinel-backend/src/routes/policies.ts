@@ -1,0 +1,121 @@
+import {
+  freezeManagePermission,
+  policyReadPermission,
+  policyScopeSchema,
+  policyUpdatePermission,
+} from '@internal/backstage-plugin-sentinel-common';
+import type express from 'express';
+import { z } from 'zod';
+import type { PlanService } from '../pipeline/PlanService';
+import {
+  MAX_OVERRIDE_MINUTES,
+  type PolicyService,
+} from '../policy/PolicyService';
+import {
+  actorOf,
+  intParam,
+  one,
+  parseBody,
+  type RouteSupport,
+} from './support';
+
+const overrideBody = z.strictObject({
+  scope: policyScopeSchema.default({}),
+  reason: z.string().min(1).max(1000),
+  durationMinutes: z.number().int().min(1).max(MAX_OVERRIDE_MINUTES),
+});
+
+/** Policies, dry-run evaluation, freeze windows, freeze status and break-glass overrides. */
+export function addPolicyRoutes(
+  router: express.Router,
+  plans: PlanService,
+  policies: PolicyService,
+  { authorize, audited }: RouteSupport,
+) {
+  router.get('/v1/policies', async (req, res) => {
+    await authorize(req, policyReadPermission);
+    res.json((await policies.current()).document);
+  });
+
+  router.put('/v1/policies', async (req, res) => {
+    await audited(req, 'policy-update', {}, async () => {
+      const credentials = await authorize(req, policyUpdatePermission);
+      const saved = await policies.replace(
+        req.body,
+        actorOf(credentials),
+        new Date(),
+      );
+      res.json(saved.document);
+    });
+  });
+
+  router.get('/v1/policies/history', async (req, res) => {
+    await authorize(req, policyReadPermission);
+    const limit = intParam(req.query.limit, 'limit', {
+      min: 1,
+      max: 200,
+      default: 50,
+    });
+    res.json({ items: await policies.history(limit) });
+  });
+
+  // A dry run: the same validation and verdicts as a submission, and nothing stored.
+  router.post('/v1/policies/evaluate', async (req, res) => {
+    await authorize(req, policyReadPermission);
+    const plan = await plans.resolve(req.body);
+    res.json(await policies.evaluatePlan(plan, new Date()));
+  });
+
+  router.get('/v1/freeze-windows', async (req, res) => {
+    await authorize(req, policyReadPermission);
+    res.json({ items: await policies.listFreezeWindows() });
+  });
+
+  router.post('/v1/freeze-windows', async (req, res) => {
+    await audited(req, 'freeze-window-create', {}, async () => {
+      const credentials = await authorize(req, freezeManagePermission);
+      const window = await policies.addFreezeWindow(
+        req.body,
+        actorOf(credentials),
+        new Date(),
+      );
+      res.status(201).json(window);
+    });
+  });
+
+  router.delete('/v1/freeze-windows/:id', async (req, res) => {
+    const { id } = req.params;
+    await audited(req, 'freeze-window-delete', { windowId: id }, async () => {
+      await authorize(req, freezeManagePermission);
+      await policies.deleteFreezeWindow(id);
+      res.status(204).end();
+    });
+  });
+
+  router.get('/v1/freeze-status', async (req, res) => {
+    await authorize(req, policyReadPermission);
+    res.json(
+      await policies.freezeStatus(
+        {
+          entityRef: one(req.query.entityRef, 'entityRef'),
+          cluster: one(req.query.cluster, 'cluster'),
+          namespace: one(req.query.namespace, 'namespace'),
+        },
+        new Date(),
+      ),
+    );
+  });
+
+  // Break glass: an admin lifts freezes in a scope for a while, with a reason on record.
+  router.post('/v1/freeze-overrides', async (req, res) => {
+    await audited(req, 'freeze-override-create', {}, async () => {
+      const credentials = await authorize(req, freezeManagePermission);
+      const input = parseBody(overrideBody, req.body);
+      res
+        .status(201)
+        .json(
+          await policies.breakGlass(input, actorOf(credentials), new Date()),
+        );
+    });
+  });
+}
