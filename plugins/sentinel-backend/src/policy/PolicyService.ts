@@ -175,6 +175,7 @@ export class PolicyService implements PolicyEngine {
       ).toISOString(),
     };
     await this.#o.store.addOverride(override);
+    this.#overrides = undefined;
     return override;
   }
 
@@ -223,7 +224,7 @@ export class PolicyService implements PolicyEngine {
     const [freezeCalendar, overrides, catalog, recentChanges, workloads] =
       await Promise.all([
         this.#freezeCalendar(),
-        this.#o.store.activeOverrides(now),
+        this.#activeOverrides(now),
         this.#o.ownership.snapshot(),
         windowMinutes > 0
           ? this.#o.ledger.since(
@@ -260,6 +261,18 @@ export class PolicyService implements PolicyEngine {
       }),
     );
     return Object.fromEntries(entries);
+  }
+
+  // Overrides change rarely and expire on their own (the engine checks expiry against `now`):
+  // read them at most once a second per replica.
+  #overrides?: { at: number; value: Promise<FreezeOverride[]> };
+  #activeOverrides(now: Date): Promise<FreezeOverride[]> {
+    if (!this.#overrides || Date.now() - this.#overrides.at > 1_000) {
+      const value = this.#o.store.activeOverrides(now);
+      this.#overrides = { at: Date.now(), value };
+      value.catch(() => (this.#overrides = undefined));
+    }
+    return this.#overrides.value;
   }
 
   // One array per catalog snapshot: the engine keeps its indexes keyed by the array.
