@@ -1168,13 +1168,15 @@ class Evaluation {
       recent.upTo.set(facts.index, counts);
     }
     const [changed, total] = counts;
-    if (changed * 100 <= rule.maxPercent * total) {
+    // One workload may always change: otherwise a namespace of one or two workloads could never
+    // change at all (like a rolling update's maxUnavailable, rounded but never to zero).
+    const allowed = Math.max(1, Math.floor((rule.maxPercent * total) / 100));
+    if (changed <= allowed) {
       return;
     }
     const where = perNamespace
       ? `namespace ${facts.namespace} of cluster ${facts.cluster}`
       : `cluster ${facts.cluster}`;
-    const allowed = Math.floor((rule.maxPercent * total) / 100);
     findings.push({
       outcome: 'deny',
       rule: rule.id,
