@@ -11,7 +11,28 @@ async function signInAsGuest(page: Page) {
 
 test('a newcomer signs in as guest and finds the Sentinel tab of a demo service', async ({
   page,
+  request,
 }) => {
+  // The optimizer proposes a change to cart, as InfraMind would.
+  const submitted = await request.post(
+    'http://localhost:7007/api/sentinel/v1/action-plans',
+    {
+      headers: { Authorization: 'Bearer dev-optimizer-token' },
+      data: {
+        source: 'InfraMind',
+        decisions: [
+          {
+            verb: 'scale',
+            target: { namespace: 'shop', name: 'cart' },
+            params: { replicas: 2 },
+            confidence: 0.9,
+          },
+        ],
+      },
+    },
+  );
+  expect(submitted.status()).toBe(202);
+
   await signInAsGuest(page);
 
   // The catalog lists the demo services; open one.
@@ -27,9 +48,9 @@ test('a newcomer signs in as guest and finds the Sentinel tab of a demo service'
   await expect(
     page.getByRole('cell', { name: 'shop', exact: true }),
   ).toBeVisible();
-  await expect(
-    page.getByText(/No action plans for this service yet/),
-  ).toBeVisible();
+  // The plan shows on the service's page, whatever the policy decided.
+  await expect(page.getByText('scale shop/cart').first()).toBeVisible();
+  await expect(page.getByText('InfraMind').first()).toBeVisible();
 });
 
 test('a service Sentinel does not manage says how to opt in', async ({

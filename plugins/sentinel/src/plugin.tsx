@@ -1,5 +1,6 @@
 import { createFrontendPlugin } from '@backstage/frontend-plugin-api';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { sentinelApi } from './api';
 
 /** The "Sentinel" tab on the catalog page of every component. */
 export const sentinelEntityContent = EntityContentBlueprint.make({
@@ -22,5 +23,5 @@ export const sentinelEntityContent = EntityContentBlueprint.make({
 export const sentinelPlugin = createFrontendPlugin({
   pluginId: 'sentinel',
   info: { packageJson: () => import('../package.json') },
-  extensions: [sentinelEntityContent],
+  extensions: [sentinelApi, sentinelEntityContent],
 });

@@ -2,7 +2,13 @@ import type { Entity } from '@backstage/catalog-model';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { screen } from '@testing-library/react';
+import { sentinelApiRef } from '../../api';
 import { SentinelEntityContent } from './SentinelEntityContent';
+
+const noPlans = {
+  listPlans: async () => ({ items: [], nextCursor: null }),
+} as any;
+const apis = [[sentinelApiRef, noPlans]] as const;
 
 function service(annotations: Record<string, string> = {}): Entity {
   return {
@@ -24,6 +30,7 @@ describe('SentinelEntityContent', () => {
       >
         <SentinelEntityContent />
       </EntityProvider>,
+      { apis },
     );
 
     expect(await screen.findByText('Managed workloads')).toBeInTheDocument();
@@ -39,6 +46,7 @@ describe('SentinelEntityContent', () => {
       <EntityProvider entity={service()}>
         <SentinelEntityContent />
       </EntityProvider>,
+      { apis },
     );
 
     expect(
@@ -57,6 +65,7 @@ describe('SentinelEntityContent', () => {
       >
         <SentinelEntityContent />
       </EntityProvider>,
+      { apis },
     );
 
     expect(

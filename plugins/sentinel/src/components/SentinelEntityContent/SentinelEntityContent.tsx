@@ -2,12 +2,13 @@ import {
   CodeSnippet,
   Content,
   EmptyState,
-  InfoCard,
   Table,
   type TableColumn,
   WarningPanel,
 } from '@backstage/core-components';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
+import { PlanList } from '../PlanList';
 import {
   parseWorkloadsAnnotation,
   SENTINEL_WORKLOADS_ANNOTATION,
@@ -60,11 +61,7 @@ export const SentinelEntityContent = () => {
                 id: stringifyWorkloadRef(ref),
               }))}
             />
-            <InfoCard title="Action plans">
-              No action plans for this service yet. Plans an optimizer submits
-              for these workloads will show here, with their policy verdicts,
-              approvals and rollbacks.
-            </InfoCard>
+            <PlanList entityRef={stringifyEntityRef(entity)} />
           </>
         )}
       </div>
