@@ -62,3 +62,16 @@ test('a service Sentinel does not manage says how to opt in', async ({
     page.getByText('Sentinel does not manage this service yet'),
   ).toBeVisible();
 });
+
+test("a production service's tab announces the weekend freeze", async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/orders/sentinel');
+  // Active on weekends, announced as the next freeze on weekdays.
+  await expect(
+    page.getByText(
+      /(Changes are frozen until|Next change freeze).*Production weekend freeze/,
+    ),
+  ).toBeVisible();
+});

@@ -8,6 +8,9 @@ import type { components, operations, paths } from '../generated/openapi';
 export type ApiPlan = components['schemas']['Plan'];
 /** A plan submission as the API takes it (generated from openapi.yaml). */
 export type ApiPlanSubmission = components['schemas']['PlanSubmission'];
+/** Whether changes are frozen now, by which window, and the next window. */
+export type ApiFreezeStatus =
+  operations['getFreezeStatus']['responses']['200']['content']['application/json'];
 /** Filters and paging of `listPlans`. */
 export type ListPlansQuery = NonNullable<
   operations['listPlans']['parameters']['query']
@@ -103,6 +106,17 @@ export class SentinelClient {
       await client.POST('/v1/action-plans/{id}/cancel', {
         params: { path: { id } },
       }),
+    );
+  }
+
+  async freezeStatus(query: {
+    cluster?: string;
+    namespace?: string;
+    entityRef?: string;
+  }): Promise<ApiFreezeStatus> {
+    const client = await this.#client();
+    return await unwrap(
+      await client.GET('/v1/freeze-status', { params: { query } }),
     );
   }
 

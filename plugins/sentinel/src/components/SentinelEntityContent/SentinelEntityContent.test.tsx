@@ -7,6 +7,12 @@ import { SentinelEntityContent } from './SentinelEntityContent';
 
 const noPlans = {
   listPlans: async () => ({ items: [], nextCursor: null }),
+  freezeStatus: async () => ({
+    frozen: false,
+    window: null,
+    nextWindow: null,
+    override: null,
+  }),
 } as any;
 const apis = [[sentinelApiRef, noPlans]] as const;
 

@@ -8,6 +8,7 @@ import {
 } from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
+import { FreezeBanner } from '../FreezeBanner';
 import { PlanList } from '../PlanList';
 import {
   parseWorkloadsAnnotation,
@@ -52,6 +53,7 @@ export const SentinelEntityContent = () => {
           />
         ) : (
           <>
+            <FreezeBanner workloads={refs} />
             <Table<WorkloadRef>
               title="Managed workloads"
               options={{ paging: false, search: false, padding: 'dense' }}

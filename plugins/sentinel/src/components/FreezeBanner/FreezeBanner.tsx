@@ -1,0 +1,67 @@
+import { WarningPanel } from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import type {
+  ApiFreezeStatus,
+  WorkloadRef,
+} from '@internal/backstage-plugin-sentinel-common';
+import useAsync from 'react-use/esm/useAsync';
+import { sentinelApiRef } from '../../api';
+
+function when(iso: string): string {
+  return new Date(iso).toLocaleString();
+}
+
+/**
+ * Says when a change freeze covers any of the service's workloads (the namespaces they run
+ * in), and when the next one starts. Renders nothing while loading or when nothing is frozen
+ * or planned: the tab's other content is what matters then.
+ */
+export const FreezeBanner = ({ workloads }: { workloads: WorkloadRef[] }) => {
+  const sentinel = useApi(sentinelApiRef);
+  const places = [
+    ...new Map(
+      workloads.map(w => [`${w.cluster}/${w.namespace}`, w] as const),
+    ).values(),
+  ];
+  const { value } = useAsync(
+    () =>
+      Promise.all(
+        places.map(w =>
+          sentinel.freezeStatus({ cluster: w.cluster, namespace: w.namespace }),
+        ),
+      ),
+    [sentinel, places.map(p => `${p.cluster}/${p.namespace}`).join(',')],
+  );
+  const statuses: ApiFreezeStatus[] = value ?? [];
+  const frozen = statuses.find(s => s.frozen && s.window);
+  if (frozen?.window) {
+    const w = frozen.window;
+    return (
+      <WarningPanel
+        severity="warning"
+        title={`Changes are frozen until ${when(w.activeUntil)}: ${w.name}`}
+        message={`${w.reason}${
+          w.allowRollback === false
+            ? ' Rollbacks are frozen too.'
+            : ' Rollbacks are still allowed.'
+        } An admin can break glass for an urgent change.`}
+      />
+    );
+  }
+  const next = statuses
+    .map(s => s.nextWindow)
+    .filter(w => w !== null)
+    .sort((a, b) => Date.parse(a!.activeFrom) - Date.parse(b!.activeFrom))[0];
+  if (next) {
+    return (
+      <WarningPanel
+        severity="info"
+        title={`Next change freeze: ${next.name}, ${when(
+          next.activeFrom,
+        )} to ${when(next.activeUntil)}`}
+        message={next.reason}
+      />
+    );
+  }
+  return null;
+};
