@@ -51,9 +51,10 @@ as_root() {
 install_system_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   ((${#missing[@]})) || return 0
   command -v apt-get >/dev/null 2>&1 ||
-    sentinel_die "missing ${missing[*]} and no apt-get to install it; set SENTINEL_CHROMIUM to a Chromium binary"
+    sentinel_die "missing ${missing[*]} and no apt-get to install them (set SENTINEL_CHROMIUM to use another Chromium)"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }

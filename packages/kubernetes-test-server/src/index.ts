@@ -1,0 +1,17 @@
+/**
+ * A Kubernetes API test server speaking the real REST protocol.
+ *
+ * @packageDocumentation
+ */
+export { KubernetesTestServer } from './KubernetesTestServer';
+export type {
+  KubernetesTestServerOptions,
+  WatchEventType,
+} from './KubernetesTestServer';
+export {
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
+  PatchError,
+} from './patch';
+export type { JsonObject } from './patch';
