@@ -1,0 +1,264 @@
+import { ConflictError } from '@backstage/errors';
+import { KubernetesTestServer } from '@internal/kubernetes-test-server';
+import type { WorkloadRef } from '@internal/backstage-plugin-sentinel-common';
+import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
+import {
+  KubernetesClusterDriver,
+  RESTARTED_AT_ANNOTATION,
+} from './KubernetesClusterDriver';
+
+const cart: WorkloadRef = {
+  cluster: 'test',
+  namespace: 'shop',
+  kind: 'Deployment',
+  name: 'cart',
+};
+const ledger: WorkloadRef = {
+  cluster: 'test',
+  namespace: 'payments',
+  kind: 'StatefulSet',
+  name: 'ledger',
+};
+
+function workload(name: string, namespace: string, image: string) {
+  return {
+    metadata: { name, namespace, labels: { app: name } },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          containers: [
+            {
+              name: 'app',
+              image,
+              resources: { requests: { cpu: '100m', memory: '128Mi' } },
+            },
+            { name: 'sidecar', image: 'envoy:1.30' },
+          ],
+        },
+      },
+    },
+  };
+}
+
+describe('KubernetesClusterDriver against the Kubernetes API test server', () => {
+  const server = new KubernetesTestServer();
+  let kc: KubeConfig;
+  let driver: KubernetesClusterDriver;
+  let apps: AppsV1Api;
+
+  beforeAll(async () => {
+    await server.start();
+    kc = new KubeConfig();
+    kc.loadFromString(server.kubeconfig({ name: 'test' }));
+    apps = kc.makeApiClient(AppsV1Api);
+  });
+  afterAll(() => server.stop());
+
+  beforeEach(async () => {
+    for (const [ref, image] of [
+      [cart, 'shop/cart:1.0.0'],
+      [ledger, 'payments/ledger:2.0.0'],
+    ] as const) {
+      const existing = await driverFor().getWorkload(ref);
+      const obj = workload(ref.name, ref.namespace, image);
+      if (existing) {
+        const read =
+          ref.kind === 'StatefulSet'
+            ? await apps.readNamespacedStatefulSet({
+                name: ref.name,
+                namespace: ref.namespace,
+              })
+            : await apps.readNamespacedDeployment({
+                name: ref.name,
+                namespace: ref.namespace,
+              });
+        const body = { ...read, spec: obj.spec } as any;
+        if (ref.kind === 'StatefulSet') {
+          await apps.replaceNamespacedStatefulSet({
+            name: ref.name,
+            namespace: ref.namespace,
+            body,
+          });
+        } else {
+          await apps.replaceNamespacedDeployment({
+            name: ref.name,
+            namespace: ref.namespace,
+            body,
+          });
+        }
+      } else if (ref.kind === 'StatefulSet') {
+        server.addStatefulSet(obj);
+      } else {
+        server.addDeployment(obj);
+      }
+    }
+    driver = driverFor();
+  });
+
+  function driverFor() {
+    return new KubernetesClusterDriver('test', kc, {
+      retry: { baseDelayMs: 10 },
+    });
+  }
+
+  it('reads what Sentinel changes of a Deployment and a StatefulSet', async () => {
+    const state = (await driver.getWorkload(cart))!;
+    expect(state).toMatchObject({
+      ref: cart,
+      replicas: 2,
+      containers: [
+        {
+          name: 'app',
+          image: 'shop/cart:1.0.0',
+          resources: { requests: { cpu: '100m', memory: '128Mi' } },
+        },
+        { name: 'sidecar', image: 'envoy:1.30', resources: {} },
+      ],
+    });
+    expect(state.resourceVersion).toMatch(/^\d+$/);
+    expect((await driver.getWorkload(ledger))!.containers[0].image).toBe(
+      'payments/ledger:2.0.0',
+    );
+    expect(await driver.getWorkload({ ...cart, name: 'nope' })).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'scale',
+      { verb: 'scale' as const, replicas: 5 },
+      (s: any) => expect(s.replicas).toBe(5),
+    ],
+    [
+      'rollout',
+      {
+        verb: 'rollout' as const,
+        containers: { app: { image: 'shop/cart:1.1.0' } },
+      },
+      (s: any) => {
+        expect(s.containers[0].image).toBe('shop/cart:1.1.0');
+        expect(s.containers[1].image).toBe('envoy:1.30'); // the sidecar is untouched
+      },
+    ],
+    [
+      'set_resources',
+      {
+        verb: 'set_resources' as const,
+        containers: { app: { limits: { memory: '256Mi' } } },
+      },
+      (s: any) =>
+        expect(s.containers[0].resources).toEqual({
+          requests: { cpu: '100m', memory: '128Mi' },
+          limits: { memory: '256Mi' },
+        }),
+    ],
+    [
+      'restart',
+      { verb: 'restart' as const, at: '2026-11-26T21:00:00Z' },
+      (s: any) => expect(s.restartedAt).toBe('2026-11-26T21:00:00Z'),
+    ],
+  ])(
+    'applies %s with a resourceVersion precondition, as Kubernetes sees it',
+    async (_verb, change, check) => {
+      for (const ref of [cart, ledger]) {
+        const before = (await driver.getWorkload(ref))!;
+        const after = await driver.apply(ref, change, {
+          expectedResourceVersion: before.resourceVersion,
+        });
+        check(after);
+        check((await driver.getWorkload(ref))!); // read back from the server
+        expect(Number(after.resourceVersion)).toBeGreaterThan(
+          Number(before.resourceVersion),
+        );
+      }
+    },
+  );
+
+  it('refuses to write over a change made since the read (409 → ConflictError)', async () => {
+    const read = (await driver.getWorkload(cart))!;
+    await driver.apply(
+      cart,
+      { verb: 'scale', replicas: 3 },
+      { expectedResourceVersion: read.resourceVersion },
+    );
+    await expect(
+      driver.apply(
+        cart,
+        { verb: 'scale', replicas: 9 },
+        { expectedResourceVersion: read.resourceVersion },
+      ),
+    ).rejects.toThrow(ConflictError);
+    expect((await driver.getWorkload(cart))!.replicas).toBe(3);
+  });
+
+  it('restores a snapshot exactly, removing what the change added', async () => {
+    const before = (await driver.getWorkload(cart))!;
+    let after = await driver.apply(
+      cart,
+      {
+        verb: 'set_resources',
+        containers: { app: { limits: { cpu: '1', memory: '1Gi' } } },
+      },
+      { expectedResourceVersion: before.resourceVersion },
+    );
+    after = await driver.apply(
+      cart,
+      { verb: 'restart', at: '2026-11-26T21:00:00Z' },
+      { expectedResourceVersion: after.resourceVersion },
+    );
+    after = await driver.apply(
+      cart,
+      { verb: 'scale', replicas: 7 },
+      { expectedResourceVersion: after.resourceVersion },
+    );
+
+    const restored = await driver.restore(before, {
+      expectedResourceVersion: after.resourceVersion,
+    });
+    const { resourceVersion: _a, ...restoredState } = restored;
+    const { resourceVersion: _b, ...beforeState } = before;
+    expect(restoredState).toEqual(beforeState);
+    const raw = await apps.readNamespacedDeployment({
+      name: 'cart',
+      namespace: 'shop',
+    });
+    expect(
+      raw.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION],
+    ).toBeUndefined();
+    expect(
+      raw.spec?.template?.spec?.containers[0].resources?.limits,
+    ).toBeUndefined();
+  });
+
+  it('refuses a rollback over drift unless forced', async () => {
+    const before = (await driver.getWorkload(cart))!;
+    const after = await driver.apply(
+      cart,
+      { verb: 'scale', replicas: 4 },
+      { expectedResourceVersion: before.resourceVersion },
+    );
+    // Someone runs `kubectl scale` in between.
+    await apps.patchNamespacedDeploymentScale({
+      name: 'cart',
+      namespace: 'shop',
+      body: [{ op: 'replace', path: '/spec/replicas', value: 6 }],
+    });
+
+    await expect(
+      driver.restore(before, {
+        expectedResourceVersion: after.resourceVersion,
+      }),
+    ).rejects.toThrow(
+      /changed since Sentinel's change .* refusing to overwrite it without force/,
+    );
+    expect((await driver.getWorkload(cart))!.replicas).toBe(6);
+
+    const forced = await driver.restore(before, {
+      expectedResourceVersion: after.resourceVersion,
+      force: true,
+    });
+    expect(forced.replicas).toBe(2);
+  });
+});

@@ -1,0 +1,275 @@
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  ApiException,
+  AppsV1Api,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Deployment,
+  type V1StatefulSet,
+} from '@kubernetes/client-node';
+import type { WorkloadRef } from '@internal/backstage-plugin-sentinel-common';
+import type {
+  ClusterDriver,
+  WorkloadChange,
+  WorkloadState,
+  WriteOptions,
+} from '@internal/backstage-plugin-sentinel-node';
+
+/** The pod template annotation `kubectl rollout restart` sets. */
+export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
+
+type Workload = V1Deployment | V1StatefulSet;
+
+export interface RetryOptions {
+  /** Attempts per call, the first included. */
+  attempts: number;
+  /** Delay before the second attempt; doubles each time (a 429's Retry-After wins). */
+  baseDelayMs: number;
+}
+
+/** JSON Patch path segment escaping (RFC 6901). */
+const pointer = (segment: string) =>
+  segment.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/**
+ * Reads and changes Deployments and StatefulSets of one cluster through the Kubernetes API,
+ * never blindly: every write carries the resourceVersion Sentinel decided on, and a 409
+ * becomes a ConflictError so the caller re-reads and re-checks.
+ */
+export class KubernetesClusterDriver implements ClusterDriver {
+  readonly #apps: AppsV1Api;
+  readonly #retry: RetryOptions;
+
+  constructor(
+    readonly cluster: string,
+    kubeConfig: KubeConfig,
+    options: { retry?: Partial<RetryOptions> } = {},
+  ) {
+    this.#apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.#retry = { attempts: 4, baseDelayMs: 200, ...options.retry };
+  }
+
+  async getWorkload(ref: WorkloadRef): Promise<WorkloadState | undefined> {
+    try {
+      return toState(ref, await this.#read(ref));
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  async apply(
+    ref: WorkloadRef,
+    change: WorkloadChange,
+    options: WriteOptions,
+  ): Promise<WorkloadState> {
+    const precondition = { resourceVersion: options.expectedResourceVersion };
+    const body =
+      change.verb === 'scale'
+        ? { metadata: precondition, spec: { replicas: change.replicas } }
+        : {
+            metadata: precondition,
+            spec: { template: templatePatch(change) },
+          };
+    return toState(
+      ref,
+      await this.#patch(ref, body, PatchStrategy.StrategicMergePatch),
+    );
+  }
+
+  async restore(
+    snapshot: WorkloadState,
+    options: WriteOptions & { force?: boolean },
+  ): Promise<WorkloadState> {
+    const ref = snapshot.ref;
+    const current = await this.#read(ref);
+    const version = current.metadata?.resourceVersion;
+    if (!options.force && version !== options.expectedResourceVersion) {
+      throw new ConflictError(
+        `${describe(
+          ref,
+        )} changed since Sentinel's change (resourceVersion ${version}, expected ${
+          options.expectedResourceVersion
+        }); refusing to overwrite it without force`,
+      );
+    }
+    // A JSON Patch restores exactly: values added since the snapshot are removed, not merged.
+    const ops: object[] = [
+      { op: 'test', path: '/metadata/resourceVersion', value: version },
+      { op: 'replace', path: '/spec/replicas', value: snapshot.replicas },
+    ];
+    const containers = current.spec?.template?.spec?.containers ?? [];
+    for (const saved of snapshot.containers) {
+      const index = containers.findIndex(c => c.name === saved.name);
+      if (index < 0) {
+        throw new ConflictError(
+          `${describe(ref)} no longer has container ${
+            saved.name
+          }; cannot restore it`,
+        );
+      }
+      const base = `/spec/template/spec/containers/${index}`;
+      ops.push({ op: 'replace', path: `${base}/image`, value: saved.image });
+      ops.push({
+        op: containers[index].resources ? 'replace' : 'add',
+        path: `${base}/resources`,
+        value: saved.resources,
+      });
+    }
+    const annotations = current.spec?.template?.metadata?.annotations;
+    const restartedPath = `/spec/template/metadata/annotations/${pointer(
+      RESTARTED_AT_ANNOTATION,
+    )}`;
+    if (snapshot.restartedAt !== undefined) {
+      if (!current.spec?.template?.metadata) {
+        ops.push({ op: 'add', path: '/spec/template/metadata', value: {} });
+      }
+      if (!annotations) {
+        ops.push({
+          op: 'add',
+          path: '/spec/template/metadata/annotations',
+          value: {},
+        });
+      }
+      ops.push({ op: 'add', path: restartedPath, value: snapshot.restartedAt });
+    } else if (annotations?.[RESTARTED_AT_ANNOTATION] !== undefined) {
+      ops.push({ op: 'remove', path: restartedPath });
+    }
+    return toState(ref, await this.#patch(ref, ops, PatchStrategy.JsonPatch));
+  }
+
+  async #read(ref: WorkloadRef): Promise<Workload> {
+    const params = { name: ref.name, namespace: ref.namespace };
+    return this.#withRetry<Workload>(() =>
+      ref.kind === 'StatefulSet'
+        ? this.#apps.readNamespacedStatefulSet(params)
+        : this.#apps.readNamespacedDeployment(params),
+    );
+  }
+
+  async #patch(
+    ref: WorkloadRef,
+    body: object,
+    strategy: PatchStrategy,
+  ): Promise<Workload> {
+    const params = { name: ref.name, namespace: ref.namespace, body };
+    const options = setHeaderOptions('Content-Type', strategy);
+    try {
+      return await this.#withRetry<Workload>(() =>
+        ref.kind === 'StatefulSet'
+          ? this.#apps.patchNamespacedStatefulSet(params, options)
+          : this.#apps.patchNamespacedDeployment(params, options),
+      );
+    } catch (error) {
+      if (error instanceof ApiException) {
+        if (error.code === 409 || error.code === 422) {
+          // 409: stale resourceVersion; 422 from a failed JSON Patch `test` op: same meaning.
+          throw new ConflictError(`${describe(ref)} changed since it was read`);
+        }
+        if (error.code === 404) {
+          throw new NotFoundError(`${describe(ref)} does not exist`);
+        }
+      }
+      throw error;
+    }
+  }
+
+  /** Retries what may pass on a second try (429, 5xx, timeouts) with backoff and a budget. */
+  async #withRetry<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        const delay = retryDelay(error, attempt, this.#retry);
+        if (delay === undefined) throw error;
+        await new Promise(resolve => setTimeout(resolve, delay));
+      }
+    }
+  }
+}
+
+/** How long to wait before retrying, or undefined when the error is final. */
+export function retryDelay(
+  error: unknown,
+  attempt: number,
+  retry: RetryOptions,
+): number | undefined {
+  if (attempt >= retry.attempts) return undefined;
+  const backoff = retry.baseDelayMs * 2 ** (attempt - 1);
+  if (error instanceof ApiException) {
+    if (error.code === 429) {
+      const header = Number(
+        (error.headers as Record<string, string> | undefined)?.['retry-after'],
+      );
+      return Number.isFinite(header) && header > 0 ? header * 1000 : backoff;
+    }
+    return error.code >= 500 ? backoff : undefined;
+  }
+  const code = (error as { code?: string })?.code;
+  return code &&
+    [
+      'ECONNRESET',
+      'ECONNREFUSED',
+      'ETIMEDOUT',
+      'EPIPE',
+      'UND_ERR_SOCKET',
+    ].includes(code)
+    ? backoff
+    : undefined;
+}
+
+function templatePatch(change: Exclude<WorkloadChange, { verb: 'scale' }>) {
+  switch (change.verb) {
+    case 'restart':
+      return {
+        metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: change.at } },
+      };
+    case 'rollout':
+      return {
+        spec: {
+          containers: Object.entries(change.containers).map(([name, c]) => ({
+            name,
+            image: c.image,
+          })),
+        },
+      };
+    case 'set_resources':
+      return {
+        spec: {
+          containers: Object.entries(change.containers).map(([name, r]) => ({
+            name,
+            resources: r,
+          })),
+        },
+      };
+    default:
+      throw new Error(`unknown verb ${(change as { verb: string }).verb}`);
+  }
+}
+
+function toState(ref: WorkloadRef, workload: Workload): WorkloadState {
+  const template = workload.spec?.template;
+  const restartedAt =
+    template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION];
+  return {
+    ref,
+    resourceVersion: workload.metadata?.resourceVersion ?? '',
+    replicas: workload.spec?.replicas ?? 1,
+    containers: (template?.spec?.containers ?? []).map(c => ({
+      name: c.name,
+      image: c.image ?? '',
+      resources: {
+        ...(c.resources?.requests && { requests: { ...c.resources.requests } }),
+        ...(c.resources?.limits && { limits: { ...c.resources.limits } }),
+      } as WorkloadState['containers'][number]['resources'],
+    })),
+    ...(restartedAt !== undefined && { restartedAt }),
+  };
+}
+
+function describe(ref: WorkloadRef): string {
+  return `${ref.cluster}/${ref.namespace}/${ref.kind}/${ref.name}`;
+}
