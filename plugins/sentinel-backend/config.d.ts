@@ -26,6 +26,23 @@ export interface Config {
       rules: object[];
       exceptions?: object[];
     };
+    /**
+     * Kubernetes clusters Sentinel acts on, each named as in workload references
+     * (`cluster/namespace/Kind/name`). Give a kubeconfig, or a URL with a service account
+     * token file or client certificate files (mTLS), and the CA file.
+     */
+    clusters?: Array<{
+      name: string;
+      url?: string;
+      /** A kubeconfig file and, optionally, the context to use. */
+      kubeconfig?: { path: string; context?: string };
+      serviceAccountTokenFile?: string;
+      clientCertFile?: string;
+      clientKeyFile?: string;
+      caFile?: string;
+      /** Development only; refused otherwise. */
+      skipTLSVerify?: boolean;
+    }>;
     /** Freeze windows created on first start (see docs/policies.md). */
     freezeWindows?: object[];
   };

@@ -13,25 +13,28 @@ test('a newcomer signs in as guest and finds the Sentinel tab of a demo service'
   page,
   request,
 }) => {
-  // The optimizer proposes a change to cart, as InfraMind would.
-  const submitted = await request.post(
-    'http://localhost:7007/api/sentinel/v1/action-plans',
-    {
-      headers: { Authorization: 'Bearer dev-optimizer-token' },
-      data: {
-        source: 'InfraMind',
-        decisions: [
-          {
-            verb: 'scale',
-            target: { namespace: 'shop', name: 'cart' },
-            params: { replicas: 2 },
-            confidence: 0.9,
-          },
-        ],
+  // The optimizer proposes a change to cart, as InfraMind would. On a fresh start the catalog
+  // is still reading the demo services, and cart is unmanaged (400) until it has.
+  await expect(async () => {
+    const submitted = await request.post(
+      'http://localhost:7007/api/sentinel/v1/action-plans',
+      {
+        headers: { Authorization: 'Bearer dev-optimizer-token' },
+        data: {
+          source: 'InfraMind',
+          decisions: [
+            {
+              verb: 'scale',
+              target: { namespace: 'shop', name: 'cart' },
+              params: { replicas: 2 },
+              confidence: 0.9,
+            },
+          ],
+        },
       },
-    },
-  );
-  expect(submitted.status()).toBe(202);
+    );
+    expect(submitted.status()).toBe(202);
+  }).toPass({ timeout: 60_000 });
 
   await signInAsGuest(page);
 

@@ -19,6 +19,8 @@ import { CatalogWorkloadIndex } from './pipeline/WorkloadCatalogIndex';
 import { createChangeLedger } from './policy/createChangeLedger';
 import { PolicyService } from './policy/PolicyService';
 import { PolicyStore } from './database/PolicyStore';
+import { readClusterConfigs } from './kubernetes/clusterConfig';
+import { KubernetesClusterDriver } from './kubernetes/KubernetesClusterDriver';
 import { createRouter } from './router';
 
 /**
@@ -57,6 +59,18 @@ export const sentinelPlugin = createBackendPlugin({
       },
       async init(deps) {
         const { logger, config, database, httpRouter, lifecycle } = deps;
+        // Clusters from app-config get the Kubernetes driver; modules may add others.
+        for (const { name, kubeConfig } of readClusterConfigs(config)) {
+          if (clusterDrivers.has(name)) {
+            throw new Error(
+              `Sentinel already has a driver for cluster '${name}'`,
+            );
+          }
+          clusterDrivers.set(
+            name,
+            new KubernetesClusterDriver(name, kubeConfig),
+          );
+        }
         const knex = await database.getClient();
         if (!database.migrations?.skip) {
           await applyDatabaseMigrations(knex);

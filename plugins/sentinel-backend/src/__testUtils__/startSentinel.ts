@@ -30,19 +30,20 @@ function demoCluster() {
   ]);
 }
 
-const catalog = catalogServiceMock.factory({
-  entities: [
-    {
-      apiVersion: 'backstage.io/v1alpha1',
-      kind: 'Component',
-      metadata: {
-        name: 'cart',
-        annotations: { 'sentinel.io/workloads': 'demo/shop/Deployment/cart' },
+const catalogWith = (workloads: string) =>
+  catalogServiceMock.factory({
+    entities: [
+      {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: {
+          name: 'cart',
+          annotations: { 'sentinel.io/workloads': workloads },
+        },
+        spec: { type: 'service', owner: 'team-shop', lifecycle: 'production' },
       },
-      spec: { type: 'service', owner: 'team-shop', lifecycle: 'production' },
-    },
-  ],
-});
+    ],
+  });
 
 export async function startSentinel(
   options: {
@@ -50,6 +51,8 @@ export async function startSentinel(
     extra?: any[];
     /** app-config for the backend, e.g. { sentinel: { policy: ... } }. */
     config?: Record<string, unknown>;
+    /** The cart entity's sentinel.io/workloads annotation. */
+    catalogWorkloads?: string;
   } = {},
 ): Promise<{
   server: Server;
@@ -61,7 +64,7 @@ export async function startSentinel(
   const { server } = await startTestBackend({
     features: [
       sentinelPlugin,
-      catalog,
+      catalogWith(options.catalogWorkloads ?? 'demo/shop/Deployment/cart'),
       auditor.factory,
       createBackendModule({
         pluginId: 'sentinel',

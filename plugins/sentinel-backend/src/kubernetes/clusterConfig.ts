@@ -1,0 +1,82 @@
+import type { Config } from '@backstage/config';
+import { KubeConfig } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+
+/**
+ * Builds the client configuration of each cluster in `sentinel.clusters`. Credentials are read
+ * from files (a mounted service account token, client certificates for mTLS, or a kubeconfig)
+ * so that none is ever written into app-config.
+ */
+export function readClusterConfigs(
+  config: Config,
+  env: { nodeEnv?: string } = { nodeEnv: process.env.NODE_ENV },
+): { name: string; kubeConfig: KubeConfig }[] {
+  const clusters = config.getOptionalConfigArray('sentinel.clusters') ?? [];
+  const names = new Set<string>();
+  return clusters.map((cluster, index) => {
+    const where = `sentinel.clusters[${index}]`;
+    const name = cluster.getString('name');
+    if (names.has(name)) {
+      throw new Error(`${where}.name: cluster '${name}' is configured twice`);
+    }
+    names.add(name);
+
+    const kubeConfig = new KubeConfig();
+    const kubeconfig = cluster.getOptionalConfig('kubeconfig');
+    if (kubeconfig) {
+      kubeConfig.loadFromFile(kubeconfig.getString('path'));
+      const context = kubeconfig.getOptionalString('context');
+      if (context) {
+        if (!kubeConfig.getContextObject(context)) {
+          throw new Error(
+            `${where}.kubeconfig.context: no context '${context}' in ${kubeconfig.getString(
+              'path',
+            )}`,
+          );
+        }
+        kubeConfig.setCurrentContext(context);
+      }
+      return { name, kubeConfig };
+    }
+
+    const skipTLSVerify = cluster.getOptionalBoolean('skipTLSVerify') ?? false;
+    if (skipTLSVerify && env.nodeEnv !== 'development') {
+      throw new Error(
+        `${where}.skipTLSVerify: skipping TLS verification is refused outside development; give caFile instead`,
+      );
+    }
+    const url = cluster.getString('url');
+    const caFile = cluster.getOptionalString('caFile');
+    const tokenFile = cluster.getOptionalString('serviceAccountTokenFile');
+    const certFile = cluster.getOptionalString('clientCertFile');
+    const keyFile = cluster.getOptionalString('clientKeyFile');
+    if (!tokenFile && !(certFile && keyFile)) {
+      throw new Error(
+        `${where}: give serviceAccountTokenFile, clientCertFile and clientKeyFile, or kubeconfig`,
+      );
+    }
+    kubeConfig.loadFromOptions({
+      clusters: [
+        {
+          name,
+          server: url,
+          skipTLSVerify,
+          ...(caFile && { caData: readFileSync(caFile).toString('base64') }),
+        },
+      ],
+      users: [
+        {
+          name: `sentinel@${name}`,
+          ...(tokenFile && { token: readFileSync(tokenFile, 'utf8').trim() }),
+          ...(certFile && {
+            certData: readFileSync(certFile).toString('base64'),
+          }),
+          ...(keyFile && { keyData: readFileSync(keyFile).toString('base64') }),
+        },
+      ],
+      contexts: [{ name, cluster: name, user: `sentinel@${name}` }],
+      currentContext: name,
+    });
+    return { name, kubeConfig };
+  });
+}
