@@ -50,6 +50,9 @@ export function readClusterConfigs(
     const tokenFile = cluster.getOptionalString('serviceAccountTokenFile');
     const certFile = cluster.getOptionalString('clientCertFile');
     const keyFile = cluster.getOptionalString('clientKeyFile');
+    if (tokenFile) {
+      readFileSync(tokenFile); // fail at start-up, not at the first plan, when it is missing
+    }
     if (!tokenFile && !(certFile && keyFile)) {
       throw new Error(
         `${where}: give serviceAccountTokenFile, clientCertFile and clientKeyFile, or kubeconfig`,
@@ -67,7 +70,10 @@ export function readClusterConfigs(
       users: [
         {
           name: `sentinel@${name}`,
-          ...(tokenFile && { token: readFileSync(tokenFile, 'utf8').trim() }),
+          // Re-read by the client every minute: projected service account tokens rotate.
+          ...(tokenFile && {
+            authProvider: { name: 'tokenFile', config: { tokenFile } },
+          }),
           ...(certFile && {
             certData: readFileSync(certFile).toString('base64'),
           }),
