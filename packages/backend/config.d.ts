@@ -1,9 +1,16 @@
 export interface Config {
   sentinel?: {
-    /** The in-memory demo cluster of the embedded default (packages/backend/src/demoCluster.ts). */
-    demoCluster?: {
-      /** Give Sentinel the in-memory cluster `demo` with the demo fleet. Development only. */
+    /**
+     * The simulated Kubernetes cluster of the embedded default
+     * (packages/backend/src/simulatedCluster.ts). Development only.
+     */
+    simulatedCluster?: {
+      /** Start the Kubernetes API test server with the demo fleet. */
       enabled?: boolean;
+      /** Where to write its kubeconfig, relative to packages/backend. */
+      kubeconfigPath?: string;
+      /** Port to listen on; a free one by default. */
+      port?: number;
     };
   };
 }

@@ -38,6 +38,6 @@ backend.add(import('@backstage/plugin-signals-backend'));
 
 // Sentinel itself, mounted at /api/sentinel.
 backend.add(import('@internal/backstage-plugin-sentinel-backend'));
-backend.add(import('./demoCluster'));
+backend.add(import('./simulatedCluster'));
 
 backend.start();

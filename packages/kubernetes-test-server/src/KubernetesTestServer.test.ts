@@ -162,9 +162,8 @@ describe('KubernetesTestServer with @kubernetes/client-node', () => {
     expect(version.major).toBe('1');
     expect(version.gitVersion).toMatch(/^v1\./);
 
-    // core/v1 is not served yet.
     const core = await kc.makeApiClient(CoreApi).getAPIVersions();
-    expect(core.versions).toEqual([]);
+    expect(core.versions).toEqual(['v1']);
 
     const groups = await kc.makeApiClient(ApisApi).getAPIVersions();
     expect(groups.groups.map(g => g.name)).toContain('apps');

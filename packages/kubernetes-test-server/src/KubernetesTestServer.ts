@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   createServer,
   IncomingMessage,
@@ -30,19 +30,63 @@ export interface KubernetesTestServerOptions {
    * built on client-go, kubectl among them, send the bearer token only over TLS.
    */
   tls?: { key: string; cert: string; ca?: string };
+  /**
+   * Run the built-in workload controller: Deployments and StatefulSets get
+   * pods and a status that moves towards their spec (see the README). Off by
+   * default, so that status stays exactly as written.
+   */
+  controller?: boolean;
+  /** How long a controller-made pod takes to become ready (default 300 ms). */
+  podReadyDelayMs?: number;
+  /** How soon the controller reacts to a spec change (default 20 ms). */
+  controllerTickMs?: number;
+  /**
+   * Multiplies `spec.progressDeadlineSeconds` (600 s by default) to scale time
+   * down for tests; 1 by default, e.g. 0.001 turns 600 s into 600 ms.
+   */
+  progressDeadlineScale?: number;
+}
+
+/** Faults the server injects into the requests it answers; see {@link KubernetesTestServer.injectFaults}. */
+export interface KubernetesTestServerFaults {
+  /** Delay every answer (watches included) by this long. */
+  latencyMs?: number;
+  /**
+   * Fail the next `count` requests (whose path contains `path`, when given)
+   * with a Status of this code; a 429 carries `Retry-After` (seconds, 1 by default).
+   */
+  failNext?: {
+    status: 500 | 429;
+    count: number;
+    path?: string;
+    retryAfterSeconds?: number;
+  };
+  /** Destroy the connection of every request, without an answer. */
+  dropConnections?: boolean;
 }
 
 /** A watch event as sent on the wire. */
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
-type ResourceName = 'deployments' | 'statefulsets';
+type WorkloadName = 'deployments' | 'statefulsets';
+type CoreName = 'pods' | 'services' | 'events';
+type ResourceName = WorkloadName | CoreName;
 
 interface ResourceType {
   kind: string;
   listKind: string;
   singular: string;
   shortNames: string[];
+  /** '' for the core group. */
+  group: string;
+  apiVersion: string;
+  /** Whether clients may create objects of this type (all apps/v1 types, services, events). */
+  creatable: boolean;
 }
+
+const GROUP = 'apps';
+const VERSION = 'v1';
+const GROUP_VERSION = `${GROUP}/${VERSION}`;
 
 const RESOURCES: Record<ResourceName, ResourceType> = {
   deployments: {
@@ -50,18 +94,63 @@ const RESOURCES: Record<ResourceName, ResourceType> = {
     listKind: 'DeploymentList',
     singular: 'deployment',
     shortNames: ['deploy'],
+    group: GROUP,
+    apiVersion: GROUP_VERSION,
+    creatable: true,
   },
   statefulsets: {
     kind: 'StatefulSet',
     listKind: 'StatefulSetList',
     singular: 'statefulset',
     shortNames: ['sts'],
+    group: GROUP,
+    apiVersion: GROUP_VERSION,
+    creatable: true,
+  },
+  pods: {
+    kind: 'Pod',
+    listKind: 'PodList',
+    singular: 'pod',
+    shortNames: ['po'],
+    group: '',
+    apiVersion: 'v1',
+    creatable: false,
+  },
+  services: {
+    kind: 'Service',
+    listKind: 'ServiceList',
+    singular: 'service',
+    shortNames: ['svc'],
+    group: '',
+    apiVersion: 'v1',
+    creatable: true,
+  },
+  events: {
+    kind: 'Event',
+    listKind: 'EventList',
+    singular: 'event',
+    shortNames: ['ev'],
+    group: '',
+    apiVersion: 'v1',
+    creatable: true,
   },
 };
 
-const GROUP = 'apps';
-const VERSION = 'v1';
-const GROUP_VERSION = `${GROUP}/${VERSION}`;
+function isResourceName(name: string | undefined): name is ResourceName {
+  return (
+    name !== undefined && Object.prototype.hasOwnProperty.call(RESOURCES, name)
+  );
+}
+
+function isWorkload(name: ResourceName): name is WorkloadName {
+  return name === 'deployments' || name === 'statefulsets';
+}
+
+/** `deployments.apps`, or just `pods` for the core group. */
+function qualified(resource: ResourceName): string {
+  const group = RESOURCES[resource].group;
+  return group ? `${resource}.${group}` : resource;
+}
 
 const PATCH_TYPES = [
   'application/json-patch+json',
@@ -132,8 +221,8 @@ function notFound(resource: ResourceName, name: string): StatusError {
   return new StatusError(
     404,
     'NotFound',
-    `${resource}.${GROUP} "${name}" not found`,
-    { name, group: GROUP, kind: resource },
+    `${qualified(resource)} "${name}" not found`,
+    { name, group: RESOURCES[resource].group, kind: resource },
   );
 }
 
@@ -141,8 +230,10 @@ function conflict(resource: ResourceName, name: string): StatusError {
   return new StatusError(
     409,
     'Conflict',
-    `Operation cannot be fulfilled on ${resource}.${GROUP} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-    { name, group: GROUP, kind: resource },
+    `Operation cannot be fulfilled on ${qualified(
+      resource,
+    )} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    { name, group: RESOURCES[resource].group, kind: resource },
   );
 }
 
@@ -246,6 +337,47 @@ function fieldMatcher(
   return object => terms.every(term => term(object));
 }
 
+/** A pod status: Running, with a Ready condition. */
+function podStatus(ready: boolean, previous?: JsonObject): JsonObject {
+  const now = timestamp();
+  const value = ready ? 'True' : 'False';
+  return {
+    phase: 'Running',
+    startTime: previous?.startTime ?? now,
+    conditions: [
+      { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
+      { type: 'Initialized', status: 'True', lastTransitionTime: now },
+      { type: 'ContainersReady', status: value, lastTransitionTime: now },
+      { type: 'Ready', status: value, lastTransitionTime: now },
+    ],
+  };
+}
+
+/**
+ * A Deployment condition; its timestamps are kept from the previous status
+ * while nothing changes, so that an unchanged status is not rewritten.
+ */
+function condition(
+  previous: JsonObject,
+  type: string,
+  [status, reason, message]: [string, string, string],
+): JsonObject {
+  const before: JsonObject | undefined = (previous.conditions ?? []).find(
+    (c: JsonObject) => c.type === type,
+  );
+  const now = timestamp();
+  const same = before?.status === status;
+  return {
+    type,
+    status,
+    lastUpdateTime:
+      same && before?.reason === reason ? before.lastUpdateTime : now,
+    lastTransitionTime: same ? before.lastTransitionTime : now,
+    reason,
+    message,
+  };
+}
+
 /** The label selector of a workload, as the Scale subresource reports it. */
 function selectorString(object: JsonObject): string {
   const labels: Record<string, string> =
@@ -268,6 +400,9 @@ export class KubernetesTestServer {
   private readonly objects = new Map<ResourceName, Map<string, JsonObject>>([
     ['deployments', new Map()],
     ['statefulsets', new Map()],
+    ['pods', new Map()],
+    ['services', new Map()],
+    ['events', new Map()],
   ]);
   private readonly history: StoredEvent[] = [];
   private readonly watchers = new Set<Watcher>();
@@ -280,12 +415,33 @@ export class KubernetesTestServer {
   private compactedResourceVersion = 0;
   private server?: Server;
   private serverUrl?: string;
+  private readonly controllerEnabled: boolean;
+  private readonly podReadyDelayMs: number;
+  private readonly controllerTickMs: number;
+  private readonly progressDeadlineScale: number;
+  /** Pending controller wake-ups per workload (`resource/namespace/name`). */
+  private readonly scheduled = new Map<
+    string,
+    { timer: NodeJS.Timeout; at: number }
+  >();
+  /** Per workload: the rollout being worked on and when it started. */
+  private readonly rollouts = new Map<
+    string,
+    { hash: string; replicas: number; since: number }
+  >();
+  /** When each controller-made pod (`namespace/name`) becomes ready. */
+  private readonly podReadyAt = new Map<string, number>();
+  private faults: KubernetesTestServerFaults = {};
 
   constructor(options: KubernetesTestServerOptions = {}) {
     this.token = options.token ?? randomUUID();
     this.historyLimit = options.historyLimit ?? 1000;
     this.bookmarkIntervalMs = options.bookmarkIntervalMs ?? 5000;
     this.tls = options.tls;
+    this.controllerEnabled = options.controller ?? false;
+    this.podReadyDelayMs = options.podReadyDelayMs ?? 300;
+    this.controllerTickMs = options.controllerTickMs ?? 20;
+    this.progressDeadlineScale = options.progressDeadlineScale ?? 1;
   }
 
   /** Starts listening; port 0 (the default) picks a free port. */
@@ -311,16 +467,28 @@ export class KubernetesTestServer {
     this.server = server;
     const { port } = server.address() as AddressInfo;
     this.serverUrl = `${this.tls ? 'https' : 'http'}://${host}:${port}`;
+    for (const resource of ['deployments', 'statefulsets'] as const) {
+      for (const object of this.store(resource).values()) {
+        this.schedule(
+          resource,
+          object.metadata.namespace,
+          object.metadata.name,
+          this.controllerTickMs,
+        );
+      }
+    }
     return { url: this.serverUrl };
   }
 
   /** Ends every watch and stops listening. */
   async stop(): Promise<void> {
-    for (const watcher of [...this.watchers]) {
-      watcher.close();
-    }
+    this.disconnectWatches();
     const server = this.server;
     this.server = undefined;
+    for (const { timer } of this.scheduled.values()) {
+      clearTimeout(timer);
+    }
+    this.scheduled.clear();
     if (!server) {
       return;
     }
@@ -401,6 +569,30 @@ export class KubernetesTestServer {
     return object ? clone(object) : undefined;
   }
 
+  /**
+   * Ends every open watch stream, as an API server restart would; clients
+   * resume from the last resourceVersion they saw.
+   */
+  disconnectWatches(): void {
+    for (const watcher of [...this.watchers]) {
+      watcher.close();
+    }
+  }
+
+  /**
+   * Injects faults into the requests that follow (replacing earlier ones;
+   * `injectFaults({})` clears them): latency, failures with a 500 or 429
+   * Status, or dropped connections.
+   */
+  injectFaults(faults: KubernetesTestServerFaults): void {
+    this.faults = clone(faults);
+  }
+
+  /** The controller-made pods of a namespace (in-process, for tests). */
+  listPods(namespace: string): JsonObject[] {
+    return this.list('pods', namespace, () => true);
+  }
+
   /** The current (newest) resourceVersion. */
   get currentResourceVersion(): string {
     return String(this.resourceVersion);
@@ -441,6 +633,19 @@ export class KubernetesTestServer {
       if (seen) {
         watcher.send(seen, event.object);
       }
+    }
+    // The controller reacts to workloads created, deleted or changed in spec.
+    if (
+      isWorkload(resource) &&
+      (type !== 'MODIFIED' ||
+        previous?.metadata.generation !== object.metadata.generation)
+    ) {
+      this.schedule(
+        resource,
+        object.metadata.namespace,
+        object.metadata.name,
+        this.controllerTickMs,
+      );
     }
   }
 
@@ -487,7 +692,9 @@ export class KubernetesTestServer {
       throw new StatusError(
         422,
         'Invalid',
-        `${type.kind}.${GROUP} is invalid: metadata.name: Required value: name or generateName is required`,
+        `${type.kind}${
+          type.group ? `.${type.group}` : ''
+        } is invalid: metadata.name: Required value: name or generateName is required`,
       );
     }
     const key = `${namespace}/${metadata.name}`;
@@ -495,13 +702,13 @@ export class KubernetesTestServer {
       throw new StatusError(
         409,
         'AlreadyExists',
-        `${resource}.${GROUP} "${metadata.name}" already exists`,
-        { name: metadata.name, group: GROUP, kind: resource },
+        `${qualified(resource)} "${metadata.name}" already exists`,
+        { name: metadata.name, group: type.group, kind: resource },
       );
     }
     const object: JsonObject = {
       ...clone(body),
-      apiVersion: GROUP_VERSION,
+      apiVersion: type.apiVersion,
       kind: type.kind,
       metadata: {
         ...metadata,
@@ -514,6 +721,11 @@ export class KubernetesTestServer {
       spec: isObject(body.spec) ? clone(body.spec) : {},
       status: keepStatus && isObject(body.status) ? clone(body.status) : {},
     };
+    if (resource === 'events') {
+      // Events have neither spec nor status.
+      delete object.spec;
+      delete object.status;
+    }
     this.store(resource).set(key, object);
     this.record(resource, 'ADDED', object);
     return clone(object);
@@ -551,7 +763,7 @@ export class KubernetesTestServer {
     };
     const object: JsonObject = {
       ...clone(next),
-      apiVersion: GROUP_VERSION,
+      apiVersion: RESOURCES[resource].apiVersion,
       kind: RESOURCES[resource].kind,
       metadata: clone(metadata),
     };
@@ -594,7 +806,7 @@ export class KubernetesTestServer {
       status: 'Success',
       details: {
         name,
-        group: GROUP,
+        group: RESOURCES[resource].group,
         kind: resource,
         uid: current.metadata.uid,
       },
@@ -615,6 +827,289 @@ export class KubernetesTestServer {
         ),
       )
       .map(clone);
+  }
+
+  // -------------------------------------------------------------- controller
+
+  /** Wakes the controller for a workload after `delayMs` (an earlier wake-up wins). */
+  private schedule(
+    resource: WorkloadName,
+    namespace: string,
+    name: string,
+    delayMs: number,
+  ) {
+    if (!this.controllerEnabled || !this.server) {
+      return;
+    }
+    const key = `${resource}/${namespace}/${name}`;
+    const at = Date.now() + delayMs;
+    const pending = this.scheduled.get(key);
+    if (pending && pending.at <= at) {
+      return;
+    }
+    if (pending) {
+      clearTimeout(pending.timer);
+    }
+    const timer = setTimeout(() => {
+      this.scheduled.delete(key);
+      this.reconcile(resource, namespace, name);
+    }, Math.max(0, delayMs));
+    this.scheduled.set(key, { timer, at });
+  }
+
+  /**
+   * One controller pass for a workload: creates and deletes its pods, marks
+   * pods ready once their delay has passed (never for a `-broken` image),
+   * writes the status when it changed and schedules the next pass.
+   */
+  private reconcile(resource: WorkloadName, namespace: string, name: string) {
+    const key = `${resource}/${namespace}/${name}`;
+    const kind = RESOURCES[resource].kind;
+    const workload = this.store(resource).get(`${namespace}/${name}`);
+    const owned = () =>
+      [...this.store('pods').values()].filter(
+        pod =>
+          pod.metadata.namespace === namespace &&
+          (pod.metadata.ownerReferences ?? []).some(
+            (ref: JsonObject) => ref.kind === kind && ref.name === name,
+          ),
+      );
+    const deletePod = (pod: JsonObject) => {
+      this.podReadyAt.delete(`${namespace}/${pod.metadata.name}`);
+      this.remove('pods', namespace, pod.metadata.name, undefined);
+    };
+    if (!workload) {
+      // Deleted: the garbage collector removes its pods.
+      this.rollouts.delete(key);
+      owned().forEach(deletePod);
+      return;
+    }
+    const now = Date.now();
+    const replicas: number = workload.spec?.replicas ?? 1;
+    const template: JsonObject = workload.spec?.template ?? {};
+    const hash = createHash('sha256')
+      .update(JSON.stringify(template))
+      .digest('hex')
+      .slice(0, 10);
+    let rollout = this.rollouts.get(key);
+    if (!rollout || rollout.hash !== hash || rollout.replicas !== replicas) {
+      rollout = { hash, replicas, since: now };
+      this.rollouts.set(key, rollout);
+    }
+    const broken = [
+      ...(template.spec?.containers ?? []),
+      ...(template.spec?.initContainers ?? []),
+    ].some(
+      (c: JsonObject) =>
+        typeof c.image === 'string' && c.image.endsWith('-broken'),
+    );
+    const isReady = (pod: JsonObject) =>
+      (pod.status?.conditions ?? []).some(
+        (c: JsonObject) => c.type === 'Ready' && c.status === 'True',
+      );
+    const isCurrent = (pod: JsonObject) =>
+      pod.metadata.labels?.['pod-template-hash'] === hash;
+
+    // Scale the current pods to spec.replicas.
+    const before = owned().filter(isCurrent).length;
+    for (const pod of owned().filter(isCurrent)) {
+      if (Number(pod.metadata.name.split('-').pop()) >= replicas) {
+        deletePod(pod);
+      }
+    }
+    for (let index = 0; index < replicas; index++) {
+      const podName = `${name}-${hash}-${index}`;
+      if (!this.store('pods').has(`${namespace}/${podName}`)) {
+        this.podReadyAt.set(
+          `${namespace}/${podName}`,
+          broken ? Infinity : now + this.podReadyDelayMs,
+        );
+        this.create(
+          'pods',
+          namespace,
+          {
+            metadata: {
+              name: podName,
+              namespace,
+              labels: {
+                ...(template.metadata?.labels ?? {}),
+                'pod-template-hash': hash,
+              },
+              ownerReferences: [
+                {
+                  apiVersion: GROUP_VERSION,
+                  // No ReplicaSets here: pods name their workload as owner.
+                  kind,
+                  name,
+                  uid: workload.metadata.uid,
+                  controller: true,
+                  blockOwnerDeletion: true,
+                },
+              ],
+            },
+            spec: clone(template.spec ?? {}),
+            status: podStatus(false),
+          },
+          true,
+        );
+      }
+    }
+    const after = owned().filter(isCurrent).length;
+    if (after !== before) {
+      this.recordEvent(workload, after > before ? 'up' : 'down', hash, after);
+    }
+    // Pods whose delay has passed become ready.
+    let nextWake = Infinity;
+    for (const pod of owned().filter(isCurrent)) {
+      if (isReady(pod)) {
+        continue;
+      }
+      const readyAt =
+        this.podReadyAt.get(`${namespace}/${pod.metadata.name}`) ??
+        (broken ? Infinity : now);
+      if (readyAt <= now) {
+        this.update('pods', namespace, pod.metadata.name, {
+          ...clone(pod),
+          metadata: { ...clone(pod.metadata), resourceVersion: undefined },
+          status: podStatus(true, pod.status),
+        });
+      } else {
+        nextWake = Math.min(nextWake, readyAt);
+      }
+    }
+    // Old pods go once every current pod is ready (a rollout never lowers
+    // availability, so a broken rollout leaves the old pods serving).
+    const current = owned().filter(isCurrent);
+    const currentReady = current.filter(isReady);
+    const old = owned().filter(pod => !isCurrent(pod));
+    if (currentReady.length >= replicas && old.length > 0) {
+      old.forEach(deletePod);
+      const oldHash = old[0].metadata.labels?.['pod-template-hash'];
+      this.recordEvent(workload, 'down', oldHash, 0);
+    }
+
+    const pods = owned();
+    const ready = pods.filter(isReady);
+    const complete =
+      currentReady.length === replicas && pods.length === replicas;
+    const deadlineMs =
+      (workload.spec?.progressDeadlineSeconds ?? 600) *
+      1000 *
+      this.progressDeadlineScale;
+    const exceeded = !complete && now - rollout.since >= deadlineMs;
+    if (!complete && !exceeded) {
+      nextWake = Math.min(nextWake, rollout.since + deadlineMs);
+    }
+
+    const previous: JsonObject = workload.status ?? {};
+    const status: JsonObject = {
+      observedGeneration: workload.metadata.generation,
+      replicas: pods.length,
+      updatedReplicas: current.length,
+      readyReplicas: ready.length,
+      availableReplicas: ready.length,
+    };
+    if (resource === 'deployments') {
+      if (ready.length < pods.length) {
+        status.unavailableReplicas = pods.length - ready.length;
+      }
+      const replicaSet = `${name}-${hash}`;
+      let progressing: [string, string, string];
+      if (complete) {
+        progressing = [
+          'True',
+          'NewReplicaSetAvailable',
+          `ReplicaSet "${replicaSet}" has successfully progressed.`,
+        ];
+      } else if (exceeded) {
+        progressing = [
+          'False',
+          'ProgressDeadlineExceeded',
+          `ReplicaSet "${replicaSet}" has timed out progressing.`,
+        ];
+      } else {
+        progressing = [
+          'True',
+          'ReplicaSetUpdated',
+          `ReplicaSet "${replicaSet}" is progressing.`,
+        ];
+      }
+      const available: [string, string, string] =
+        ready.length >= replicas
+          ? [
+              'True',
+              'MinimumReplicasAvailable',
+              'Deployment has minimum availability.',
+            ]
+          : [
+              'False',
+              'MinimumReplicasUnavailable',
+              'Deployment does not have minimum availability.',
+            ];
+      status.conditions = [
+        condition(previous, 'Available', available),
+        condition(previous, 'Progressing', progressing),
+      ];
+    } else {
+      status.currentReplicas = current.length;
+      status.currentRevision = complete
+        ? `${name}-${hash}`
+        : previous.currentRevision ?? `${name}-${hash}`;
+      status.updateRevision = `${name}-${hash}`;
+    }
+    if (JSON.stringify(status) !== JSON.stringify(previous)) {
+      this.update(resource, namespace, name, {
+        ...clone(workload),
+        metadata: { ...clone(workload.metadata), resourceVersion: undefined },
+        status,
+      });
+    }
+    if (nextWake !== Infinity) {
+      this.schedule(resource, namespace, name, nextWake - Date.now());
+    }
+  }
+
+  /** Records a ScalingReplicaSet event (core/v1 Event) for a workload. */
+  private recordEvent(
+    workload: JsonObject,
+    direction: 'up' | 'down',
+    hash: string,
+    count: number,
+  ) {
+    const { name, namespace, uid } = workload.metadata;
+    const now = timestamp();
+    const isDeployment = workload.kind === 'Deployment';
+    this.create('events', namespace, {
+      metadata: {
+        name: `${name}.${randomUUID().replace(/-/g, '').slice(0, 16)}`,
+        namespace,
+      },
+      involvedObject: {
+        kind: workload.kind,
+        namespace,
+        name,
+        uid,
+        apiVersion: GROUP_VERSION,
+        resourceVersion: workload.metadata.resourceVersion,
+      },
+      reason: isDeployment
+        ? 'ScalingReplicaSet'
+        : `Successful${direction === 'up' ? 'Create' : 'Delete'}`,
+      message: isDeployment
+        ? `Scaled ${direction} replica set ${name}-${hash} to ${count}`
+        : `${
+            direction === 'up' ? 'create' : 'delete'
+          } Pods of StatefulSet ${name}: ${count} current`,
+      source: {
+        component: isDeployment
+          ? 'deployment-controller'
+          : 'statefulset-controller',
+      },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      type: 'Normal',
+    });
   }
 
   // ------------------------------------------------------------ subresources
@@ -691,6 +1186,48 @@ export class KubernetesTestServer {
         throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       }
       const url = new URL(req.url ?? '/', 'http://localhost');
+      const faults = this.faults;
+      if (faults.dropConnections) {
+        req.socket.destroy();
+        return;
+      }
+      if (faults.latencyMs) {
+        await new Promise(resolve => setTimeout(resolve, faults.latencyMs));
+      }
+      const failure = faults.failNext;
+      if (
+        failure &&
+        failure.count > 0 &&
+        (!failure.path || url.pathname.includes(failure.path))
+      ) {
+        failure.count -= 1;
+        const tooMany = failure.status === 429;
+        const code = tooMany ? 429 : 500;
+        const body = tooMany
+          ? statusBody(
+              429,
+              'TooManyRequests',
+              'Too many requests, please try again later.',
+              {
+                retryAfterSeconds: failure.retryAfterSeconds ?? 1,
+              },
+            )
+          : statusBody(
+              500,
+              'InternalError',
+              'Internal error occurred: injected fault',
+            );
+        const text = JSON.stringify(body);
+        res.writeHead(code, {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(text),
+          ...(tooMany
+            ? { 'Retry-After': String(failure.retryAfterSeconds ?? 1) }
+            : {}),
+        });
+        res.end(text);
+        return;
+      }
       const body = await this.readBody(req);
       const result = this.route(req, res, url, body);
       if (result) {
@@ -779,27 +1316,43 @@ export class KubernetesTestServer {
       }
     }
 
-    if (parts[0] !== 'apis' || parts[1] !== GROUP || parts[2] !== VERSION) {
+    let groupVersion: string;
+    let rest: string[];
+    if (parts[0] === 'api' && parts[1] === 'v1') {
+      groupVersion = 'v1';
+      rest = parts.slice(2);
+    } else if (
+      parts[0] === 'apis' &&
+      parts[1] === GROUP &&
+      parts[2] === VERSION
+    ) {
+      groupVersion = GROUP_VERSION;
+      rest = parts.slice(3);
+    } else {
       throw new StatusError(
         404,
         'NotFound',
         'the server could not find the requested resource',
       );
     }
-    const rest = parts.slice(3);
     let namespace: string | undefined;
     if (rest[0] === 'namespaces' && rest.length >= 3) {
       namespace = rest[1];
       rest.splice(0, 2);
     }
-    const resource = rest[0] as ResourceName;
-    if (!(resource in RESOURCES) || rest.length > 3) {
+    const resourceName = rest[0];
+    if (
+      !isResourceName(resourceName) ||
+      RESOURCES[resourceName].apiVersion !== groupVersion ||
+      rest.length > (isWorkload(resourceName) ? 3 : 2)
+    ) {
       throw new StatusError(
         404,
         'NotFound',
         'the server could not find the requested resource',
       );
     }
+    const resource: ResourceName = resourceName;
     const name = rest[1];
     const subresource = rest[2];
     if (subresource && subresource !== 'scale' && subresource !== 'status') {
@@ -833,13 +1386,13 @@ export class KubernetesTestServer {
           code: 200,
           body: {
             kind: RESOURCES[resource].listKind,
-            apiVersion: GROUP_VERSION,
+            apiVersion: RESOURCES[resource].apiVersion,
             metadata: { resourceVersion: this.currentResourceVersion },
             items: this.list(resource, namespace, matches),
           },
         };
       }
-      if (method === 'POST' && namespace) {
+      if (method === 'POST' && namespace && RESOURCES[resource].creatable) {
         this.requireJson(req);
         return {
           code: 201,
@@ -855,6 +1408,14 @@ export class KubernetesTestServer {
         'NotFound',
         'the server could not find the requested resource',
       );
+    }
+
+    if (!isWorkload(resource)) {
+      // core/v1 objects are read-only here (pods belong to the controller).
+      if (method === 'GET') {
+        return { code: 200, body: clone(this.get(resource, namespace, name)) };
+      }
+      throw notAllowed();
     }
 
     if (subresource === 'scale') {
@@ -1134,7 +1695,7 @@ export class KubernetesTestServer {
       const bookmark = () => {
         watcher.send('BOOKMARK', {
           kind: RESOURCES[resource].kind,
-          apiVersion: GROUP_VERSION,
+          apiVersion: RESOURCES[resource].apiVersion,
           metadata: { resourceVersion: this.currentResourceVersion },
         });
         bookmarkTimer = setTimeout(bookmark, this.bookmarkIntervalMs);
@@ -1160,14 +1721,33 @@ export class KubernetesTestServer {
           platform: 'linux/amd64',
         };
       case '/api':
-        // core/v1 is not served yet: announcing it with no resources makes
-        // client-go discovery (kubectl) fail with "received empty response".
+        // core/v1 must announce resources in /api/v1: a version with none
+        // makes client-go discovery (kubectl) fail with "received empty response".
         return {
           kind: 'APIVersions',
-          versions: [],
+          versions: ['v1'],
           serverAddressByClientCIDRs: [
             { clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' },
           ],
+        };
+      case '/api/v1':
+        return {
+          kind: 'APIResourceList',
+          groupVersion: 'v1',
+          resources: (['pods', 'services', 'events'] as const).map(resource => {
+            const type = RESOURCES[resource];
+            return {
+              name: resource,
+              singularName: type.singular,
+              namespaced: true,
+              kind: type.kind,
+              verbs: type.creatable
+                ? ['create', 'get', 'list', 'watch']
+                : ['get', 'list', 'watch'],
+              shortNames: type.shortNames,
+              ...(resource === 'events' ? {} : { categories: ['all'] }),
+            };
+          }),
         };
       case '/apis': {
         const version = { groupVersion: GROUP_VERSION, version: VERSION };
@@ -1194,7 +1774,7 @@ export class KubernetesTestServer {
           kind: 'APIResourceList',
           apiVersion: 'v1',
           groupVersion: GROUP_VERSION,
-          resources: (Object.keys(RESOURCES) as ResourceName[]).flatMap(
+          resources: (['deployments', 'statefulsets'] as const).flatMap(
             resource => {
               const type = RESOURCES[resource];
               return [

@@ -5,6 +5,7 @@
  */
 export { KubernetesTestServer } from './KubernetesTestServer';
 export type {
+  KubernetesTestServerFaults,
   KubernetesTestServerOptions,
   WatchEventType,
 } from './KubernetesTestServer';
