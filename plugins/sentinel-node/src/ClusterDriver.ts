@@ -52,6 +52,14 @@ export interface WriteOptions {
   expectedResourceVersion: string;
 }
 
+/** Options of a restore. */
+export interface RestoreOptions {
+  /** The workload as Sentinel's change left it. */
+  expected: WorkloadState;
+  /** Restore over drift (an admin's decision). */
+  force?: boolean;
+}
+
 /**
  * Applies changes to the workloads of one cluster. The Kubernetes driver is the real one;
  * `@internal/backstage-plugin-sentinel-node/testUtils` has an in-memory one for tests.
@@ -71,12 +79,13 @@ export interface ClusterDriver {
   ): Promise<WorkloadState>;
 
   /**
-   * Puts a workload back exactly as a snapshot recorded it. `expectedResourceVersion` is the
-   * version Sentinel's own change left; anything newer is drift and fails with a
-   * ConflictError unless `force` is set.
+   * Puts a workload back exactly as a snapshot recorded it. `expected` is the state Sentinel's
+   * own change left; a workload that differs from it (replicas, containers, restartedAt; not
+   * merely its resourceVersion, which status updates bump) has drifted, and the restore fails
+   * with a ConflictError unless `force` is set.
    */
   restore(
     snapshot: WorkloadState,
-    options: WriteOptions & { force?: boolean },
+    options: RestoreOptions,
   ): Promise<WorkloadState>;
 }

@@ -40,9 +40,11 @@ export function applyChange(state: State, change: WorkloadChange): State {
   }
 }
 
+// Workload states are JSON data, compared as such: a state read back from the database and
+// one from a driver are equal when their JSON is (whatever their prototypes or realms).
 function withoutVersion(state: WorkloadState | State): State {
   const { resourceVersion: _ignored, ...rest } = state as WorkloadState;
-  return rest;
+  return JSON.parse(JSON.stringify(rest));
 }
 
 /**
@@ -55,7 +57,10 @@ export function isChangeApplied(
   change: WorkloadChange,
 ): boolean {
   const current = withoutVersion(state);
-  return isDeepStrictEqual(applyChange(current, change), current);
+  return isDeepStrictEqual(
+    JSON.parse(JSON.stringify(applyChange(current, change))),
+    current,
+  );
 }
 
 /** Whether a workload is exactly as a snapshot recorded it (ignoring its version). */

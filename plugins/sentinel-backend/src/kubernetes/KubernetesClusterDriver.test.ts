@@ -215,7 +215,7 @@ describe('KubernetesClusterDriver against the Kubernetes API test server', () =>
     );
 
     const restored = await driver.restore(before, {
-      expectedResourceVersion: after.resourceVersion,
+      expected: after,
     });
     const { resourceVersion: _a, ...restoredState } = restored;
     const { resourceVersion: _b, ...beforeState } = before;
@@ -230,6 +230,33 @@ describe('KubernetesClusterDriver against the Kubernetes API test server', () =>
     expect(
       raw.spec?.template?.spec?.containers[0].resources?.limits,
     ).toBeUndefined();
+  });
+
+  it('does not take a status update (which bumps resourceVersion) for drift', async () => {
+    const before = (await driver.getWorkload(cart))!;
+    const after = await driver.apply(
+      cart,
+      { verb: 'scale', replicas: 4 },
+      { expectedResourceVersion: before.resourceVersion },
+    );
+    // The deployment controller reports progress: a status write, a new resourceVersion.
+    await apps.patchNamespacedDeploymentStatus({
+      name: 'cart',
+      namespace: 'shop',
+      body: [
+        {
+          op: 'add',
+          path: '/status',
+          value: { observedGeneration: 2, readyReplicas: 4 },
+        },
+      ],
+    });
+    expect((await driver.getWorkload(cart))!.resourceVersion).not.toBe(
+      after.resourceVersion,
+    );
+
+    const restored = await driver.restore(before, { expected: after });
+    expect(restored.replicas).toBe(2);
   });
 
   it('refuses a rollback over drift unless forced', async () => {
@@ -248,15 +275,15 @@ describe('KubernetesClusterDriver against the Kubernetes API test server', () =>
 
     await expect(
       driver.restore(before, {
-        expectedResourceVersion: after.resourceVersion,
+        expected: after,
       }),
     ).rejects.toThrow(
-      /changed since Sentinel's change .* refusing to overwrite it without force/,
+      /changed since Sentinel's change; refusing to overwrite it without force/,
     );
     expect((await driver.getWorkload(cart))!.replicas).toBe(6);
 
     const forced = await driver.restore(before, {
-      expectedResourceVersion: after.resourceVersion,
+      expected: after,
       force: true,
     });
     expect(forced.replicas).toBe(2);

@@ -9,11 +9,13 @@ import {
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import type { WorkloadRef } from '@internal/backstage-plugin-sentinel-common';
-import type {
-  ClusterDriver,
-  WorkloadChange,
-  WorkloadState,
-  WriteOptions,
+import {
+  matchesSnapshot,
+  type ClusterDriver,
+  type RestoreOptions,
+  type WorkloadChange,
+  type WorkloadState,
+  type WriteOptions,
 } from '@internal/backstage-plugin-sentinel-node';
 
 /** The pod template annotation `kubectl rollout restart` sets. */
@@ -82,18 +84,19 @@ export class KubernetesClusterDriver implements ClusterDriver {
 
   async restore(
     snapshot: WorkloadState,
-    options: WriteOptions & { force?: boolean },
+    options: RestoreOptions,
   ): Promise<WorkloadState> {
     const ref = snapshot.ref;
     const current = await this.#read(ref);
     const version = current.metadata?.resourceVersion;
-    if (!options.force && version !== options.expectedResourceVersion) {
+    if (
+      !options.force &&
+      !matchesSnapshot(toState(ref, current), options.expected)
+    ) {
       throw new ConflictError(
         `${describe(
           ref,
-        )} changed since Sentinel's change (resourceVersion ${version}, expected ${
-          options.expectedResourceVersion
-        }); refusing to overwrite it without force`,
+        )} changed since Sentinel's change; refusing to overwrite it without force`,
       );
     }
     // A JSON Patch restores exactly: values added since the snapshot are removed, not merged.

@@ -27,7 +27,8 @@ type RecordedChange =
   | {
       kind: 'restore';
       snapshot: WorkloadState;
-      expectedResourceVersion: string;
+      /** The workload as the undone change left it: anything else is drift. */
+      expected: WorkloadState;
       undoes: { planId: string; index: number };
     };
 
@@ -463,8 +464,7 @@ export class PlanExecutor {
         return {
           kind: 'restore',
           snapshot: last.decision.before as WorkloadState,
-          expectedResourceVersion: (last.decision.after as WorkloadState)
-            .resourceVersion,
+          expected: last.decision.after as WorkloadState,
           undoes: { planId: last.planId, index: last.decision.index },
         };
       }
@@ -521,7 +521,7 @@ export class PlanExecutor {
                 expectedResourceVersion: before.resourceVersion,
               })
             : await driver.restore(recorded.snapshot, {
-                expectedResourceVersion: recorded.expectedResourceVersion,
+                expected: recorded.expected,
               });
         break;
       } catch (error) {
@@ -667,11 +667,9 @@ export class PlanExecutor {
       throw new Error(`workload ${describe(decision.target)} is gone`);
     // Nothing to do when the change never landed or was already undone.
     if (!matchesSnapshot(current, before)) {
+      // A change still 'applying' may or may not have landed: what is there now is expected.
       const after = decision.after as WorkloadState | null;
-      await driver.restore(before, {
-        expectedResourceVersion:
-          after?.resourceVersion ?? current.resourceVersion,
-      });
+      await driver.restore(before, { expected: after ?? current });
     }
     await this.#o.store.updateDecision(
       plan.id,

@@ -44,7 +44,7 @@ describe('InMemoryClusterDriver', () => {
     });
 
     const restored = await driver.restore(before, {
-      expectedResourceVersion: after.resourceVersion,
+      expected: after,
     });
     expect({ ...restored, resourceVersion: undefined }).toEqual({
       ...before,
@@ -83,12 +83,14 @@ describe('InMemoryClusterDriver', () => {
 
     await expect(
       driver.restore(before, {
-        expectedResourceVersion: after.resourceVersion,
+        expected: after,
       }),
-    ).rejects.toThrow(/changed since it was read/);
+    ).rejects.toThrow(
+      /changed since Sentinel's change; refusing to overwrite it without force/,
+    );
 
     const forced = await driver.restore(before, {
-      expectedResourceVersion: after.resourceVersion,
+      expected: after,
       force: true,
     });
     expect(forced.replicas).toBe(2);

@@ -5,11 +5,12 @@ import {
 } from '@internal/backstage-plugin-sentinel-common';
 import type {
   ClusterDriver,
+  RestoreOptions,
   WorkloadChange,
   WorkloadState,
   WriteOptions,
 } from '../ClusterDriver';
-import { applyChange } from '../changes';
+import { applyChange, matchesSnapshot } from '../changes';
 
 /**
  * A ClusterDriver over workloads held in memory, with Kubernetes' optimistic concurrency:
@@ -54,10 +55,17 @@ export class InMemoryClusterDriver implements ClusterDriver {
 
   async restore(
     snapshot: WorkloadState,
-    options: WriteOptions & { force?: boolean },
+    options: RestoreOptions,
   ): Promise<WorkloadState> {
-    if (!options.force) {
-      this.#current(snapshot.ref, options.expectedResourceVersion);
+    const key = stringifyWorkloadRef(snapshot.ref);
+    const current = this.#workloads.get(key);
+    if (!current) {
+      throw new NotFoundError(`workload ${key} does not exist`);
+    }
+    if (!options.force && !matchesSnapshot(current, options.expected)) {
+      throw new ConflictError(
+        `workload ${key} changed since Sentinel's change; refusing to overwrite it without force`,
+      );
     }
     const { resourceVersion: _ignored, ...state } = snapshot;
     return this.put(state);
