@@ -11,6 +11,11 @@ export interface Config {
      */
     approvalTimeoutHours?: number;
     /**
+     * Minutes a change may take to roll out (all replicas updated and available) before it is
+     * rolled back. Defaults to 10; a Deployment's own progress deadline can end it sooner.
+     */
+    rolloutTimeoutMinutes?: number;
+    /**
      * Redis shared by all replicas for rate-limit counters, e.g. redis://redis:6379. Without
      * it the database counts (fine for one replica); when Redis is down the database answers.
      */

@@ -27,6 +27,8 @@ function workload(
     metadata: { name, namespace, labels },
     spec: {
       replicas,
+      // A minute, so a broken image in the demo is rolled back while you watch.
+      progressDeadlineSeconds: 60,
       selector: { matchLabels: labels },
       template: {
         metadata: { labels },

@@ -106,6 +106,9 @@ export const sentinelPlugin = createBackendPlugin({
           logger: logger.child({ component: 'executor' }),
           metrics,
           owner: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+          rolloutTimeoutMs:
+            (config.getOptionalNumber('sentinel.rolloutTimeoutMinutes') ?? 10) *
+            60_000,
           approvalTimeoutMs:
             (config.getOptionalNumber('sentinel.approvalTimeoutHours') ?? 24) *
             3600_000,

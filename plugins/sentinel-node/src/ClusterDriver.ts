@@ -52,6 +52,11 @@ export interface WriteOptions {
   expectedResourceVersion: string;
 }
 
+/** How a workload's latest change is rolling out. */
+export type RolloutStatus =
+  | { state: 'progressing' | 'complete' }
+  | { state: 'failed'; reason: string };
+
 /** Options of a restore. */
 export interface RestoreOptions {
   /** The workload as Sentinel's change left it. */
@@ -88,4 +93,11 @@ export interface ClusterDriver {
     snapshot: WorkloadState,
     options: RestoreOptions,
   ): Promise<WorkloadState>;
+
+  /**
+   * Whether the workload's latest change has rolled out (all replicas updated and available),
+   * is still rolling out, or has failed (e.g. its progress deadline passed). Drivers without
+   * rollouts (the in-memory one) leave it out, and changes count as done once applied.
+   */
+  rolloutStatus?(ref: WorkloadRef): Promise<RolloutStatus>;
 }

@@ -13,6 +13,7 @@ import {
   matchesSnapshot,
   type ClusterDriver,
   type RestoreOptions,
+  type RolloutStatus,
   type WorkloadChange,
   type WorkloadState,
   type WriteOptions,
@@ -144,6 +145,10 @@ export class KubernetesClusterDriver implements ClusterDriver {
     return toState(ref, await this.#patch(ref, ops, PatchStrategy.JsonPatch));
   }
 
+  async rolloutStatus(ref: WorkloadRef): Promise<RolloutStatus> {
+    return rolloutStatusOf(ref, await this.#read(ref));
+  }
+
   async #read(ref: WorkloadRef): Promise<Workload> {
     const params = { name: ref.name, namespace: ref.namespace };
     return this.#withRetry<Workload>(() =>
@@ -222,6 +227,44 @@ export function retryDelay(
     ].includes(code)
     ? backoff
     : undefined;
+}
+
+/** As `kubectl rollout status` judges it. Pure. */
+export function rolloutStatusOf(
+  ref: WorkloadRef,
+  workload: Workload,
+): RolloutStatus {
+  const desired = workload.spec?.replicas ?? 1;
+  const status = workload.status;
+  const observed =
+    (status?.observedGeneration ?? 0) >= (workload.metadata?.generation ?? 0);
+  if (ref.kind === 'Deployment') {
+    const progressing = (workload as V1Deployment).status?.conditions?.find(
+      c => c.type === 'Progressing',
+    );
+    if (progressing?.reason === 'ProgressDeadlineExceeded') {
+      return {
+        state: 'failed',
+        reason: `progress deadline exceeded${
+          progressing.message ? `: ${progressing.message}` : ''
+        }`,
+      };
+    }
+    const s = (workload as V1Deployment).status;
+    const done =
+      observed &&
+      (s?.updatedReplicas ?? 0) === desired &&
+      (s?.availableReplicas ?? 0) === desired &&
+      (s?.replicas ?? 0) === desired;
+    return { state: done ? 'complete' : 'progressing' };
+  }
+  const s = (workload as V1StatefulSet).status;
+  const done =
+    observed &&
+    (s?.readyReplicas ?? 0) === desired &&
+    (s?.updatedReplicas ?? desired) === desired &&
+    (!s?.updateRevision || s.updateRevision === s.currentRevision);
+  return { state: done ? 'complete' : 'progressing' };
 }
 
 function templatePatch(change: Exclude<WorkloadChange, { verb: 'scale' }>) {

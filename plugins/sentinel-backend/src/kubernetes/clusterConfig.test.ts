@@ -80,7 +80,11 @@ describe('sentinel.clusters', () => {
   });
 
   it('applies a plan to a cluster configured by kubeconfig: Kubernetes holds the change', async () => {
-    const server = new KubernetesTestServer();
+    // With its controller, so the change rolls out and the plan can finish.
+    const server = new KubernetesTestServer({
+      controller: true,
+      podReadyDelayMs: 50,
+    });
     await server.start();
     try {
       server.addDeployment({
@@ -131,6 +135,74 @@ describe('sentinel.clusters', () => {
       expect(status).toBe('succeeded');
       expect((server.getDeployment('shop', 'cart') as any).spec.replicas).toBe(
         4,
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('rolls back a rollout that never becomes healthy, by itself', async () => {
+    const server = new KubernetesTestServer({
+      controller: true,
+      podReadyDelayMs: 50,
+    });
+    await server.start();
+    try {
+      server.addDeployment({
+        metadata: { name: 'cart', namespace: 'shop' },
+        spec: {
+          replicas: 2,
+          progressDeadlineSeconds: 1,
+          selector: { matchLabels: { app: 'cart' } },
+          template: {
+            metadata: { labels: { app: 'cart' } },
+            spec: { containers: [{ name: 'app', image: 'shop/cart:1.0.0' }] },
+          },
+        },
+      });
+      const kubeconfig = join(dir, 'kubeconfig-controller');
+      writeFileSync(kubeconfig, server.kubeconfig({ name: 'k8s' }));
+      const { server: backend } = await startSentinel({
+        config: {
+          sentinel: {
+            clusters: [{ name: 'k8s', kubeconfig: { path: kubeconfig } }],
+          },
+        },
+        catalogWorkloads: 'k8s/shop/Deployment/cart',
+      });
+      const { body } = await request(backend)
+        .post('/api/sentinel/v1/action-plans')
+        .send({
+          source: 'InfraMind',
+          decisions: [
+            {
+              verb: 'rollout',
+              target: { cluster: 'k8s', namespace: 'shop', name: 'cart' },
+              params: {
+                containers: { app: { image: 'shop/cart:1.1.0-broken' } },
+              },
+            },
+          ],
+        });
+      const deadline = Date.now() + 20_000;
+      let plan = body;
+      while (
+        !['succeeded', 'failed', 'rolled_back'].includes(plan.status) &&
+        Date.now() < deadline
+      ) {
+        await new Promise(r => setTimeout(r, 100));
+        plan = (
+          await request(backend).get(`/api/sentinel/v1/action-plans/${body.id}`)
+        ).body;
+      }
+      expect(plan.status).toBe('rolled_back');
+      expect(plan.statusReason).toMatch(
+        /k8s\/shop\/Deployment\/cart did not become healthy: progress deadline exceeded/,
+      );
+      expect(plan.decisions[0].status).toBe('rolled_back');
+      const live = server.getDeployment('shop', 'cart') as any;
+      expect(live.spec.template.spec.containers[0].image).toBe(
+        'shop/cart:1.0.0',
       );
     } finally {
       await server.stop();

@@ -46,6 +46,11 @@ class DecisionFailedError extends Error {
   name = 'DecisionFailedError';
 }
 
+/** The change reached the cluster but never became healthy: it must be undone. */
+class RolloutFailedError extends DecisionFailedError {
+  name = 'RolloutFailedError';
+}
+
 export interface PlanExecutorOptions {
   store: PlanStore;
   clusterDrivers: ReadonlyMap<string, ClusterDriver>;
@@ -61,6 +66,9 @@ export interface PlanExecutorOptions {
   /** How many plans one replica advances at once. */
   concurrency?: number;
   approvalTimeoutMs?: number;
+  /** How long a change may take to roll out before it is rolled back. */
+  rolloutTimeoutMs?: number;
+  rolloutPollMs?: number;
   now?: () => Date;
   /** Test hooks, called at the points where a crash is most dangerous. */
   hooks?: {
@@ -96,6 +104,8 @@ export class PlanExecutor {
       pollIntervalMs: 1_000,
       concurrency: 4,
       approvalTimeoutMs: 24 * 3600_000,
+      rolloutTimeoutMs: 10 * 60_000,
+      rolloutPollMs: 1_000,
       now: () => new Date(),
       ...options,
     };
@@ -353,10 +363,15 @@ export class PlanExecutor {
         }
         const message = isError(error) ? error.message : String(error);
         this.#o.metrics?.decision(decision.verb, 'failed');
+        // A change that landed but never became healthy stays 'applying', so the undo below
+        // restores it along with the decisions before it.
         await this.#o.store.updateDecision(
           plan.id,
           decision.index,
-          { status: 'failed', error: message },
+          {
+            status: error instanceof RolloutFailedError ? 'applying' : 'failed',
+            error: message,
+          },
           this.#fence,
         );
         const fresh = await this.#o.store.getStoredDecisions(plan.id);
@@ -490,6 +505,7 @@ export class PlanExecutor {
       before = decision.before as WorkloadState;
       if (current.resourceVersion !== before.resourceVersion) {
         if (this.#shows(current, recorded)) {
+          await this.#awaitRollout(plan, decision, driver, recorded);
           await this.#succeeded(plan, decision, recorded, current);
           return;
         }
@@ -557,7 +573,44 @@ export class PlanExecutor {
       }
     }
     await this.#o.hooks?.afterApply?.(plan.id, decision.index);
-    await this.#succeeded(plan, decision, recorded, after);
+    await this.#awaitRollout(plan, decision, driver, recorded);
+    await this.#succeeded(plan, decision, recorded, after!);
+  }
+
+  /**
+   * Waits until a change has rolled out, renewing the lease meanwhile. A change whose rollout
+   * fails or outlasts the timeout is a RolloutFailedError: the plan rolls it back.
+   */
+  async #awaitRollout(
+    plan: Plan,
+    decision: StoredDecision,
+    driver: ClusterDriver,
+    recorded: RecordedChange,
+  ) {
+    if (recorded.kind !== 'change' || !driver.rolloutStatus) return;
+    const started = Date.now();
+    for (;;) {
+      const status = await driver.rolloutStatus(decision.target);
+      if (status.state === 'complete') return;
+      if (status.state === 'failed') {
+        throw new RolloutFailedError(
+          `${describe(decision.target)} did not become healthy: ${
+            status.reason
+          }`,
+        );
+      }
+      if (Date.now() - started > this.#o.rolloutTimeoutMs) {
+        throw new RolloutFailedError(
+          `${describe(
+            decision.target,
+          )} did not become healthy within ${Math.round(
+            this.#o.rolloutTimeoutMs / 1000,
+          )} s`,
+        );
+      }
+      await this.#renew(plan.id);
+      await new Promise(resolve => setTimeout(resolve, this.#o.rolloutPollMs));
+    }
   }
 
   #shows(state: WorkloadState, recorded: RecordedChange): boolean {
