@@ -21,6 +21,7 @@ import { PolicyService } from './policy/PolicyService';
 import { PolicyStore } from './database/PolicyStore';
 import { readClusterConfigs } from './kubernetes/clusterConfig';
 import { KubernetesClusterDriver } from './kubernetes/KubernetesClusterDriver';
+import { WorkloadInventory } from './kubernetes/WorkloadInventory';
 import { createRouter } from './router';
 
 /**
@@ -60,7 +61,8 @@ export const sentinelPlugin = createBackendPlugin({
       async init(deps) {
         const { logger, config, database, httpRouter, lifecycle } = deps;
         // Clusters from app-config get the Kubernetes driver; modules may add others.
-        for (const { name, kubeConfig } of readClusterConfigs(config)) {
+        const kubernetesClusters = readClusterConfigs(config);
+        for (const { name, kubeConfig } of kubernetesClusters) {
           if (clusterDrivers.has(name)) {
             throw new Error(
               `Sentinel already has a driver for cluster '${name}'`,
@@ -97,6 +99,11 @@ export const sentinelPlugin = createBackendPlugin({
           config.getOptional<unknown[]>('sentinel.freezeWindows') ?? [],
           new Date(),
         );
+        const inventory = new WorkloadInventory(
+          kubernetesClusters,
+          ownership,
+          logger.child({ component: 'inventory' }),
+        );
         const metrics = createPipelineMetrics();
         const executor = new PlanExecutor({
           store,
@@ -128,6 +135,7 @@ export const sentinelPlugin = createBackendPlugin({
             clusterDrivers,
             plans,
             policies,
+            inventory,
             httpAuth: deps.httpAuth,
             permissions: deps.permissions,
             auditor: deps.auditor,
@@ -139,9 +147,13 @@ export const sentinelPlugin = createBackendPlugin({
         // that a bad token gets Sentinel's error body, without a stack trace, like any error.
         httpRouter.addAuthPolicy({ path: '/', allow: 'unauthenticated' });
 
-        lifecycle.addStartupHook(() => executor.start());
+        lifecycle.addStartupHook(async () => {
+          executor.start();
+          await inventory.start();
+        });
         lifecycle.addShutdownHook(async () => {
           await executor.stop();
+          await inventory.stop();
           await closeLedger();
         });
         logger.info(

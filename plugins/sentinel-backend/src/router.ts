@@ -15,6 +15,8 @@ import type { PlanService } from './pipeline/PlanService';
 import type { PolicyService } from './policy/PolicyService';
 import { addPlanRoutes } from './routes/plans';
 import { addPolicyRoutes } from './routes/policies';
+import { addWorkloadRoutes } from './routes/workloads';
+import type { WorkloadInventory } from './kubernetes/WorkloadInventory';
 import { createRouteSupport } from './routes/support';
 
 export interface RouterOptions {
@@ -22,6 +24,7 @@ export interface RouterOptions {
   clusterDrivers: ReadonlyMap<string, ClusterDriver>;
   plans: PlanService;
   policies: PolicyService;
+  inventory: WorkloadInventory;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   auditor: AuditorService;
@@ -53,6 +56,7 @@ export async function createRouter(
 
   addPlanRoutes(router, options.plans, support);
   addPolicyRoutes(router, options.plans, options.policies, support);
+  addWorkloadRoutes(router, options.inventory, support);
 
   // Backstage's error body, but never a stack trace, not even in development: API clients
   // (the optimizer, scripts) see what went wrong, not Sentinel's insides.

@@ -443,6 +443,46 @@ export function buildOpenApiDocument() {
           },
         },
       },
+      '/v1/workloads': {
+        get: {
+          operationId: 'listWorkloads',
+          description:
+            'Managed workloads from the list+watch inventory, ordered by cluster/namespace/Kind/name.',
+          parameters: [
+            ...['entityRef', 'cluster', 'namespace', 'cursor'].map(name => ({
+              name,
+              in: 'query',
+              schema: { type: 'string' },
+            })),
+            {
+              name: 'limit',
+              in: 'query',
+              schema: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 500,
+                default: 100,
+              },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'Workloads',
+              content: json({
+                type: 'object',
+                required: ['items', 'nextCursor'],
+                properties: {
+                  items: { type: 'array', items: ref('Workload') },
+                  nextCursor: nullable({ type: 'string' }),
+                },
+              }),
+            },
+            '400': errorResponse('Invalid query'),
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to read workloads'),
+          },
+        },
+      },
       '/v1/workloads/{cluster}/{namespace}/{kind}/{name}/rollback': {
         post: {
           operationId: 'rollbackWorkload',
@@ -655,6 +695,52 @@ export function buildOpenApiDocument() {
               },
             },
             restartedAt: { type: 'string' },
+          },
+        },
+        Workload: {
+          type: 'object',
+          required: [
+            'cluster',
+            'namespace',
+            'kind',
+            'name',
+            'entityRef',
+            'replicas',
+            'containers',
+            'health',
+            'lastPlanId',
+          ],
+          properties: {
+            cluster: { type: 'string' },
+            namespace: { type: 'string' },
+            kind: { type: 'string', enum: ['Deployment', 'StatefulSet'] },
+            name: { type: 'string' },
+            entityRef: nullable({ type: 'string' }),
+            replicas: {
+              type: 'object',
+              required: ['desired', 'ready'],
+              properties: {
+                desired: { type: 'integer' },
+                ready: { type: 'integer' },
+              },
+            },
+            containers: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['name', 'image', 'resources'],
+                properties: {
+                  name: { type: 'string' },
+                  image: { type: 'string' },
+                  resources: { type: 'object', additionalProperties: true },
+                },
+              },
+            },
+            health: nullable({
+              type: 'object',
+              properties: { score: { type: 'number' } },
+            }),
+            lastPlanId: nullable({ type: 'string' }),
           },
         },
         PlanEvent: {

@@ -215,6 +215,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/workloads': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Managed workloads from the list+watch inventory, ordered by cluster/namespace/Kind/name. */
+    get: operations['listWorkloads'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/workloads/{cluster}/{namespace}/{kind}/{name}/rollback': {
     parameters: {
       query?: never;
@@ -654,6 +671,29 @@ export interface components {
         };
       }[];
       restartedAt?: string;
+    };
+    Workload: {
+      cluster: string;
+      namespace: string;
+      /** @enum {string} */
+      kind: 'Deployment' | 'StatefulSet';
+      name: string;
+      entityRef: string | null;
+      replicas: {
+        desired: number;
+        ready: number;
+      };
+      containers: {
+        name: string;
+        image: string;
+        resources: {
+          [key: string]: unknown;
+        };
+      }[];
+      health: {
+        score?: number;
+      } | null;
+      lastPlanId: string | null;
     };
     PlanEvent: {
       /** Format: date-time */
@@ -1582,6 +1622,62 @@ export interface operations {
         };
       };
       /** @description Not allowed to manage freezes (admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listWorkloads: {
+    parameters: {
+      query?: {
+        entityRef?: string;
+        cluster?: string;
+        namespace?: string;
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Workloads */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Workload'][];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description Invalid query */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to read workloads */
       403: {
         headers: {
           [name: string]: unknown;
