@@ -52,6 +52,7 @@ install_system_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
   ((${#missing[@]})) || return 0
   command -v apt-get >/dev/null 2>&1 ||
     sentinel_die "missing ${missing[*]} and no apt-get to install them (set SENTINEL_CHROMIUM to use another Chromium)"

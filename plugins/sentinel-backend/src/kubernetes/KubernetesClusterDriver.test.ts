@@ -259,6 +259,22 @@ describe('KubernetesClusterDriver against the Kubernetes API test server', () =>
     expect(restored.replicas).toBe(2);
   });
 
+  it('retries 500s and 429s within its budget, then gives up with the error', async () => {
+    server.injectFaults({ failNext: { status: 500, count: 2 } });
+    expect((await driver.getWorkload(cart))!.replicas).toBe(2);
+
+    server.injectFaults({
+      failNext: { status: 429, count: 1, retryAfterSeconds: 1 },
+    });
+    const started = Date.now();
+    expect((await driver.getWorkload(cart))!.replicas).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900); // Retry-After honoured
+
+    server.injectFaults({ failNext: { status: 500, count: 10 } });
+    await expect(driver.getWorkload(cart)).rejects.toMatchObject({ code: 500 });
+    server.injectFaults({});
+  });
+
   it('refuses a rollback over drift unless forced', async () => {
     const before = (await driver.getWorkload(cart))!;
     const after = await driver.apply(
