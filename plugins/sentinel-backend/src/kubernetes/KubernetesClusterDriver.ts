@@ -70,16 +70,23 @@ export class KubernetesClusterDriver implements ClusterDriver {
     options: WriteOptions,
   ): Promise<WorkloadState> {
     const precondition = { resourceVersion: options.expectedResourceVersion };
-    const body =
-      change.verb === 'scale'
-        ? { metadata: precondition, spec: { replicas: change.replicas } }
-        : {
-            metadata: precondition,
-            spec: { template: templatePatch(change) },
-          };
+    if (change.verb === 'scale') {
+      // Through the scale subresource, as kubectl scale and autoscalers do.
+      await this.#patch(
+        ref,
+        { metadata: precondition, spec: { replicas: change.replicas } },
+        PatchStrategy.MergePatch,
+        'scale',
+      );
+      return toState(ref, await this.#read(ref));
+    }
     return toState(
       ref,
-      await this.#patch(ref, body, PatchStrategy.StrategicMergePatch),
+      await this.#patch(
+        ref,
+        { metadata: precondition, spec: { template: templatePatch(change) } },
+        PatchStrategy.StrategicMergePatch,
+      ),
     );
   }
 
@@ -162,15 +169,22 @@ export class KubernetesClusterDriver implements ClusterDriver {
     ref: WorkloadRef,
     body: object,
     strategy: PatchStrategy,
+    subresource?: 'scale',
   ): Promise<Workload> {
     const params = { name: ref.name, namespace: ref.namespace, body };
     const options = setHeaderOptions('Content-Type', strategy);
+    const call = (): Promise<unknown> => {
+      if (ref.kind === 'StatefulSet') {
+        return subresource
+          ? this.#apps.patchNamespacedStatefulSetScale(params, options)
+          : this.#apps.patchNamespacedStatefulSet(params, options);
+      }
+      return subresource
+        ? this.#apps.patchNamespacedDeploymentScale(params, options)
+        : this.#apps.patchNamespacedDeployment(params, options);
+    };
     try {
-      return await this.#withRetry<Workload>(() =>
-        ref.kind === 'StatefulSet'
-          ? this.#apps.patchNamespacedStatefulSet(params, options)
-          : this.#apps.patchNamespacedDeployment(params, options),
-      );
+      return (await this.#withRetry(call)) as Workload;
     } catch (error) {
       if (error instanceof ApiException) {
         if (error.code === 409 || error.code === 422) {
