@@ -393,6 +393,66 @@ describe('plans API', () => {
     expect(original.body.decisions[0].status).toBe('rolled_back');
   });
 
+  it('refuses a rollback over drift unless an admin forces it', async () => {
+    const { server, driver } = await startSentinel();
+    const { body } = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send(scaleCart(6));
+    await until(server, body.id, terminal);
+    // Someone scales cart by hand after Sentinel's change.
+    const now = (await driver.getWorkload(cart))!;
+    driver.put({ ...now, replicas: 8 });
+
+    const refused = await request(server)
+      .post('/api/sentinel/v1/workloads/demo/shop/Deployment/cart/rollback')
+      .send({ reason: 'undo the scale-up' });
+    const failed = await until(server, refused.body.id, terminal);
+    expect(failed.status).toBe('failed');
+    expect(failed.statusReason).toContain("changed since Sentinel's change");
+    expect((await driver.getWorkload(cart))!.replicas).toBe(8);
+
+    const forced = await request(server)
+      .post('/api/sentinel/v1/workloads/demo/shop/Deployment/cart/rollback')
+      .send({ reason: 'the manual scale was a mistake', force: true });
+    expect((await until(server, forced.body.id, terminal)).status).toBe(
+      'succeeded',
+    );
+    expect((await driver.getWorkload(cart))!.replicas).toBe(2);
+  });
+
+  it('lets only admins force a rollback', async () => {
+    const { server } = await startSentinel({
+      extra: [
+        mockServices.permissions.mock({
+          authorize: async requests =>
+            requests.map(r => ({
+              result:
+                r.permission.name === 'sentinel.policy.update'
+                  ? AuthorizeResult.DENY
+                  : AuthorizeResult.ALLOW,
+            })),
+        }).factory,
+      ],
+    });
+    const res = await request(server)
+      .post('/api/sentinel/v1/workloads/demo/shop/Deployment/cart/rollback')
+      .send({ reason: 'x', force: true });
+    expect(res.status).toBe(403);
+    const viaPlan = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send({
+        source: 'InfraMind',
+        decisions: [
+          {
+            verb: 'rollback',
+            target: { namespace: 'shop', name: 'cart' },
+            params: { force: true },
+          },
+        ],
+      });
+    expect(viaPlan.status).toBe(403);
+  });
+
   it('lists plans newest first, a page at a time, and validates the query', async () => {
     const { server } = await startSentinel();
     const ids: string[] = [];

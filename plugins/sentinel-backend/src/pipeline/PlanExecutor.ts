@@ -29,6 +29,8 @@ type RecordedChange =
       snapshot: WorkloadState;
       /** The workload as the undone change left it: anything else is drift. */
       expected: WorkloadState;
+      /** Restore over drift (an admin asked for it). */
+      force?: boolean;
       undoes: { planId: string; index: number };
     };
 
@@ -480,6 +482,7 @@ export class PlanExecutor {
           kind: 'restore',
           snapshot: last.decision.before as WorkloadState,
           expected: last.decision.after as WorkloadState,
+          force: p.force === true,
           undoes: { planId: last.planId, index: last.decision.index },
         };
       }
@@ -538,6 +541,7 @@ export class PlanExecutor {
               })
             : await driver.restore(recorded.snapshot, {
                 expected: recorded.expected,
+                force: recorded.force,
               });
         break;
       } catch (error) {

@@ -212,7 +212,8 @@ export class PlanService {
         // Pin what is undone now, so the executor restores exactly this, even if another
         // change lands on the workload before the rollback runs.
         undoes.push(last.planId);
-        params = { toPlanId: last.planId };
+        const force = (d.params as { force?: boolean }).force === true;
+        params = { toPlanId: last.planId, ...(force && { force }) };
       }
       decisions.push({
         verb: d.verb,

@@ -6,6 +6,7 @@ import {
   planCancelPermission,
   planCreatePermission,
   planReadPermission,
+  policyUpdatePermission,
   rollbackCreatePermission,
   type PlanStatus,
 } from '@internal/backstage-plugin-sentinel-common';
@@ -24,7 +25,24 @@ const approveBody = z.strictObject({
   comment: z.string().max(2000).optional(),
 });
 const rejectBody = z.strictObject({ comment: z.string().min(1).max(2000) });
-const rollbackBody = z.strictObject({ reason: z.string().min(1).max(2000) });
+const rollbackBody = z.strictObject({
+  reason: z.string().min(1).max(2000),
+  /** Restore over changes made since Sentinel's change; admins only. */
+  force: z.boolean().optional(),
+});
+
+/** Whether a submission asks to roll back over drift, which only admins may. */
+function forcesRollback(body: unknown): boolean {
+  const decisions = (body as { decisions?: unknown })?.decisions;
+  return (
+    Array.isArray(decisions) &&
+    decisions.some(
+      d =>
+        d?.verb === 'rollback' &&
+        (d?.params as { force?: unknown })?.force === true,
+    )
+  );
+}
 
 function parseListQuery(query: express.Request['query']) {
   const limit = intParam(query.limit, 'limit', {
@@ -68,6 +86,9 @@ export function addPlanRoutes(
     const idempotencyKey = req.header('Idempotency-Key');
     await audited(req, 'plan-submit', { idempotencyKey }, async () => {
       const credentials = await authorize(req, planCreatePermission);
+      if (forcesRollback(req.body)) {
+        await authorize(req, policyUpdatePermission);
+      }
       const { created, plan } = await plans.submit(req.body, {
         submittedBy: actorOf(credentials),
         idempotencyKey,
@@ -128,7 +149,11 @@ export function addPlanRoutes(
           rollbackCreatePermission,
           workload,
         );
-        const { reason } = parseBody(rollbackBody, req.body);
+        const { reason, force } = parseBody(rollbackBody, req.body);
+        if (force) {
+          // Overwriting someone else's change is an admin's call.
+          await authorize(req, policyUpdatePermission);
+        }
         const { plan } = await plans.submit(
           {
             source: 'Sentinel',
@@ -136,7 +161,7 @@ export function addPlanRoutes(
               {
                 verb: 'rollback',
                 target: parsed.ref,
-                params: {},
+                params: force ? { force } : {},
                 rationale: reason,
               },
             ],

@@ -500,6 +500,11 @@ export function buildOpenApiDocument() {
               required: ['reason'],
               properties: {
                 reason: { type: 'string', minLength: 1, maxLength: 2000 },
+                force: {
+                  type: 'boolean',
+                  description:
+                    'Restore over changes made since (drift); admins only',
+                },
               },
             }),
           },

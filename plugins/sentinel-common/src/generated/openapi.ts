@@ -372,6 +372,7 @@ export interface components {
             params?: {
               /** Format: uuid */
               toPlanId?: string;
+              force?: boolean;
             };
             rationale?: string;
             confidence?: number;
@@ -1704,6 +1705,8 @@ export interface operations {
       content: {
         'application/json': {
           reason: string;
+          /** @description Restore over changes made since (drift); admins only */
+          force?: boolean;
         };
       };
     };

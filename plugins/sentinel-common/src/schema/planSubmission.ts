@@ -272,6 +272,8 @@ export const rolloutParamsSchema = strict({
 /** `rollback`: undo a plan (by default the last one applied to the target). */
 export const rollbackParamsSchema = strict({
   toPlanId: z.uuid({ error: 'must be a UUID' }).optional(),
+  /** Restore even over changes made since (drift); admins only. */
+  force: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 // ---------------------------------------------------------------------------
