@@ -79,133 +79,97 @@ describe('sentinel.clusters', () => {
     ).toHaveLength(1);
   });
 
-  it('applies a plan to a cluster configured by kubeconfig: Kubernetes holds the change', async () => {
-    // With its controller, so the change rolls out and the plan can finish.
-    const server = new KubernetesTestServer({
-      controller: true,
-      podReadyDelayMs: 50,
-    });
-    await server.start();
-    try {
-      server.addDeployment({
-        metadata: { name: 'cart', namespace: 'shop' },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: 'cart' } },
-          template: {
-            metadata: { labels: { app: 'cart' } },
-            spec: { containers: [{ name: 'app', image: 'shop/cart:1.0.0' }] },
-          },
-        },
-      });
-      const kubeconfig = join(dir, 'kubeconfig');
-      writeFileSync(kubeconfig, server.kubeconfig({ name: 'k8s' }));
-
-      const { server: backend } = await startSentinel({
-        config: {
-          sentinel: {
-            clusters: [{ name: 'k8s', kubeconfig: { path: kubeconfig } }],
-          },
-        },
-        catalogWorkloads: 'k8s/shop/Deployment/cart',
-      });
-      const { body } = await request(backend)
-        .post('/api/sentinel/v1/action-plans')
-        .send({
-          source: 'InfraMind',
-          decisions: [
-            {
-              verb: 'scale',
-              target: { cluster: 'k8s', namespace: 'shop', name: 'cart' },
-              params: { replicas: 4 },
-            },
-          ],
-        });
-      const deadline = Date.now() + 10_000;
-      let status = body.status;
-      while (
-        !['succeeded', 'failed', 'rolled_back', 'rejected'].includes(status) &&
-        Date.now() < deadline
-      ) {
-        await new Promise(r => setTimeout(r, 50));
-        status = (
-          await request(backend).get(`/api/sentinel/v1/action-plans/${body.id}`)
-        ).body.status;
-      }
-      expect(status).toBe('succeeded');
-      expect((server.getDeployment('shop', 'cart') as any).spec.replicas).toBe(
-        4,
-      );
-    } finally {
-      await server.stop();
-    }
+  const servers: KubernetesTestServer[] = [];
+  afterAll(async () => {
+    for (const server of servers) await server.stop();
   });
 
-  it('rolls back a rollout that never becomes healthy, by itself', async () => {
+  /**
+   * Sentinel with one cluster `k8s`, configured by kubeconfig, on a test server with its
+   * controller (so changes roll out) holding shop/cart; `submit` runs one decision to the end.
+   */
+  async function sentinelOnKubernetes(spec: Record<string, unknown> = {}) {
     const server = new KubernetesTestServer({
       controller: true,
       podReadyDelayMs: 50,
     });
     await server.start();
-    try {
-      server.addDeployment({
-        metadata: { name: 'cart', namespace: 'shop' },
-        spec: {
-          replicas: 2,
-          progressDeadlineSeconds: 1,
-          selector: { matchLabels: { app: 'cart' } },
-          template: {
-            metadata: { labels: { app: 'cart' } },
-            spec: { containers: [{ name: 'app', image: 'shop/cart:1.0.0' }] },
-          },
+    servers.push(server);
+    server.addDeployment({
+      metadata: { name: 'cart', namespace: 'shop' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'cart' } },
+        template: {
+          metadata: { labels: { app: 'cart' } },
+          spec: { containers: [{ name: 'app', image: 'shop/cart:1.0.0' }] },
         },
-      });
-      const kubeconfig = join(dir, 'kubeconfig-controller');
-      writeFileSync(kubeconfig, server.kubeconfig({ name: 'k8s' }));
-      const { server: backend } = await startSentinel({
-        config: {
-          sentinel: {
-            clusters: [{ name: 'k8s', kubeconfig: { path: kubeconfig } }],
-          },
+        ...spec,
+      },
+    });
+    const kubeconfig = join(dir, `kubeconfig-${servers.length}`);
+    writeFileSync(kubeconfig, server.kubeconfig({ name: 'k8s' }));
+    const { server: backend } = await startSentinel({
+      config: {
+        sentinel: {
+          clusters: [{ name: 'k8s', kubeconfig: { path: kubeconfig } }],
         },
-        catalogWorkloads: 'k8s/shop/Deployment/cart',
-      });
+      },
+      catalogWorkloads: 'k8s/shop/Deployment/cart',
+    });
+    const submit = async (decision: Record<string, unknown>) => {
       const { body } = await request(backend)
         .post('/api/sentinel/v1/action-plans')
         .send({
           source: 'InfraMind',
           decisions: [
             {
-              verb: 'rollout',
               target: { cluster: 'k8s', namespace: 'shop', name: 'cart' },
-              params: {
-                containers: { app: { image: 'shop/cart:1.1.0-broken' } },
-              },
+              ...decision,
             },
           ],
         });
       const deadline = Date.now() + 20_000;
       let plan = body;
       while (
-        !['succeeded', 'failed', 'rolled_back'].includes(plan.status) &&
+        !['succeeded', 'failed', 'rolled_back', 'rejected'].includes(
+          plan.status,
+        ) &&
         Date.now() < deadline
       ) {
-        await new Promise(r => setTimeout(r, 100));
+        await new Promise(r => setTimeout(r, 50));
         plan = (
           await request(backend).get(`/api/sentinel/v1/action-plans/${body.id}`)
         ).body;
       }
-      expect(plan.status).toBe('rolled_back');
-      expect(plan.statusReason).toMatch(
-        /k8s\/shop\/Deployment\/cart did not become healthy: progress deadline exceeded/,
-      );
-      expect(plan.decisions[0].status).toBe('rolled_back');
-      const live = server.getDeployment('shop', 'cart') as any;
-      expect(live.spec.template.spec.containers[0].image).toBe(
-        'shop/cart:1.0.0',
-      );
-    } finally {
-      await server.stop();
-    }
+      return plan;
+    };
+    const live = () => server.getDeployment('shop', 'cart') as any;
+    return { submit, live };
+  }
+
+  it('applies a plan to a cluster configured by kubeconfig: Kubernetes holds the change', async () => {
+    const { submit, live } = await sentinelOnKubernetes();
+    const plan = await submit({ verb: 'scale', params: { replicas: 4 } });
+    expect(plan.status).toBe('succeeded');
+    expect(live().spec.replicas).toBe(4);
+  });
+
+  it('rolls back a rollout that never becomes healthy, by itself', async () => {
+    const { submit, live } = await sentinelOnKubernetes({
+      progressDeadlineSeconds: 1,
+    });
+    const plan = await submit({
+      verb: 'rollout',
+      params: { containers: { app: { image: 'shop/cart:1.1.0-broken' } } },
+    });
+    expect(plan.status).toBe('rolled_back');
+    expect(plan.statusReason).toMatch(
+      /k8s\/shop\/Deployment\/cart did not become healthy: progress deadline exceeded/,
+    );
+    expect(plan.decisions[0].status).toBe('rolled_back');
+    expect(live().spec.template.spec.containers[0].image).toBe(
+      'shop/cart:1.0.0',
+    );
   });
 });
