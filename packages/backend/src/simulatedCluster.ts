@@ -2,9 +2,11 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
-import { KubernetesTestServer } from '@internal/kubernetes-test-server';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  KubernetesTestServer,
+  selfSignedCertificate,
+} from '@internal/kubernetes-test-server';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 // The demo fleet behind examples/entities.yaml: namespace, kind, name, image, replicas.
@@ -56,42 +58,18 @@ function workload(
 }
 
 /**
- * A self-signed certificate for 127.0.0.1, made once with openssl and kept beside the
- * kubeconfig: kubectl sends its token only over TLS. Undefined when openssl is missing.
+ * The simulated cluster's certificate, made once and kept beside the kubeconfig: kubectl sends
+ * its token only over TLS. Undefined when openssl is missing.
  */
 function certificate(dir: string): { key: string; cert: string } | undefined {
-  const key = join(dir, 'simulated-cluster.key.pem');
-  const cert = join(dir, 'simulated-cluster.cert.pem');
-  if (!existsSync(key) || !existsSync(cert)) {
-    try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-keyout',
-          key,
-          '-out',
-          cert,
-          '-days',
-          '3650',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-        ],
-        { stdio: 'ignore' },
-      );
-    } catch {
-      return undefined;
-    }
+  try {
+    return selfSignedCertificate({
+      keyFile: join(dir, 'simulated-cluster.key.pem'),
+      certFile: join(dir, 'simulated-cluster.cert.pem'),
+    });
+  } catch {
+    return undefined;
   }
-  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
 }
 
 /**

@@ -16,3 +16,4 @@ export {
   PatchError,
 } from './patch';
 export type { JsonObject } from './patch';
+export { selfSignedCertificate } from './certificate';

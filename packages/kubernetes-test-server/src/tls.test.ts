@@ -1,38 +1,20 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { selfSignedCertificate } from './certificate';
 import { KubernetesTestServer } from './KubernetesTestServer';
 
-/** A self-signed certificate for 127.0.0.1, made with the openssl command. */
-async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
+/** A fresh self-signed certificate for 127.0.0.1, in a temporary folder. */
+async function certificate(): Promise<{ key: string; cert: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'kubernetes-test-server-'));
   try {
-    await promisify(execFile)('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]);
-    return {
-      key: await readFile(join(dir, 'key.pem'), 'utf8'),
-      cert: await readFile(join(dir, 'cert.pem'), 'utf8'),
-    };
+    return selfSignedCertificate({
+      keyFile: join(dir, 'key.pem'),
+      certFile: join(dir, 'cert.pem'),
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -41,7 +23,7 @@ async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
 describe('KubernetesTestServer over TLS', () => {
   it('serves https with a kubeconfig that trusts its certificate', async () => {
     const server = new KubernetesTestServer({
-      tls: await selfSignedCertificate(),
+      tls: await certificate(),
     });
     const { url } = await server.start();
     try {
@@ -82,7 +64,7 @@ const hasKubectl =
 (hasKubectl ? describe : describe.skip)('kubectl against the server', () => {
   it('discovers core/v1 and apps/v1 and lists controller-made pods', async () => {
     const server = new KubernetesTestServer({
-      tls: await selfSignedCertificate(),
+      tls: await certificate(),
       controller: true,
       podReadyDelayMs: 50,
     });
