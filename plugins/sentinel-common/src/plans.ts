@@ -44,14 +44,7 @@ export type Verb = (typeof VERBS)[number];
 export type PlanMode = 'enforce' | 'shadow';
 
 /** Status of one decision within a plan. */
-export type DecisionStatus =
-  | 'pending'
-  | 'applying'
-  | 'succeeded'
-  | 'failed'
-  | 'rolled_back'
-  | 'simulated'
-  | 'skipped';
+export type DecisionStatus = PlanDecision['status'];
 
 export type VerdictOutcome = Verdict['outcome'];
 

@@ -7,6 +7,7 @@ import type {
   PlanTarget,
 } from '@internal/backstage-plugin-sentinel-common';
 import type { Knex } from 'knex';
+import { iso } from './time';
 import type {
   DecisionPatch,
   NewPlan,
@@ -69,11 +70,6 @@ const ACTIVE: PlanStatus[] = [
   'approved',
   'executing',
 ];
-
-// SQLite returns timestamps as epoch milliseconds, PostgreSQL as Date.
-function iso(value: Date | number | string): string {
-  return new Date(value).toISOString();
-}
 
 function json(value: string | null): unknown | null {
   return value === null ? null : JSON.parse(value);

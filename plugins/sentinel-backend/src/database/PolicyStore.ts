@@ -5,6 +5,7 @@ import type {
   PolicyDocument,
 } from '@internal/backstage-plugin-sentinel-common';
 import type { Knex } from 'knex';
+import { iso } from './time';
 import type { LedgerEntry } from '../policy/ChangeLedger';
 import type { RecentChange } from '../policy/types';
 
@@ -14,10 +15,6 @@ export interface PolicyVersion {
   document: PolicyDocument;
   changedBy: string;
   changedAt: string;
-}
-
-function iso(value: Date | number | string): string {
-  return new Date(value).toISOString();
 }
 
 /** Policy versions, freeze windows, overrides and the applied-change ledger, on knex. */

@@ -8,7 +8,10 @@ import {
   type V1Deployment,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
-import type { WorkloadRef } from '@internal/backstage-plugin-sentinel-common';
+import {
+  stringifyWorkloadRef,
+  type WorkloadRef,
+} from '@internal/backstage-plugin-sentinel-common';
 import {
   matchesSnapshot,
   type ClusterDriver,
@@ -102,7 +105,7 @@ export class KubernetesClusterDriver implements ClusterDriver {
       !matchesSnapshot(toState(ref, current), options.expected)
     ) {
       throw new ConflictError(
-        `${describe(
+        `${stringifyWorkloadRef(
           ref,
         )} changed since Sentinel's change; refusing to overwrite it without force`,
       );
@@ -117,7 +120,7 @@ export class KubernetesClusterDriver implements ClusterDriver {
       const index = containers.findIndex(c => c.name === saved.name);
       if (index < 0) {
         throw new ConflictError(
-          `${describe(ref)} no longer has container ${
+          `${stringifyWorkloadRef(ref)} no longer has container ${
             saved.name
           }; cannot restore it`,
         );
@@ -189,10 +192,14 @@ export class KubernetesClusterDriver implements ClusterDriver {
       if (error instanceof ApiException) {
         if (error.code === 409 || error.code === 422) {
           // 409: stale resourceVersion; 422 from a failed JSON Patch `test` op: same meaning.
-          throw new ConflictError(`${describe(ref)} changed since it was read`);
+          throw new ConflictError(
+            `${stringifyWorkloadRef(ref)} changed since it was read`,
+          );
         }
         if (error.code === 404) {
-          throw new NotFoundError(`${describe(ref)} does not exist`);
+          throw new NotFoundError(
+            `${stringifyWorkloadRef(ref)} does not exist`,
+          );
         }
       }
       throw error;
@@ -328,8 +335,4 @@ function toState(ref: WorkloadRef, workload: Workload): WorkloadState {
     })),
     ...(restartedAt !== undefined && { restartedAt }),
   };
-}
-
-function describe(ref: WorkloadRef): string {
-  return `${ref.cluster}/${ref.namespace}/${ref.kind}/${ref.name}`;
 }

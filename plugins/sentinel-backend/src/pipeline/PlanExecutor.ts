@@ -2,6 +2,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError, isError } from '@backstage/errors';
 import {
   isTerminalPlanStatus,
+  stringifyWorkloadRef,
   type Plan,
   type PlanStatus,
   type PlanTarget,
@@ -381,7 +382,7 @@ export class PlanExecutor {
           plan,
           fresh,
           'rolled_back',
-          `decision ${decision.index} (${decision.verb} ${describe(
+          `decision ${decision.index} (${decision.verb} ${stringifyWorkloadRef(
             decision.target,
           )}) failed: ${message}`,
         );
@@ -407,7 +408,9 @@ export class PlanExecutor {
           decision.index,
           {
             status: 'failed',
-            error: `workload ${describe(decision.target)} does not exist`,
+            error: `workload ${stringifyWorkloadRef(
+              decision.target,
+            )} does not exist`,
           },
           this.#fence,
         );
@@ -461,9 +464,9 @@ export class PlanExecutor {
         const missing = unknownContainers(current, change);
         if (missing.length) {
           throw new DecisionFailedError(
-            `${describe(decision.target)} has no container(s) ${missing.join(
-              ', ',
-            )}`,
+            `${stringifyWorkloadRef(
+              decision.target,
+            )} has no container(s) ${missing.join(', ')}`,
           );
         }
         return { kind: 'change', change };
@@ -475,7 +478,7 @@ export class PlanExecutor {
         );
         if (!last || !last.decision.before || !last.decision.after) {
           throw new DecisionFailedError(
-            `nothing to roll back on ${describe(decision.target)}`,
+            `nothing to roll back on ${stringifyWorkloadRef(decision.target)}`,
           );
         }
         return {
@@ -496,7 +499,7 @@ export class PlanExecutor {
     const current = await driver.getWorkload(decision.target);
     if (!current) {
       throw new DecisionFailedError(
-        `workload ${describe(decision.target)} does not exist`,
+        `workload ${stringifyWorkloadRef(decision.target)} does not exist`,
       );
     }
 
@@ -513,7 +516,7 @@ export class PlanExecutor {
           return;
         }
         throw new DecisionFailedError(
-          `${describe(
+          `${stringifyWorkloadRef(
             decision.target,
           )} was changed by someone else while this plan was executing`,
         );
@@ -598,14 +601,14 @@ export class PlanExecutor {
       if (status.state === 'complete') return;
       if (status.state === 'failed') {
         throw new RolloutFailedError(
-          `${describe(decision.target)} did not become healthy: ${
+          `${stringifyWorkloadRef(decision.target)} did not become healthy: ${
             status.reason
           }`,
         );
       }
       if (Date.now() - started > this.#o.rolloutTimeoutMs) {
         throw new RolloutFailedError(
-          `${describe(
+          `${stringifyWorkloadRef(
             decision.target,
           )} did not become healthy within ${Math.round(
             this.#o.rolloutTimeoutMs / 1000,
@@ -640,7 +643,7 @@ export class PlanExecutor {
     await this.#o.ledger?.record({
       id: `${plan.id}:${decision.index}`,
       at: appliedAt.toISOString(),
-      workload: describe(decision.target),
+      workload: stringifyWorkloadRef(decision.target),
     });
     if (recorded.kind === 'restore') {
       await this.#o.store.updateDecision(
@@ -721,7 +724,9 @@ export class PlanExecutor {
     const driver = this.#driver(decision.target);
     const current = await driver.getWorkload(decision.target);
     if (!current)
-      throw new Error(`workload ${describe(decision.target)} is gone`);
+      throw new Error(
+        `workload ${stringifyWorkloadRef(decision.target)} is gone`,
+      );
     // Nothing to do when the change never landed or was already undone.
     if (!matchesSnapshot(current, before)) {
       // A change still 'applying' may or may not have landed: what is there now is expected.
@@ -742,8 +747,4 @@ function applyTo(state: WorkloadState, change: WorkloadChange): WorkloadState {
     ...applyChange(state, change),
     resourceVersion: state.resourceVersion,
   };
-}
-
-function describe(target: PlanTarget): string {
-  return `${target.cluster}/${target.namespace}/${target.kind}/${target.name}`;
 }
