@@ -1,4 +1,4 @@
-/** The pure policy engine: freeze calendar, plan evaluation and freeze status. */
+/** The pure policy engine: freeze calendar, plan evaluation, freeze status and scope matching. */
 export {
   compileFreezeCalendar,
   InvalidFreezeWindowError,
@@ -11,3 +11,4 @@ export {
   type FreezeStatusQuery,
   type FreezeWindowInterval,
 } from './freezeStatus';
+export { scopeMatches, type ScopeFacts } from './scope';
