@@ -12,8 +12,10 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DatabasePlanStore } from './database/DatabasePlanStore';
 import { applyDatabaseMigrations } from './database/migrations';
+import { expireApprovals } from './pipeline/approvalTimeouts';
+import { readExecutionSettings } from './pipeline/executionConfig';
 import { createPipelineMetrics } from './pipeline/metrics';
-import { PlanExecutor } from './pipeline/PlanExecutor';
+import { createPlanExecution } from './pipeline/planExecution';
 import { PlanService } from './pipeline/PlanService';
 import { CatalogWorkloadIndex } from './pipeline/WorkloadCatalogIndex';
 import { createChangeLedger } from './policy/createChangeLedger';
@@ -22,6 +24,7 @@ import { PolicyStore } from './database/PolicyStore';
 import { readClusterConfigs } from './kubernetes/clusterConfig';
 import { KubernetesClusterDriver } from './kubernetes/KubernetesClusterDriver';
 import { WorkloadInventory } from './kubernetes/WorkloadInventory';
+import { WorkloadReader } from './pipeline/WorkloadReader';
 import { createRouter } from './router';
 
 /**
@@ -56,10 +59,13 @@ export const sentinelPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         lifecycle: coreServices.lifecycle,
+        scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
       },
       async init(deps) {
-        const { logger, config, database, httpRouter, lifecycle } = deps;
+        const { logger, config, database, httpRouter, lifecycle, scheduler } =
+          deps;
+        const settings = readExecutionSettings(config);
         // Clusters from app-config get the Kubernetes driver; modules may add others.
         const kubernetesClusters = readClusterConfigs(config);
         for (const { name, kubeConfig } of kubernetesClusters) {
@@ -84,13 +90,20 @@ export const sentinelPlugin = createBackendPlugin({
         const ownership = new CatalogWorkloadIndex(deps.catalog, deps.auth);
         const { ledger, close: closeLedger } = createChangeLedger({
           redisUrl: config.getOptionalString('sentinel.redis.connection'),
-          store: policyStore,
+          store,
           logger,
         });
+        const inventory = new WorkloadInventory(
+          kubernetesClusters,
+          ownership,
+          logger.child({ component: 'inventory' }),
+        );
+        // Reads go to the inventory; an API server is asked only when it has no entry.
+        const workloads = new WorkloadReader(clusterDrivers, inventory);
         const policies = new PolicyService({
           store: policyStore,
           ledger,
-          clusterDrivers,
+          workloads,
           ownership,
           logger,
         });
@@ -99,36 +112,48 @@ export const sentinelPlugin = createBackendPlugin({
           config.getOptional<unknown[]>('sentinel.freezeWindows') ?? [],
           new Date(),
         );
-        const inventory = new WorkloadInventory(
-          kubernetesClusters,
-          ownership,
-          logger.child({ component: 'inventory' }),
-        );
         const metrics = createPipelineMetrics();
-        const executor = new PlanExecutor({
+        const execution = createPlanExecution({
           store,
           clusterDrivers,
-          policyEngine: policies,
+          policies,
           ledger,
           logger: logger.child({ component: 'executor' }),
           metrics,
           owner: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
-          rolloutTimeoutMs:
-            (config.getOptionalNumber('sentinel.rolloutTimeoutMinutes') ?? 10) *
-            60_000,
-          approvalTimeoutMs:
-            (config.getOptionalNumber('sentinel.approvalTimeoutHours') ?? 24) *
-            3600_000,
+          settings,
+          inventory,
+          workloads,
         });
         const plans = new PlanService({
           store,
-          clusterDrivers,
+          clusters: [...clusterDrivers.keys()],
+          workloads,
           ownership,
-          kick: () => executor.kick(),
+          kick: () => execution.reconciler.kick(),
           metrics,
           shadowMode: config.getOptionalBoolean('sentinel.shadowMode') ?? false,
         });
-
+        // Periodic work runs on one replica at a time (the scheduler's lock).
+        await scheduler.scheduleTask({
+          id: 'sentinel-approval-timeouts',
+          frequency: { minutes: 1 },
+          timeout: { minutes: 1 },
+          fn: async () => {
+            await expireApprovals({
+              store,
+              timeoutMs: settings.approvalTimeoutMs,
+              now: new Date(),
+              metrics,
+            });
+          },
+        });
+        await scheduler.scheduleTask({
+          id: 'sentinel-queue-depth',
+          frequency: { seconds: 15 },
+          timeout: { seconds: 30 },
+          fn: async () => metrics.setQueueDepth(await store.countActive()),
+        });
         httpRouter.use(
           await createRouter({
             knex,
@@ -148,11 +173,11 @@ export const sentinelPlugin = createBackendPlugin({
         httpRouter.addAuthPolicy({ path: '/', allow: 'unauthenticated' });
 
         lifecycle.addStartupHook(async () => {
-          executor.start();
           await inventory.start();
+          execution.start();
         });
         lifecycle.addShutdownHook(async () => {
-          await executor.stop();
+          await execution.stop();
           await inventory.stop();
           await closeLedger();
         });

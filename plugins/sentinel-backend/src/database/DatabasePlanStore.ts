@@ -1,5 +1,6 @@
 import { InputError } from '@backstage/errors';
 import type {
+  DecisionStatus,
   Plan,
   PlanDecision,
   PlanEvent,
@@ -7,13 +8,23 @@ import type {
   PlanTarget,
 } from '@internal/backstage-plugin-sentinel-common';
 import type { Knex } from 'knex';
+import {
+  assertTransitions,
+  isReconciled,
+  RECONCILED_PLAN_STATUSES,
+} from '../pipeline/planTransitions';
+import type { LedgerEntry, RecentChange } from '../policy/types';
+import { readPolicyRevision } from './PolicyStore';
 import { iso } from './time';
 import type {
   DecisionPatch,
+  GateFacts,
   NewPlan,
   PlanListFilter,
   PlanStore,
   PlanTransition,
+  PlanWork,
+  StepWrite,
   StoredDecision,
 } from './PlanStore';
 
@@ -31,6 +42,9 @@ type PlanRow = {
   updated_at: Date | number | string;
   lease_owner: string | null;
   lease_expires_at: Date | number | string | null;
+  cancel_requested_at: Date | number | string | null;
+  approved_by: string | null;
+  held_since: Date | number | string | null;
 };
 
 type DecisionRow = {
@@ -51,6 +65,7 @@ type DecisionRow = {
   before: string | null;
   after: string | null;
   error: string | null;
+  deadline_at: Date | number | string | null;
 };
 
 type EventRow = {
@@ -62,8 +77,6 @@ type EventRow = {
   message: string;
 };
 
-// Statuses a replica advances on its own; pending_approval waits for a person.
-const CLAIMABLE: PlanStatus[] = ['received', 'approved', 'executing'];
 const ACTIVE: PlanStatus[] = [
   'received',
   'pending_approval',
@@ -86,6 +99,29 @@ function targetOf(row: DecisionRow): PlanTarget {
     kind: row.kind as PlanTarget['kind'],
     name: row.name,
   };
+}
+
+function targetColumns(target: PlanTarget) {
+  return {
+    cluster: target.cluster,
+    namespace: target.namespace,
+    kind: target.kind,
+    name: target.name,
+  };
+}
+
+/** The columns a decision patch writes. */
+function decisionValues(patch: DecisionPatch): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  if (patch.status !== undefined) values.status = patch.status;
+  if (patch.verdict !== undefined) values.verdict = toJson(patch.verdict);
+  if (patch.change !== undefined) values.change = toJson(patch.change);
+  if (patch.before !== undefined) values.before = toJson(patch.before);
+  if (patch.after !== undefined) values.after = toJson(patch.after);
+  if (patch.error !== undefined) values.error = patch.error;
+  if (patch.appliedAt !== undefined) values.applied_at = patch.appliedAt;
+  if (patch.deadlineAt !== undefined) values.deadline_at = patch.deadlineAt;
+  return values;
 }
 
 function encodeCursor(row: PlanRow): string {
@@ -145,6 +181,7 @@ export class DatabasePlanStore implements PlanStore {
         rollback_of: plan.rollbackOf ?? null,
         created_at: plan.at,
         updated_at: plan.at,
+        next_check_at: plan.at,
       });
       await tx('plan_decisions').insert(
         plan.decisions.map((d, index) => ({
@@ -256,6 +293,7 @@ export class DatabasePlanStore implements PlanStore {
   }
 
   async transition(id: string, t: PlanTransition): Promise<boolean> {
+    assertTransitions(t.from, t.to);
     return this.#knex.transaction(async tx => {
       const query = tx('plans')
         .where({ id })
@@ -267,6 +305,10 @@ export class DatabasePlanStore implements PlanStore {
         status: t.to,
         status_reason: t.message,
         updated_at: t.at,
+        // A replica takes it from here at once; a person or the end has it otherwise.
+        next_check_at: isReconciled(t.to) ? t.at : null,
+        held_since: null,
+        ...(t.approvedBy !== undefined && { approved_by: t.approvedBy }),
       });
       if (updated === 0) {
         return false;
@@ -288,14 +330,7 @@ export class DatabasePlanStore implements PlanStore {
     patch: DecisionPatch,
     fence?: { leaseOwner: string },
   ): Promise<boolean> {
-    const values: Record<string, unknown> = {};
-    if (patch.status !== undefined) values.status = patch.status;
-    if (patch.verdict !== undefined) values.verdict = toJson(patch.verdict);
-    if (patch.change !== undefined) values.change = toJson(patch.change);
-    if (patch.before !== undefined) values.before = toJson(patch.before);
-    if (patch.after !== undefined) values.after = toJson(patch.after);
-    if (patch.error !== undefined) values.error = patch.error;
-    if (patch.appliedAt !== undefined) values.applied_at = patch.appliedAt;
+    const values = decisionValues(patch);
     const query = this.#knex('plan_decisions').where({
       plan_id: planId,
       decision_index: index,
@@ -342,7 +377,108 @@ export class DatabasePlanStore implements PlanStore {
     return row && { planId: row.plan_id, decision: this.#storedDecision(row) };
   }
 
-  async claimPlans(options: {
+  async loadWork(id: string): Promise<PlanWork | undefined> {
+    const [row, decisions] = await Promise.all([
+      this.#knex<PlanRow>('plans').where({ id }).first(),
+      this.getStoredDecisions(id),
+    ]);
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      source: row.source,
+      mode: row.mode as PlanWork['mode'],
+      status: row.status as PlanStatus,
+      createdAt: new Date(iso(row.created_at)),
+      submittedBy: row.submitted_by,
+      rollbackOf: row.rollback_of,
+      approvedBy: row.approved_by,
+      heldSince: row.held_since === null ? null : new Date(iso(row.held_since)),
+      statusReason: row.status_reason,
+      cancelRequested: row.cancel_requested_at !== null,
+      decisions,
+    };
+  }
+
+  async saveStep(
+    id: string,
+    owner: string,
+    write: StepWrite,
+  ): Promise<boolean> {
+    const { transition } = write;
+    if (transition) assertTransitions([write.whileStatus], transition.to);
+    return this.#knex.transaction(async tx => {
+      const values: Record<string, unknown> = { updated_at: write.at };
+      if (transition) {
+        values.status = transition.to;
+        values.status_reason = transition.message;
+        values.held_since = null;
+      } else if (write.statusReason !== undefined) {
+        values.status_reason = write.statusReason;
+      }
+      if (write.heldSince !== undefined) values.held_since = write.heldSince;
+      const stillReconciled = isReconciled(transition?.to ?? write.whileStatus);
+      if (write.release) {
+        Object.assign(
+          values,
+          this.#releaseValues(
+            stillReconciled ? write.release.nextCheckAt : null,
+            write.at,
+          ),
+        );
+      } else if (!stillReconciled) {
+        values.next_check_at = null;
+      }
+      const updated = await tx('plans')
+        .where({ id, lease_owner: owner, status: write.whileStatus })
+        .update(values);
+      if (updated === 0) return false;
+      for (const { index, patch } of write.decisions ?? []) {
+        await tx('plan_decisions')
+          .where({ plan_id: id, decision_index: index })
+          .update(decisionValues(patch));
+      }
+      for (const target of write.wakeHeldOn ?? []) {
+        await this.#wakeHeldOn(tx, target, write.at);
+      }
+      const status = transition?.to ?? write.whileStatus;
+      const events = [
+        ...(write.notes ?? []).map(message => ({ message, status })),
+        ...(transition ? [{ message: transition.message, status }] : []),
+      ];
+      if (events.length) {
+        await tx('plan_events').insert(
+          events.map(e => ({
+            plan_id: id,
+            at: write.at,
+            status: e.status,
+            actor: 'sentinel',
+            message: e.message,
+          })),
+        );
+      }
+      return true;
+    });
+  }
+
+  /** Ends a lease: due again at `next`, or at once when an event woke the plan meanwhile. */
+  #releaseValues(next: Date | null, now: Date): Record<string, unknown> {
+    return {
+      lease_owner: null,
+      lease_expires_at: null,
+      woken_at: null,
+      next_check_at:
+        next === null
+          ? null
+          : this.#knex.raw(
+              this.#isPostgres
+                ? 'CASE WHEN woken_at IS NOT NULL THEN ?::timestamptz ELSE ?::timestamptz END'
+                : 'CASE WHEN woken_at IS NOT NULL THEN ? ELSE ? END',
+              [now, next],
+            ),
+    };
+  }
+
+  async claimDue(options: {
     owner: string;
     now: Date;
     leaseMs: number;
@@ -352,13 +488,14 @@ export class DatabasePlanStore implements PlanStore {
     return this.#knex.transaction(async tx => {
       const query = tx<PlanRow>('plans')
         .select('id')
-        .whereIn('status', CLAIMABLE)
+        .where('next_check_at', '<=', options.now)
+        .whereIn('status', RECONCILED_PLAN_STATUSES as PlanStatus[])
         .andWhere(q =>
           q
             .whereNull('lease_expires_at')
             .orWhere('lease_expires_at', '<', options.now),
         )
-        .orderBy('updated_at')
+        .orderBy('next_check_at')
         .limit(options.limit);
       if (this.#isPostgres) {
         // Replicas claiming at once each get different rows, and never wait for each other.
@@ -366,9 +503,11 @@ export class DatabasePlanStore implements PlanStore {
       }
       const ids = (await query).map(r => r.id);
       if (ids.length) {
-        await tx('plans')
-          .whereIn('id', ids)
-          .update({ lease_owner: options.owner, lease_expires_at: until });
+        await tx('plans').whereIn('id', ids).update({
+          lease_owner: options.owner,
+          lease_expires_at: until,
+          woken_at: null,
+        });
       }
       return ids;
     });
@@ -381,24 +520,222 @@ export class DatabasePlanStore implements PlanStore {
     return updated > 0;
   }
 
-  async releaseLease(id: string, owner: string): Promise<void> {
+  async releaseLease(
+    id: string,
+    owner: string,
+    nextCheckAt: Date | null,
+  ): Promise<void> {
     await this.#knex('plans')
       .where({ id, lease_owner: owner })
-      .update({ lease_owner: null, lease_expires_at: null });
+      .update(this.#releaseValues(nextCheckAt, new Date()));
+  }
+
+  async wake(ids: string[], now: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#knex('plans')
+      .whereIn('id', ids)
+      .whereIn('status', RECONCILED_PLAN_STATUSES as PlanStatus[])
+      .update({ next_check_at: now, woken_at: now });
+  }
+
+  async wakeHeldOn(target: PlanTarget, now: Date): Promise<void> {
+    await this.#wakeHeldOn(this.#knex, target, now);
+  }
+
+  async #wakeHeldOn(knex: Knex, target: PlanTarget, now: Date) {
+    await knex('plans')
+      .whereNotNull('held_since')
+      .whereIn('status', ['approved', 'executing'])
+      .whereIn(
+        'id',
+        knex('plan_decisions')
+          .select('plan_id')
+          .where({ ...targetColumns(target), status: 'pending' }),
+      )
+      .update({ next_check_at: now, woken_at: now });
+  }
+
+  async rollingOutOn(target: PlanTarget): Promise<string[]> {
+    const rows = await this.#knex('plan_decisions')
+      .select('plan_id')
+      .where({ ...targetColumns(target), status: 'rolling_out' });
+    return rows.map(r => r.plan_id);
+  }
+
+  // SQLite has one writer and the embedded default one replica: its gate runs one at a time.
+  #serial: Promise<unknown> = Promise.resolve();
+
+  async admit<T extends { admit: boolean }>(options: {
+    planId: string;
+    index: number;
+    owner: string;
+    at: Date;
+    lockKeys: string[];
+    ledger:
+      | {
+          since: Date;
+          cluster?: string;
+          namespace?: string;
+          workload?: PlanTarget;
+        }
+      | undefined;
+    decide(facts: GateFacts): T;
+    reservation: { change: unknown; before: unknown };
+  }): Promise<T | { admit: false; leaseLost: true }> {
+    const run = () =>
+      this.#knex.transaction(async tx => {
+        if (this.#isPostgres) {
+          // One lock per scope a limit counts in, always in the same order: no deadlocks.
+          for (const key of [...new Set(options.lockKeys)].sort()) {
+            await tx.raw(
+              'select pg_advisory_xact_lock(hashtextextended(?, 0))',
+              [key],
+            );
+          }
+        }
+        const decision = await tx<DecisionRow>('plan_decisions')
+          .where({ plan_id: options.planId, decision_index: options.index })
+          .first();
+        if (!decision)
+          return { admit: false as const, leaseLost: true as const };
+        const target = targetOf(decision);
+        const [inFlight, recentChanges, policyRevision] = await Promise.all([
+          tx<DecisionRow>('plan_decisions')
+            .where(targetColumns(target))
+            .whereIn('status', ['applying', 'rolling_out'])
+            .whereNot('plan_id', options.planId)
+            .first('plan_id', 'decision_index', 'status'),
+          options.ledger
+            ? this.#ledger(tx, {
+                ...options.ledger,
+                excludePlanId: options.planId,
+              })
+            : Promise.resolve([]),
+          readPolicyRevision(tx),
+        ]);
+        const verdict = options.decide({
+          inFlight: inFlight && {
+            planId: inFlight.plan_id,
+            index: inFlight.decision_index,
+            status: inFlight.status as DecisionStatus,
+          },
+          recentChanges,
+          policyRevision,
+        });
+        if (!verdict.admit) return verdict;
+        // Only while this replica holds the lease and nobody cancelled the plan meanwhile.
+        const started = await tx('plans')
+          .where({
+            id: options.planId,
+            lease_owner: options.owner,
+            status: 'approved',
+          })
+          .update({
+            status: 'executing',
+            status_reason: 'executing',
+            held_since: null,
+            updated_at: options.at,
+          });
+        if (started > 0) {
+          await tx('plan_events').insert({
+            plan_id: options.planId,
+            at: options.at,
+            status: 'executing',
+            actor: 'sentinel',
+            message:
+              'execution started: the first decision passed the policy at the moment of apply',
+          });
+        } else {
+          const continued = await tx('plans')
+            .where({
+              id: options.planId,
+              lease_owner: options.owner,
+              status: 'executing',
+            })
+            .update({ held_since: null, updated_at: options.at });
+          if (continued === 0) {
+            return { admit: false as const, leaseLost: true as const };
+          }
+        }
+        await tx('plan_decisions')
+          .where({ plan_id: options.planId, decision_index: options.index })
+          .update(
+            decisionValues({
+              status: 'applying',
+              change: options.reservation.change,
+              before: options.reservation.before,
+              appliedAt: options.at,
+              error: null,
+            }),
+          );
+        return verdict;
+      });
+    if (this.#isPostgres) return run();
+    const result = this.#serial.then(run, run);
+    this.#serial = result.catch(() => undefined);
+    return result;
+  }
+
+  async #ledger(
+    knex: Knex,
+    query: {
+      since: Date;
+      cluster?: string;
+      namespace?: string;
+      workload?: PlanTarget;
+      excludePlanId?: string;
+    },
+  ): Promise<RecentChange[]> {
+    const q = knex('plan_decisions')
+      .select('cluster', 'namespace', 'kind', 'name', 'applied_at')
+      .where('applied_at', '>', query.since)
+      .orderBy('applied_at');
+    if (query.workload) q.where(targetColumns(query.workload));
+    else {
+      if (query.cluster !== undefined) q.where({ cluster: query.cluster });
+      if (query.namespace !== undefined)
+        q.where({ namespace: query.namespace });
+    }
+    if (query.excludePlanId) q.whereNot('plan_id', query.excludePlanId);
+    const rows = await q;
+    return rows.map(row => ({
+      at: iso(row.applied_at),
+      workload: `${row.cluster}/${row.namespace}/${row.kind}/${row.name}`,
+    }));
+  }
+
+  appliedSince(since: Date): Promise<RecentChange[]> {
+    return this.#ledger(this.#knex, { since });
+  }
+
+  async appliedEntriesSince(since: Date): Promise<LedgerEntry[]> {
+    const rows = await this.#knex('plan_decisions')
+      .select(
+        'plan_id',
+        'decision_index',
+        'cluster',
+        'namespace',
+        'kind',
+        'name',
+        'applied_at',
+      )
+      .where('applied_at', '>', since);
+    return rows.map(row => ({
+      id: `${row.plan_id}:${row.decision_index}`,
+      at: iso(row.applied_at),
+      workload: `${row.cluster}/${row.namespace}/${row.kind}/${row.name}`,
+    }));
+  }
+
+  policyRevision(): Promise<number> {
+    return readPolicyRevision(this.#knex);
   }
 
   async requestCancel(id: string, at: Date): Promise<boolean> {
     const updated = await this.#knex('plans')
       .where({ id, status: 'executing' })
-      .update({ cancel_requested_at: at });
+      .update({ cancel_requested_at: at, next_check_at: at, woken_at: at });
     return updated > 0;
-  }
-
-  async isCancelRequested(id: string): Promise<boolean> {
-    const row = await this.#knex('plans')
-      .where({ id })
-      .first('cancel_requested_at');
-    return Boolean(row?.cancel_requested_at);
   }
 
   async listStalePendingApproval(olderThan: Date): Promise<string[]> {
@@ -428,10 +765,16 @@ export class DatabasePlanStore implements PlanStore {
       verb: row.verb as StoredDecision['verb'],
       target: targetOf(row),
       params: JSON.parse(row.params),
+      confidence: row.confidence === null ? null : Number(row.confidence),
+      entityRef: row.entity_ref,
+      verdict: json(row.verdict) as StoredDecision['verdict'],
       status: row.status as StoredDecision['status'],
       change: json(row.change),
       before: json(row.before),
       after: json(row.after),
+      error: row.error,
+      deadlineAt:
+        row.deadline_at === null ? null : new Date(iso(row.deadline_at)),
     };
   }
 

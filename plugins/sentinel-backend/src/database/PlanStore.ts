@@ -7,6 +7,7 @@ import type {
   Verb,
   Verdict,
 } from '@internal/backstage-plugin-sentinel-common';
+import type { AppliedChanges, RecentChange } from '../policy/types';
 
 /** A decision as it is first stored, before policy and execution. */
 export interface NewDecision {
@@ -39,8 +40,13 @@ export interface DecisionPatch {
   before?: unknown;
   after?: unknown;
   error?: string | null;
-  /** When the change reached the cluster (rate limits count it from then). */
-  appliedAt?: Date;
+  /**
+   * When the change was admitted at the moment of apply (its ledger entry: rate limits count it
+   * from then); null releases a reservation whose change never reached the cluster.
+   */
+  appliedAt?: Date | null;
+  /** The deadline of the decision's current phase (its rollout). */
+  deadlineAt?: Date | null;
 }
 
 /** A status change of a plan, recorded on its timeline. */
@@ -52,6 +58,8 @@ export interface PlanTransition {
   at: Date;
   /** Only if this replica still holds the plan's lease (fencing). */
   leaseOwner?: string;
+  /** The person who approved (approvals only). */
+  approvedBy?: string;
 }
 
 export interface PlanListFilter {
@@ -61,20 +69,94 @@ export interface PlanListFilter {
   namespace?: string;
 }
 
-/** The stored decision fields the executor needs beyond the API view. */
+/** The stored decision fields the controller needs beyond the API view. */
 export interface StoredDecision {
   index: number;
   verb: Verb;
   target: PlanTarget;
   params: Record<string, unknown>;
+  confidence: number | null;
+  entityRef: string | null;
+  verdict: Verdict | null;
   status: DecisionStatus;
   change: unknown | null;
   before: unknown | null;
   after: unknown | null;
+  error: string | null;
+  deadlineAt: Date | null;
+}
+
+/** A plan as the controller advances it: what one reconcile step reads. */
+export interface PlanWork {
+  id: string;
+  source: string;
+  mode: PlanMode;
+  status: PlanStatus;
+  createdAt: Date;
+  submittedBy: string;
+  rollbackOf: string | null;
+  /** The person who approved it; null when the policy let it through on its own. */
+  approvedBy: string | null;
+  /** Since when the plan is held at the moment of apply; null when it is not held. */
+  heldSince: Date | null;
+  statusReason: string | null;
+  cancelRequested: boolean;
+  decisions: StoredDecision[];
+}
+
+/**
+ * What one reconcile step persists, in one transaction fenced by the plan's lease: a status
+ * transition, decision patches, timeline entries, and the end of the lease with the time the
+ * plan should be looked at again.
+ */
+export interface StepWrite {
+  at: Date;
+  /** The status the step saw: nothing is written if the plan has left it meanwhile. */
+  whileStatus: PlanStatus;
+  transition?: {
+    from: readonly PlanStatus[];
+    to: PlanStatus;
+    message: string;
+  };
+  /** Timeline entries that do not change the status (e.g. why a plan is held). */
+  notes?: string[];
+  /** The plan's status reason without a transition (e.g. held, and why). */
+  statusReason?: string;
+  heldSince?: Date | null;
+  decisions?: { index: number; patch: DecisionPatch }[];
+  /** Plans held until the change in flight on these workloads ended: due now. */
+  wakeHeldOn?: PlanTarget[];
+  /**
+   * Ends the lease; the plan comes due again at `nextCheckAt` (null: only a person or an event
+   * brings it back). An event that woke the plan during the step makes it due at once.
+   */
+  release?: { nextCheckAt: Date | null };
+}
+
+/** The gate's view of the changes counted by rate limits and blast radius. */
+export interface LedgerQuery {
+  /** Changes admitted after this instant. */
+  since: Date;
+  /** Only in this cluster, namespace or workload (undefined: everywhere). */
+  cluster?: string;
+  namespace?: string;
+  workload?: PlanTarget;
+  /** This plan's own changes are left out (the engine counts them within the plan). */
+  excludePlanId: string;
+}
+
+/** What the gate reads under its locks, and decides on. */
+export interface GateFacts {
+  /** Another plan's change to the same workload that has not finished rolling out. */
+  inFlight:
+    | { planId: string; index: number; status: DecisionStatus }
+    | undefined;
+  recentChanges: RecentChange[];
+  policyRevision: number;
 }
 
 /** Durable plans, decisions and timelines; the only place that holds pipeline state. */
-export interface PlanStore {
+export interface PlanStore extends AppliedChanges {
   /**
    * Stores a new plan with its decisions and a `received` timeline entry. With an
    * idempotency key already used, stores nothing and returns the existing plan's id and hash.
@@ -93,7 +175,10 @@ export interface PlanStore {
     page: { limit: number; cursor?: string },
   ): Promise<{ items: Plan[]; nextCursor: string | null }>;
 
-  /** Moves a plan between statuses if it is in one of `from`; false if it was not. */
+  /**
+   * Moves a plan between statuses if it is in one of `from`; false if it was not. A plan that
+   * a replica advances becomes due at once; one that waits for a person or has ended, never.
+   */
   transition(id: string, transition: PlanTransition): Promise<boolean>;
 
   updateDecision(
@@ -105,6 +190,12 @@ export interface PlanStore {
 
   getStoredDecisions(planId: string): Promise<StoredDecision[]>;
 
+  /** The plan as one reconcile step needs it; undefined if it does not exist. */
+  loadWork(id: string): Promise<PlanWork | undefined>;
+
+  /** Persists one step (see StepWrite); false when this owner no longer holds the lease. */
+  saveStep(id: string, owner: string, write: StepWrite): Promise<boolean>;
+
   /**
    * The last decision that changed a workload and is not undone yet, optionally within one
    * plan: what a rollback restores.
@@ -115,10 +206,10 @@ export interface PlanStore {
   ): Promise<{ planId: string; decision: StoredDecision } | undefined>;
 
   /**
-   * Leases up to `limit` plans that need a replica to advance them (received, approved, or
-   * executing with an expired lease) to `owner` until `now + leaseMs`.
+   * Leases up to `limit` plans that are due (their next check time has come, and no live
+   * lease holds them) to `owner` until `now + leaseMs`.
    */
-  claimPlans(options: {
+  claimDue(options: {
     owner: string;
     now: Date;
     leaseMs: number;
@@ -128,17 +219,49 @@ export interface PlanStore {
   /** Extends a lease this owner holds; false when it was lost. */
   renewLease(id: string, owner: string, until: Date): Promise<boolean>;
 
-  releaseLease(id: string, owner: string): Promise<void>;
+  /** Ends a lease; the plan comes due again at `nextCheckAt` (or at once if woken meanwhile). */
+  releaseLease(
+    id: string,
+    owner: string,
+    nextCheckAt: Date | null,
+  ): Promise<void>;
 
-  /** Asks the executor to stop an executing plan and roll it back; false if not executing. */
+  /** Makes plans due now (an event they wait for happened); only those a replica advances. */
+  wake(ids: string[], now: Date): Promise<void>;
+
+  /** Wakes the plans held because another change to `target` was in flight. */
+  wakeHeldOn(target: PlanTarget, now: Date): Promise<void>;
+
+  /** Plans whose decision on `target` is rolling out: what a rollout event should wake. */
+  rollingOutOn(target: PlanTarget): Promise<string[]>;
+
+  /**
+   * The gate's atomic check: under a lock per key (taken in order; PostgreSQL advisory
+   * locks, SQLite serializes), reads the facts, lets `decide` judge them, and, when it admits,
+   * writes the decision's reservation (applying, recorded change, applied_at) and the plan's
+   * move to executing in the same transaction. False from `decide` writes nothing.
+   */
+  admit<T extends { admit: boolean }>(options: {
+    planId: string;
+    index: number;
+    owner: string;
+    at: Date;
+    lockKeys: string[];
+    ledger: Omit<LedgerQuery, 'excludePlanId'> | undefined;
+    decide(facts: GateFacts): T;
+    /** Written when admitted. */
+    reservation: { change: unknown; before: unknown };
+  }): Promise<T | { admit: false; leaseLost: true }>;
+
+  /** Asks the controller to stop an executing plan and roll it back; false if not executing. */
   requestCancel(id: string, at: Date): Promise<boolean>;
-
-  /** Whether someone asked to cancel this executing plan. */
-  isCancelRequested(id: string): Promise<boolean>;
 
   /** Plans waiting for approval since before `olderThan`. */
   listStalePendingApproval(olderThan: Date): Promise<string[]>;
 
   /** Plans per status among those not finished: the queue depth. */
   countActive(): Promise<Partial<Record<PlanStatus, number>>>;
+
+  /** The revision of policy, freeze windows and overrides (bumped with every change). */
+  policyRevision(): Promise<number>;
 }

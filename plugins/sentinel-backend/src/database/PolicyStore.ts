@@ -6,8 +6,6 @@ import type {
 } from '@internal/backstage-plugin-sentinel-common';
 import type { Knex } from 'knex';
 import { iso } from './time';
-import type { LedgerEntry } from '../policy/ChangeLedger';
-import type { RecentChange } from '../policy/types';
 
 /** One stored version of the policy document. */
 export interface PolicyVersion {
@@ -17,7 +15,10 @@ export interface PolicyVersion {
   changedAt: string;
 }
 
-/** Policy versions, freeze windows, overrides and the applied-change ledger, on knex. */
+/**
+ * Policy versions, freeze windows and break-glass overrides, on knex. Every change bumps the
+ * policy revision in the same transaction, so that each replica notices it with one read.
+ */
 export class PolicyStore {
   constructor(private readonly knex: Knex) {}
 
@@ -63,6 +64,7 @@ export class PolicyStore {
         changed_by: changedBy,
         changed_at: at,
       });
+      await bumpRevision(tx);
       return {
         version,
         document: stored,
@@ -78,27 +80,42 @@ export class PolicyStore {
   }
 
   async addFreezeWindow(window: FreezeWindow): Promise<void> {
-    await this.knex('freeze_windows').insert({
-      id: window.id,
-      window: JSON.stringify(window),
-      created_by: window.createdBy,
-      created_at: new Date(window.createdAt),
+    await this.knex.transaction(async tx => {
+      await tx('freeze_windows').insert({
+        id: window.id,
+        window: JSON.stringify(window),
+        created_by: window.createdBy,
+        created_at: new Date(window.createdAt),
+      });
+      await bumpRevision(tx);
     });
   }
 
   async deleteFreezeWindow(id: string): Promise<boolean> {
-    return (await this.knex('freeze_windows').where({ id }).delete()) > 0;
+    return this.knex.transaction(async tx => {
+      const deleted = await tx('freeze_windows').where({ id }).delete();
+      if (deleted > 0) await bumpRevision(tx);
+      return deleted > 0;
+    });
   }
 
   async addOverride(override: FreezeOverride): Promise<void> {
-    await this.knex('freeze_overrides').insert({
-      id: override.id,
-      scope: JSON.stringify(override.scope),
-      reason: override.reason,
-      created_by: override.createdBy,
-      created_at: new Date(override.createdAt),
-      expires_at: new Date(override.expiresAt),
+    await this.knex.transaction(async tx => {
+      await tx('freeze_overrides').insert({
+        id: override.id,
+        scope: JSON.stringify(override.scope),
+        reason: override.reason,
+        created_by: override.createdBy,
+        created_at: new Date(override.createdAt),
+        expires_at: new Date(override.expiresAt),
+      });
+      await bumpRevision(tx);
     });
+  }
+
+  /** The revision of everything stored here; a new one after every change. */
+  async revision(): Promise<number> {
+    return readPolicyRevision(this.knex);
   }
 
   /** Overrides not yet expired at `now`. */
@@ -116,38 +133,6 @@ export class PolicyStore {
     }));
   }
 
-  /** Changes applied since `since`, from the plan store itself: the rate limits' fallback. */
-  async appliedSince(since: Date): Promise<RecentChange[]> {
-    const rows = await this.knex('plan_decisions')
-      .select('cluster', 'namespace', 'kind', 'name', 'applied_at')
-      .where('applied_at', '>', since)
-      .orderBy('applied_at');
-    return rows.map(row => ({
-      at: iso(row.applied_at),
-      workload: `${row.cluster}/${row.namespace}/${row.kind}/${row.name}`,
-    }));
-  }
-
-  /** The same, with each change's id (plan and decision) for idempotent copies to Redis. */
-  async appliedEntriesSince(since: Date): Promise<LedgerEntry[]> {
-    const rows = await this.knex('plan_decisions')
-      .select(
-        'plan_id',
-        'decision_index',
-        'cluster',
-        'namespace',
-        'kind',
-        'name',
-        'applied_at',
-      )
-      .where('applied_at', '>', since);
-    return rows.map(row => ({
-      id: `${row.plan_id}:${row.decision_index}`,
-      at: iso(row.applied_at),
-      workload: `${row.cluster}/${row.namespace}/${row.kind}/${row.name}`,
-    }));
-  }
-
   #version(row: {
     version: number | string;
     document: string;
@@ -161,4 +146,14 @@ export class PolicyStore {
       changedAt: iso(row.changed_at),
     };
   }
+}
+
+async function bumpRevision(tx: Knex.Transaction): Promise<void> {
+  await tx('policy_revision').where({ id: 1 }).increment('revision', 1);
+}
+
+/** The policy revision (see the reconciler migration); read inside the gate's transaction too. */
+export async function readPolicyRevision(knex: Knex): Promise<number> {
+  const row = await knex('policy_revision').where({ id: 1 }).first('revision');
+  return Number(row?.revision ?? 0);
 }

@@ -317,7 +317,8 @@ function templatePatch(change: Exclude<WorkloadChange, { verb: 'scale' }>) {
   }
 }
 
-function toState(ref: WorkloadRef, workload: Workload): WorkloadState {
+/** What Sentinel reads of a Deployment or StatefulSet object. */
+export function toState(ref: WorkloadRef, workload: Workload): WorkloadState {
   const template = workload.spec?.template;
   const restartedAt =
     template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION];

@@ -2,12 +2,19 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
   AppsV1Api,
+  type Informer,
   type KubeConfig,
   makeInformer,
   type V1Deployment,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
+import type { WorkloadRef } from '@internal/backstage-plugin-sentinel-common';
+import type {
+  RolloutStatus,
+  WorkloadState,
+} from '@internal/backstage-plugin-sentinel-node';
 import type { WorkloadOwnership } from '../pipeline/WorkloadCatalogIndex';
+import { rolloutStatusOf, toState } from './KubernetesClusterDriver';
 
 /** One workload as GET /v1/workloads returns it (API-CONTRACT.md). */
 export interface InventoryWorkload {
@@ -30,7 +37,16 @@ export interface InventoryWorkload {
 }
 
 type Workload = V1Deployment | V1StatefulSet;
-type Cache = { list(): Workload[] };
+type Cache = {
+  list(): Workload[];
+  get(name: string, namespace?: string): Workload | undefined;
+};
+
+/** A workload changed in a cluster: what the watch said, with its rollout as it stands. */
+export interface WorkloadEvent {
+  ref: WorkloadRef;
+  rollout: RolloutStatus | undefined;
+}
 
 /**
  * Every Deployment and StatefulSet of every configured cluster, kept by list+watch informers
@@ -42,7 +58,9 @@ export class WorkloadInventory {
     cluster: string;
     kind: InventoryWorkload['kind'];
     cache: Cache & { start(): Promise<void>; stop(): Promise<void> };
+    synced: boolean;
   }[] = [];
+  readonly #listeners = new Set<(event: WorkloadEvent) => void>();
 
   constructor(
     clusters: { name: string; kubeConfig: KubeConfig }[],
@@ -65,20 +83,98 @@ export class WorkloadInventory {
         ['Deployment', deployments],
         ['StatefulSet', statefulSets],
       ] as const) {
+        const events = informer as Informer<Workload>;
+        events.on('add', object => this.#emit(name, kind, object, false));
+        events.on('update', object => this.#emit(name, kind, object, false));
+        events.on('delete', object => this.#emit(name, kind, object, true));
         informer.on('error', (error: unknown) => {
           this.logger.warn(
-            `Workload inventory of ${name} (${kind}): ${error}; re-listing`,
+            `Workload inventory of ${name} (${kind}) lost its watch; re-listing`,
+            error instanceof Error ? error : undefined,
           );
           // The informer stops on an error; start again after a pause (re-lists).
           setTimeout(() => informer.start().catch(() => {}), 2_000).unref?.();
         });
-        this.#caches.push({ cluster: name, kind, cache: informer as any });
+        this.#caches.push({
+          cluster: name,
+          kind,
+          cache: informer as any,
+          synced: false,
+        });
       }
     }
   }
 
   async start(): Promise<void> {
-    await Promise.all(this.#caches.map(c => c.cache.start()));
+    await Promise.all(
+      this.#caches.map(async c => {
+        await c.cache.start();
+        c.synced = true;
+      }),
+    );
+  }
+
+  /** Whether this inventory lists the workloads of `cluster` (it is configured and synced). */
+  covers(cluster: string): boolean {
+    const caches = this.#caches.filter(c => c.cluster === cluster);
+    return caches.length > 0 && caches.every(c => c.synced);
+  }
+
+  /**
+   * A workload as the last watch event showed it, without asking the API server; undefined
+   * when the inventory has no entry for it (not synced yet, or no such workload).
+   */
+  state(ref: WorkloadRef): WorkloadState | undefined {
+    const object = this.#object(ref);
+    return object && toState(ref, object);
+  }
+
+  /** How the workload's latest change is rolling out, as the last watch event showed it. */
+  rolloutStatus(ref: WorkloadRef): RolloutStatus | undefined {
+    const object = this.#object(ref);
+    return object && rolloutStatusOf(ref, object);
+  }
+
+  /** Calls `listener` for every watch event; returns how to stop. */
+  onChange(listener: (event: WorkloadEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #object(ref: WorkloadRef): Workload | undefined {
+    const entry = this.#caches.find(
+      c => c.cluster === ref.cluster && c.kind === ref.kind && c.synced,
+    );
+    return entry?.cache.get(ref.name, ref.namespace);
+  }
+
+  #emit(
+    cluster: string,
+    kind: InventoryWorkload['kind'],
+    object: Workload,
+    deleted: boolean,
+  ) {
+    if (this.#listeners.size === 0) return;
+    const ref = {
+      cluster,
+      namespace: object.metadata?.namespace ?? '',
+      kind,
+      name: object.metadata?.name ?? '',
+    };
+    const event = {
+      ref,
+      rollout: deleted ? undefined : rolloutStatusOf(ref, object),
+    };
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.warn(
+          'A workload inventory listener failed',
+          error instanceof Error ? error : undefined,
+        );
+      }
+    }
   }
 
   async stop(): Promise<void> {

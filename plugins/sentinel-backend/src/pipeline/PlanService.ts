@@ -7,7 +7,6 @@ import {
   type PlanTarget,
   type PlanSubmission,
 } from '@internal/backstage-plugin-sentinel-common';
-import type { ClusterDriver } from '@internal/backstage-plugin-sentinel-node';
 import { createHash, randomUUID } from 'node:crypto';
 import type {
   NewDecision,
@@ -17,10 +16,14 @@ import type {
 import type { PolicyPlanInput } from '../policy/PolicyEngine';
 import type { PipelineMetrics } from './metrics';
 import type { WorkloadOwnership } from './WorkloadCatalogIndex';
+import type { WorkloadReader } from './WorkloadReader';
 
 export interface PlanServiceOptions {
   store: PlanStore;
-  clusterDrivers: ReadonlyMap<string, ClusterDriver>;
+  /** The configured clusters' names. */
+  clusters: readonly string[];
+  /** Current workload state (the inventory first; an API server only when it has no entry). */
+  workloads: WorkloadReader;
   ownership: WorkloadOwnership;
   /** Wakes the executor so an approved plan starts at once rather than at the next poll. */
   kick: () => void;
@@ -138,7 +141,7 @@ export class PlanService {
   async #resolveTargets(
     submission: PlanSubmission,
   ): Promise<{ decisions: NewDecision[]; undoes: string[] }> {
-    const clusters = [...this.#o.clusterDrivers.keys()];
+    const clusters = this.#o.clusters;
     const issues: Issue[] = [];
     const undoes: string[] = [];
     const seen = new Map<string, number>();
@@ -172,8 +175,7 @@ export class PlanService {
       }
       seen.set(key, index);
 
-      const driver = this.#o.clusterDrivers.get(cluster);
-      if (!driver) {
+      if (!clusters.includes(cluster)) {
         issues.push({
           path: `${path}.cluster`,
           message: `'${cluster}' is not a configured cluster (configured: ${
@@ -183,7 +185,7 @@ export class PlanService {
         continue;
       }
       const [workload, entityRef] = await Promise.all([
-        driver.getWorkload(target),
+        this.#o.workloads.read(target),
         this.#o.ownership.entityRefFor(target),
       ]);
       if (!workload) {
@@ -249,6 +251,7 @@ export class PlanService {
       'approved',
       actor,
       comment ? `approved: ${comment}` : 'approved',
+      { approvedBy: actor },
     );
     this.#o.kick();
     return this.get(id);
@@ -270,20 +273,29 @@ export class PlanService {
    * decision and what it applied is rolled back.
    */
   async cancel(id: string, actor: string): Promise<Plan> {
-    const plan = await this.get(id);
-    if (plan.status === 'executing') {
-      if (await this.#o.store.requestCancel(id, this.#now())) {
-        this.#o.kick();
-        return this.get(id);
-      }
-    }
-    await this.#humanTransition(
-      id,
-      CANCELLABLE,
-      'cancelled',
+    await this.get(id); // 404 for an unknown plan
+    // Executing: the controller rolls back what was applied. Otherwise nothing was applied;
+    // a plan that starts executing meanwhile is cancelled the first way.
+    const requestCancel = async () => {
+      if (!(await this.#o.store.requestCancel(id, this.#now()))) return false;
+      this.#o.kick();
+      return true;
+    };
+    if (await requestCancel()) return this.get(id);
+    const cancelled = await this.#o.store.transition(id, {
+      from: CANCELLABLE,
+      to: 'cancelled',
       actor,
-      'cancelled; nothing was applied',
-    );
+      message: 'cancelled; nothing was applied',
+      at: this.#now(),
+    });
+    if (!cancelled && !(await requestCancel())) {
+      throw new ConflictError(
+        `plan ${id} is ${
+          (await this.get(id)).status
+        }; only a plan that has not finished can be cancelled`,
+      );
+    }
     return this.get(id);
   }
 
@@ -293,6 +305,7 @@ export class PlanService {
     to: PlanStatus,
     actor: string,
     message: string,
+    extra: { approvedBy?: string } = {},
   ) {
     await this.get(id); // 404 for an unknown plan
     const moved = await this.#o.store.transition(id, {
@@ -301,6 +314,7 @@ export class PlanService {
       actor,
       message,
       at: this.#now(),
+      ...extra,
     });
     if (!moved) {
       throw new ConflictError(

@@ -7,7 +7,6 @@ import { createTestDatabases } from '../__testUtils__/databases';
 import { connect, redisUrl } from '../__testUtils__/redis';
 import { DatabasePlanStore } from '../database/DatabasePlanStore';
 import { applyDatabaseMigrations } from '../database/migrations';
-import { PolicyStore } from '../database/PolicyStore';
 import {
   DatabaseChangeLedger,
   RedisChangeLedger,
@@ -108,14 +107,13 @@ describeOnRedis('change ledger on the real Redis', () => {
       const knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
       const plans = new DatabasePlanStore(knex);
-      const policies = new PolicyStore(knex);
       const proxy = await redisProxy(new URL(url!));
       const key = `sentinel:test:${randomUUID()}`;
       const redis = await client(proxy.url());
       const ledger = new ResilientChangeLedger(
         new RedisChangeLedger(redis, key),
-        new DatabaseChangeLedger(policies),
-        policies,
+        new DatabaseChangeLedger(plans),
+        plans,
         mockServices.logger.mock(),
         300,
       );

@@ -1,12 +1,9 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { toError } from '@backstage/errors';
 import type { Redis } from 'ioredis';
-import type { PolicyStore } from '../database/PolicyStore';
-import type { RecentChange } from './types';
+import type { AppliedChanges, LedgerEntry, RecentChange } from './types';
 
-/** One applied change; `id` (plan id and decision index) makes recording idempotent. */
-export interface LedgerEntry extends RecentChange {
-  id: string;
-}
+export type { LedgerEntry } from './types';
 
 /** Where replicas share the changes they applied, for rate limits and blast radius. */
 export interface ChangeLedger {
@@ -19,10 +16,10 @@ const RETENTION_MS = 7 * 24 * 3600_000;
 
 /** The plan store itself: every applied decision has its `applied_at`. Always right, slower. */
 export class DatabaseChangeLedger implements ChangeLedger {
-  constructor(private readonly store: PolicyStore) {}
+  constructor(private readonly store: AppliedChanges) {}
 
   async record(): Promise<void> {
-    // The executor stores applied_at with the decision; nothing more to write.
+    // The gate stores applied_at with the decision when it admits it; nothing more to write.
   }
 
   since(at: Date): Promise<RecentChange[]> {
@@ -81,7 +78,7 @@ export class ResilientChangeLedger implements ChangeLedger {
   constructor(
     private readonly redis: RedisChangeLedger,
     private readonly database: DatabaseChangeLedger,
-    private readonly store: PolicyStore,
+    private readonly store: AppliedChanges,
     private readonly logger: LoggerService,
     private readonly timeoutMs = 500,
   ) {}
@@ -91,7 +88,8 @@ export class ResilientChangeLedger implements ChangeLedger {
       await this.#timed(this.redis.record(entry));
     } catch (error) {
       this.logger.warn(
-        `Rate-limit ledger: Redis did not take change ${entry.id} (${error}); the database has it`,
+        `Rate-limit ledger: Redis did not take change ${entry.id}; the database has it`,
+        toError(error),
       );
     }
   }
@@ -101,7 +99,8 @@ export class ResilientChangeLedger implements ChangeLedger {
       return await this.#timed(this.redis.since(at));
     } catch (error) {
       this.logger.warn(
-        `Rate-limit ledger: Redis unavailable (${error}); counting changes in the database`,
+        'Rate-limit ledger: Redis unavailable; counting changes in the database',
+        toError(error),
       );
       return this.database.since(at);
     }

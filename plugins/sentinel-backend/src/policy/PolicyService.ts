@@ -11,13 +11,14 @@ import {
   type PolicyScope,
   type Verdict,
 } from '@internal/backstage-plugin-sentinel-common';
-import type { ClusterDriver } from '@internal/backstage-plugin-sentinel-node';
+import type { WorkloadState } from '@internal/backstage-plugin-sentinel-node';
 import { randomUUID } from 'node:crypto';
 import type { PolicyStore, PolicyVersion } from '../database/PolicyStore';
 import type {
   CatalogWorkloads,
   WorkloadOwnership,
 } from '../pipeline/WorkloadCatalogIndex';
+import type { WorkloadReader } from '../pipeline/WorkloadReader';
 import type { ChangeLedger } from './ChangeLedger';
 import { compileFreezeCalendar, evaluatePolicy, freezeStatus } from './engine';
 import type { PolicyEngine, PolicyPlanInput } from './PolicyEngine';
@@ -26,24 +27,45 @@ import type { FreezeCalendar, PolicyContext, PolicyEvaluation } from './types';
 export interface PolicyServiceOptions {
   store: PolicyStore;
   ledger: ChangeLedger;
-  clusterDrivers: ReadonlyMap<string, ClusterDriver>;
+  /** Current workload state (the inventory first; an API server only when it has no entry). */
+  workloads: WorkloadReader;
   ownership: WorkloadOwnership;
   logger: LoggerService;
-  /** How long a replica trusts its copy of the policy and freeze windows. */
-  cacheMs?: number;
+  /**
+   * How long a replica trusts its copy of the policy, freeze windows and overrides before it
+   * reads the revision again (one cheap query; a change elsewhere shows within this time). The
+   * gate at the moment of apply always checks the revision inside its transaction.
+   */
+  revisionCheckMs?: number;
 }
 
 /** Break-glass overrides last at most this long. */
 export const MAX_OVERRIDE_MINUTES = 240;
 
+/** Policy, freeze windows and overrides at one revision, compiled for the engine. */
+export interface PolicyState {
+  revision: number;
+  policy: PolicyVersion;
+  calendar: FreezeCalendar;
+  /** Overrides not expired when read; the engine checks each against `now`. */
+  overrides: FreezeOverride[];
+}
+
+const EMPTY_POLICY: PolicyVersion = {
+  version: 0,
+  document: { rules: [], exceptions: [] },
+  changedBy: 'nobody',
+  changedAt: new Date(0).toISOString(),
+};
+
 /**
- * The policy engine as the pipeline and the API see it: keeps the versioned policy document
- * and the freeze calendar, gathers the facts the pure engine needs, and lets it decide.
+ * The policy engine as the pipeline and the API see it: keeps the versioned policy document,
+ * the freeze calendar and the overrides (cached per revision), gathers the facts the pure
+ * engine needs, and lets it decide.
  */
 export class PolicyService implements PolicyEngine {
   readonly #o: PolicyServiceOptions;
-  #policy?: { at: number; value: Promise<PolicyVersion> };
-  #calendar?: { at: number; value: Promise<FreezeCalendar> };
+  #state?: { checkedAt: number; value: Promise<PolicyState> };
 
   constructor(options: PolicyServiceOptions) {
     this.#o = options;
@@ -80,21 +102,45 @@ export class PolicyService implements PolicyEngine {
     );
   }
 
-  current(): Promise<PolicyVersion> {
-    if (!this.#policy || Date.now() - this.#policy.at > this.#cacheMs) {
-      const value = this.#o.store.currentPolicy().then(
-        v =>
-          v ?? {
-            version: 0,
-            document: { rules: [], exceptions: [] },
-            changedBy: 'nobody',
-            changedAt: new Date(0).toISOString(),
-          },
-      );
-      this.#policy = { at: Date.now(), value };
-      value.catch(() => (this.#policy = undefined));
-    }
-    return this.#policy.value;
+  async current(): Promise<PolicyVersion> {
+    return (await this.state()).policy;
+  }
+
+  /**
+   * Policy, calendar and overrides as of the latest revision this replica has seen (checked
+   * at most every `revisionCheckMs`), or exactly `revision` when given (the gate's).
+   */
+  state(options: { revision?: number } = {}): Promise<PolicyState> {
+    const cached = this.#state;
+    const fresh =
+      cached && Date.now() - cached.checkedAt <= this.#revisionCheckMs;
+    if (cached && fresh && options.revision === undefined) return cached.value;
+    const value = (async () => {
+      const previous = await cached?.value.catch(() => undefined);
+      const revision = options.revision ?? (await this.#o.store.revision());
+      if (previous && previous.revision === revision) return previous;
+      const [policy, windows, overrides] = await Promise.all([
+        this.#o.store.currentPolicy(),
+        this.#o.store.listFreezeWindows(),
+        this.#o.store.activeOverrides(new Date()),
+      ]);
+      return {
+        revision,
+        policy: policy ?? EMPTY_POLICY,
+        calendar: compileFreezeCalendar(windows),
+        overrides,
+      };
+    })();
+    this.#state = { checkedAt: Date.now(), value };
+    value.catch(() => {
+      if (this.#state?.value === value) this.#state = undefined;
+    });
+    return value;
+  }
+
+  /** Forget the cached state: this replica just changed it. */
+  #invalidate() {
+    this.#state = undefined;
   }
 
   history(limit: number) {
@@ -119,7 +165,7 @@ export class PolicyService implements PolicyEngine {
       now,
       parsed.data.version,
     );
-    this.#policy = undefined;
+    this.#invalidate();
     return saved;
   }
 
@@ -147,7 +193,7 @@ export class PolicyService implements PolicyEngine {
     // An unknown time zone or a cron that never fires is an InvalidFreezeWindowError (400).
     compileFreezeCalendar([window]);
     await this.#o.store.addFreezeWindow(window);
-    this.#calendar = undefined;
+    this.#invalidate();
     return window;
   }
 
@@ -155,7 +201,7 @@ export class PolicyService implements PolicyEngine {
     if (!(await this.#o.store.deleteFreezeWindow(id))) {
       throw new NotFoundError(`freeze window ${id} does not exist`);
     }
-    this.#calendar = undefined;
+    this.#invalidate();
   }
 
   /** Break glass: freezes in scope stop applying until the override expires. */
@@ -175,7 +221,7 @@ export class PolicyService implements PolicyEngine {
       ).toISOString(),
     };
     await this.#o.store.addOverride(override);
-    this.#overrides = undefined;
+    this.#invalidate();
     return override;
   }
 
@@ -183,10 +229,7 @@ export class PolicyService implements PolicyEngine {
     query: { cluster?: string; namespace?: string; entityRef?: string },
     now: Date,
   ) {
-    const [calendar, overrides] = await Promise.all([
-      this.#freezeCalendar(),
-      this.#o.store.activeOverrides(now),
-    ]);
+    const { calendar, overrides } = await this.state();
     return freezeStatus(calendar, overrides, query, now);
   }
 
@@ -203,76 +246,65 @@ export class PolicyService implements PolicyEngine {
     plan: PolicyPlanInput,
     now: Date,
   ): Promise<PolicyEvaluation> {
-    const policy = (await this.current()).document;
-    const context = await this.#context(plan, policy, now);
-    return evaluatePolicy(plan, policy, context, now);
+    const state = await this.state();
+    const windowMinutes = longestWindow(state.policy.document);
+    const [context, recentChanges] = await Promise.all([
+      this.context(plan, state),
+      windowMinutes > 0
+        ? this.#o.ledger.since(new Date(now.getTime() - windowMinutes * 60_000))
+        : Promise.resolve([]),
+    ]);
+    return evaluatePolicy(
+      plan,
+      state.policy.document,
+      { ...context, recentChanges },
+      now,
+    );
   }
 
-  async #context(
+  /**
+   * What the engine needs beyond the ledger: the freeze calendar and overrides of `state`,
+   * the current state of every target (from the inventory), the entities' labels and every
+   * managed workload. `known` supplies states already read (the gate's fresh read).
+   */
+  async context(
     plan: PolicyPlanInput,
-    policy: PolicyDocument,
-    now: Date,
-  ): Promise<PolicyContext> {
-    const windowMinutes = Math.max(
-      0,
-      ...policy.rules.map(r =>
-        r.kind === 'rate_limit' || r.kind === 'blast_radius'
-          ? r.windowMinutes
-          : 0,
-      ),
-    );
-    const [freezeCalendar, overrides, catalog, recentChanges, workloads] =
-      await Promise.all([
-        this.#freezeCalendar(),
-        this.#activeOverrides(now),
-        this.#o.ownership.snapshot(),
-        windowMinutes > 0
-          ? this.#o.ledger.since(
-              new Date(now.getTime() - windowMinutes * 60_000),
-            )
-          : Promise.resolve([]),
-        this.#workloads(plan),
-      ]);
+    state: PolicyState,
+    known: Record<string, WorkloadState> = {},
+  ): Promise<Omit<PolicyContext, 'recentChanges'>> {
+    const [catalog, workloads] = await Promise.all([
+      this.#o.ownership.snapshot(),
+      this.#workloads(plan, known),
+    ]);
     const entityLabels: Record<string, Record<string, string>> = {};
     for (const d of plan.decisions) {
       if (d.entityRef)
         entityLabels[d.entityRef] = catalog.labels.get(d.entityRef) ?? {};
     }
     return {
-      freezeCalendar,
-      overrides,
+      freezeCalendar: state.calendar,
+      overrides: state.overrides,
       workloads,
       entityLabels,
-      recentChanges,
       managedWorkloads: this.#managedList(catalog),
     };
   }
 
-  async #workloads(plan: PolicyPlanInput): Promise<PolicyContext['workloads']> {
+  async #workloads(
+    plan: PolicyPlanInput,
+    known: Record<string, WorkloadState>,
+  ): Promise<PolicyContext['workloads']> {
     const entries = await Promise.all(
       plan.decisions.map(async d => {
-        const state = await this.#o.clusterDrivers
-          .get(d.target.cluster)
-          ?.getWorkload(d.target);
+        const key = stringifyWorkloadRef(d.target);
+        const state = known[key] ?? (await this.#o.workloads.read(d.target));
         return [
-          stringifyWorkloadRef(d.target),
+          key,
           state && { replicas: state.replicas, containers: state.containers },
         ] as const;
       }),
     );
     return Object.fromEntries(entries);
-  }
-
-  // Overrides change rarely and expire on their own (the engine checks expiry against `now`):
-  // read them at most once a second per replica.
-  #overrides?: { at: number; value: Promise<FreezeOverride[]> };
-  #activeOverrides(now: Date): Promise<FreezeOverride[]> {
-    if (!this.#overrides || Date.now() - this.#overrides.at > 1_000) {
-      const value = this.#o.store.activeOverrides(now);
-      this.#overrides = { at: Date.now(), value };
-      value.catch(() => (this.#overrides = undefined));
-    }
-    return this.#overrides.value;
   }
 
   // One array per catalog snapshot: the engine keeps its indexes keyed by the array.
@@ -286,20 +318,21 @@ export class PolicyService implements PolicyEngine {
     return list;
   }
 
-  #freezeCalendar(): Promise<FreezeCalendar> {
-    if (!this.#calendar || Date.now() - this.#calendar.at > this.#cacheMs) {
-      const value = this.#o.store
-        .listFreezeWindows()
-        .then(compileFreezeCalendar);
-      this.#calendar = { at: Date.now(), value };
-      value.catch(() => (this.#calendar = undefined));
-    }
-    return this.#calendar.value;
+  get #revisionCheckMs() {
+    return this.#o.revisionCheckMs ?? 1_000;
   }
+}
 
-  get #cacheMs() {
-    return this.#o.cacheMs ?? 5_000;
-  }
+/** The longest window any counting rule of the document looks back over, in minutes. */
+export function longestWindow(policy: PolicyDocument): number {
+  return Math.max(
+    0,
+    ...policy.rules.map(r =>
+      r.kind === 'rate_limit' || r.kind === 'blast_radius'
+        ? r.windowMinutes ?? 60
+        : 0,
+    ),
+  );
 }
 
 function formatIssues(

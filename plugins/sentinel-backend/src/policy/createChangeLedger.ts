@@ -1,12 +1,12 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import Redis from 'ioredis';
-import type { PolicyStore } from '../database/PolicyStore';
 import {
   DatabaseChangeLedger,
   RedisChangeLedger,
   ResilientChangeLedger,
   type ChangeLedger,
 } from './ChangeLedger';
+import type { AppliedChanges } from './types';
 
 /**
  * The ledger rate limits count on: Redis shared by all replicas when `sentinel.redis.connection`
@@ -15,7 +15,8 @@ import {
  */
 export function createChangeLedger(options: {
   redisUrl?: string;
-  store: PolicyStore;
+  /** The plan store: every admitted change has its applied_at there. */
+  store: AppliedChanges;
   logger: LoggerService;
 }): { ledger: ChangeLedger; close(): Promise<void> } {
   const database = new DatabaseChangeLedger(options.store);
@@ -36,13 +37,13 @@ export function createChangeLedger(options: {
     options.logger,
   );
   redis.on('error', error =>
-    options.logger.debug(`Sentinel rate-limit Redis: ${error.message}`),
+    options.logger.debug('Sentinel rate-limit Redis is unavailable', error),
   );
   redis.on('ready', () => {
     ledger
       .resync(new Date())
       .catch(error =>
-        options.logger.warn(`Sentinel could not resync Redis: ${error}`),
+        options.logger.warn('Sentinel could not resync Redis', error),
       );
   });
   return {

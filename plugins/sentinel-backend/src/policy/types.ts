@@ -15,6 +15,19 @@ export interface RecentChange {
   workload: string;
 }
 
+/** One applied change; `id` (plan id and decision index) makes recording idempotent. */
+export interface LedgerEntry extends RecentChange {
+  id: string;
+}
+
+/** Where applied changes are stored for good (the plan store): the ledger's source of truth. */
+export interface AppliedChanges {
+  /** Changes admitted since `since`, oldest first. */
+  appliedSince(since: Date): Promise<RecentChange[]>;
+  /** The same with their ids, for idempotent copies into Redis. */
+  appliedEntriesSince(since: Date): Promise<LedgerEntry[]>;
+}
+
 /**
  * Everything the policy engine needs beyond the plan and the policy document. Gathered by
  * I/O code before each evaluation; the engine itself reads nothing and never the clock.

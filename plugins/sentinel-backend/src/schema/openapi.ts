@@ -652,6 +652,7 @@ export function buildOpenApiDocument() {
               enum: [
                 'pending',
                 'applying',
+                'rolling_out',
                 'succeeded',
                 'failed',
                 'rolled_back',

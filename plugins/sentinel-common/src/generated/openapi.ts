@@ -637,6 +637,7 @@ export interface components {
       status:
         | 'pending'
         | 'applying'
+        | 'rolling_out'
         | 'succeeded'
         | 'failed'
         | 'rolled_back'

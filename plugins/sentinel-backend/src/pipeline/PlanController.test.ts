@@ -19,7 +19,16 @@ import {
   PassThroughPolicyEngine,
   type PolicyEngine,
 } from '../policy/PolicyEngine';
-import { ExecutorKilledError, PlanExecutor } from './PlanExecutor';
+import {
+  ReconcilerKilledError,
+  type Reconciler,
+} from '../reconciler/Reconciler';
+import { expireApprovals } from './approvalTimeouts';
+import { DEFAULT_EXECUTION, type ExecutionSettings } from './executionConfig';
+import {
+  createPlanExecution,
+  type PlanExecutionOptions,
+} from './planExecution';
 
 jest.setTimeout(120_000);
 
@@ -76,28 +85,35 @@ const scale = (name: string, replicas: number): NewDecision => ({
   entityRef: `component:default/${name}`,
 });
 
+type Extra = Partial<
+  Pick<PlanExecutionOptions, 'policyEngine' | 'hooks' | 'now'>
+> & { settings?: Partial<ExecutionSettings> };
+
+/** One replica's plan execution on the in-memory cluster, with the policy letting all through. */
 function executor(
   store: DatabasePlanStore,
   driver: InMemoryClusterDriver,
-  extra: Partial<ConstructorParameters<typeof PlanExecutor>[0]> = {},
-) {
-  return new PlanExecutor({
+  extra: Extra = {},
+): Reconciler {
+  return createPlanExecution({
     store,
     clusterDrivers: new Map([['demo', driver]]),
-    policyEngine: new PassThroughPolicyEngine(),
+    policyEngine: extra.policyEngine ?? new PassThroughPolicyEngine(),
     logger,
     owner: `replica-${randomUUID().slice(0, 8)}`,
-    ...extra,
-  });
+    settings: { ...DEFAULT_EXECUTION, ...extra.settings },
+    hooks: extra.hooks,
+    now: extra.now,
+  }).reconciler;
 }
 
-async function drain(exec: PlanExecutor) {
+async function drain(exec: Reconciler) {
   while ((await exec.runOnce()) > 0) {
     // keep going until nothing is left to claim
   }
 }
 
-describe('PlanExecutor', () => {
+describe('PlanController', () => {
   const databases = createTestDatabases();
 
   async function storeOn(databaseId: Parameters<typeof databases.init>[0]) {
@@ -233,19 +249,20 @@ describe('PlanExecutor', () => {
             }),
           ),
       };
-      let now = new Date('2026-11-26T10:00:00Z');
-      const exec = executor(store, driver, {
-        policyEngine: needsApproval,
-        now: () => now,
-        approvalTimeoutMs: 3600_000,
-      });
+      const exec = executor(store, driver, { policyEngine: needsApproval });
       const id = await submit(store, [scale('cart', 4)]);
 
       await drain(exec);
       expect((await store.getPlan(id))!.status).toBe('pending_approval');
 
-      now = new Date('2026-11-26T12:00:00Z');
-      await drain(exec);
+      const expire = (now: string) =>
+        expireApprovals({ store, timeoutMs: 3600_000, now: new Date(now) });
+      expect(await expire(new Date(Date.now() + 1800_000).toISOString())).toBe(
+        0,
+      );
+      expect(await expire(new Date(Date.now() + 7200_000).toISOString())).toBe(
+        1,
+      );
       const plan = (await store.getPlan(id))!;
       expect(plan.status).toBe('rejected');
       expect(plan.statusReason).toBe(
@@ -260,14 +277,14 @@ describe('PlanExecutor', () => {
       const id = await submit(store, [scale('cart', 4), scale('checkout', 3)]);
 
       const doomed = executor(store, driver, {
-        leaseMs: 200,
+        settings: { leaseMs: 200 },
         hooks: {
           afterApply: () => {
-            throw new ExecutorKilledError();
+            throw new ReconcilerKilledError();
           },
         },
       });
-      await expect(doomed.runOnce()).rejects.toThrow(ExecutorKilledError);
+      await expect(doomed.runOnce()).rejects.toThrow(ReconcilerKilledError);
       expect((await store.getStoredDecisions(id))[0].status).toBe('applying');
 
       await new Promise(r => setTimeout(r, 300)); // the dead replica's lease expires
@@ -303,9 +320,7 @@ describe('PlanExecutor', () => {
       // Separate pools, as separate replicas would have.
       const pools: Knex[] = [];
       const claims: number[] = [];
-      const replica = (
-        extra: Partial<ConstructorParameters<typeof PlanExecutor>[0]> = {},
-      ) => {
+      const replica = (extra: Extra = {}) => {
         const pool = knexFactory({
           client: 'pg',
           connection: setup.client.config.connection,
@@ -313,29 +328,30 @@ describe('PlanExecutor', () => {
         });
         pools.push(pool);
         const store = new DatabasePlanStore(pool);
-        const claim = store.claimPlans.bind(store);
+        const claim = store.claimDue.bind(store);
         const replicaIndex = pools.length - 1;
         claims[replicaIndex] = 0;
-        store.claimPlans = async options => {
+        store.claimDue = async options => {
           const claimed = await claim(options);
           claims[replicaIndex] += claimed.length;
           return claimed;
         };
         return executor(store, driver, {
-          leaseMs: 1_000,
-          pollIntervalMs: 50,
           ...extra,
+          settings: { leaseMs: 1_000, pollIntervalMs: 50, ...extra.settings },
         });
       };
 
       let appliedByDoomed = 0;
+      // Four steps at a time, so the kill catches it mid-plan in each of them.
       const doomed = replica({
+        settings: { workers: 4, batchSize: 1 },
         hooks: {
           afterApply: () => {
             // From its 40th change on, this replica is dead: each of its claim loops stops
             // right after its change reached the cluster, before recording it.
             appliedByDoomed += 1;
-            if (appliedByDoomed >= 40) throw new ExecutorKilledError();
+            if (appliedByDoomed >= 40) throw new ReconcilerKilledError();
           },
         },
       });

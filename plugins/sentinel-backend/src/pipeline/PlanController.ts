@@ -1,0 +1,690 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { ConflictError, isError } from '@backstage/errors';
+import {
+  isTerminalPlanStatus,
+  stringifyWorkloadRef,
+  type DecisionStatus,
+  type PlanStatus,
+  type PlanTarget,
+} from '@internal/backstage-plugin-sentinel-common';
+import {
+  matchesSnapshot,
+  type ClusterDriver,
+  type WorkloadState,
+} from '@internal/backstage-plugin-sentinel-node';
+import type {
+  DecisionPatch,
+  PlanStore,
+  PlanWork,
+  StepWrite,
+  StoredDecision,
+} from '../database/PlanStore';
+import type { ChangeLedger } from '../policy/ChangeLedger';
+import type { PolicyEngine } from '../policy/PolicyEngine';
+import {
+  LeaseLostError,
+  type Controller,
+  type StepOutcome,
+} from '../reconciler/Reconciler';
+import type { ApplyGate } from './gate/ApplyGate';
+import { policyInput } from './gate/ApplyGate';
+import type { Judgement } from './gate/judgeAtApply';
+import type { PipelineMetrics } from './metrics';
+import { statusAfterVerdicts } from './planStatus';
+import {
+  afterChange,
+  DecisionFailedError,
+  recordChange,
+  shows,
+  type RecordedChange,
+} from './recordedChange';
+import { rolloutProgress } from './rolloutProgress';
+import type { RolloutWakeups } from './RolloutWakeups';
+import type { WorkloadReader } from './WorkloadReader';
+
+export interface PlanControllerOptions {
+  store: PlanStore;
+  clusterDrivers: ReadonlyMap<string, ClusterDriver>;
+  /** Current workload state for decisions (the inventory first). */
+  workloads: WorkloadReader;
+  /** The verdicts at receipt. */
+  policyEngine: PolicyEngine;
+  /** Guardrails again at the moment of apply. */
+  gate: ApplyGate;
+  logger: LoggerService;
+  metrics?: PipelineMetrics;
+  /** Shares admitted changes with every replica's receipt-time rate limits. */
+  ledger?: ChangeLedger;
+  wakeups?: RolloutWakeups;
+  /** Unique per replica; the lease owner. */
+  owner: string;
+  leaseMs: number;
+  /** How long a change may take to roll out before it is rolled back. */
+  rolloutTimeoutMs: number;
+  /**
+   * When to look at a rollout in `cluster` again: a fallback where watch events wake waiting
+   * plans, the only way where none come.
+   */
+  rolloutRecheckMs(cluster: string): number;
+  /** Wakes the reconciler (plans held on a workload just became due). */
+  kick?: () => void;
+  now?: () => Date;
+  /** Test hooks, called where a crash is most dangerous. */
+  hooks?: {
+    afterApply?(planId: string, index: number): Promise<void> | void;
+  };
+}
+
+/** Re-reads and re-checks of one decision when others keep writing its workload. */
+const MAX_CONFLICT_ATTEMPTS = 5;
+/** Decisions whose change may have reached the cluster: an undo restores them. */
+const APPLIED: readonly DecisionStatus[] = [
+  'succeeded',
+  'applying',
+  'rolling_out',
+];
+
+/** What a part of a step returns: the step's end, or go on with the plan in this step. */
+type Next = StepOutcome | 'continue';
+
+/** The state of one step over one plan: the plan as read, and writes not yet persisted. */
+class PlanStep {
+  #renewedAt = Date.now();
+  /** Decision patches persisted with the step's next write. */
+  #pending: { index: number; patch: DecisionPatch }[] = [];
+  #conflicts = 0;
+
+  constructor(
+    private readonly o: PlanControllerOptions,
+    private readonly now: () => Date,
+    private readonly plan: PlanWork,
+  ) {}
+
+  async run(): Promise<StepOutcome> {
+    if (this.plan.status === 'received') {
+      const next = await this.#evaluate();
+      if (next !== 'continue') return next;
+    }
+    if (this.plan.status !== 'approved' && this.plan.status !== 'executing') {
+      return { next: null };
+    }
+    if (this.plan.mode === 'shadow') return this.#simulate();
+    // Each round finishes a decision or ends the step; a plan's decisions run in order.
+    for (let round = 0; round <= this.plan.decisions.length * 2 + 2; round++) {
+      const next = await this.#advance();
+      if (next !== 'continue') return next;
+      await this.#renewIfLong();
+    }
+    return { next: this.now() };
+  }
+
+  async #advance(): Promise<Next> {
+    const plan = this.plan;
+    if (plan.cancelRequested && plan.status === 'executing') {
+      return this.#undo('cancelled', 'cancelled while executing');
+    }
+    const decision = plan.decisions.find(d => d.status !== 'succeeded');
+    if (!decision) return this.#finish('succeeded', 'every decision applied');
+    switch (decision.status) {
+      case 'pending':
+        return this.#apply(decision);
+      case 'applying':
+        return this.#resume(decision);
+      case 'rolling_out':
+        return this.#checkRollout(decision);
+      default:
+        // A decision failed (or an undo began) before a replica died: finish the undo.
+        return this.#undo(
+          'rolled_back',
+          `decision ${decision.index} (${describe(decision)}) ${
+            decision.status
+          }${decision.error ? `: ${decision.error}` : ''}`,
+        );
+    }
+  }
+
+  // ---- receipt ----------------------------------------------------------------------------
+
+  async #evaluate(): Promise<Next> {
+    const plan = this.plan;
+    const verdicts = await this.o.policyEngine.evaluate(
+      policyInput(plan),
+      this.now(),
+    );
+    verdicts.forEach((verdict, index) => {
+      plan.decisions[index].verdict = verdict;
+      this.#patch(index, { verdict });
+    });
+    const next = statusAfterVerdicts(verdicts);
+    if (next.status === 'approved') {
+      await this.#save({
+        transition: {
+          from: ['received'],
+          to: 'approved',
+          message: next.message,
+        },
+      });
+      plan.status = 'approved';
+      return 'continue';
+    }
+    return this.#end(next.status, next.message);
+  }
+
+  // ---- apply ------------------------------------------------------------------------------
+
+  async #apply(decision: StoredDecision): Promise<Next> {
+    const driver = this.o.clusterDrivers.get(decision.target.cluster);
+    if (!driver) {
+      return this.#fail(
+        decision,
+        `cluster '${decision.target.cluster}' is not configured`,
+      );
+    }
+    // After a conflict, ask the API server: the inventory may not have seen the write yet.
+    const current =
+      this.#conflicts > 0
+        ? await driver.getWorkload(decision.target)
+        : await this.o.workloads.read(decision.target);
+    if (!current) {
+      return this.#fail(
+        decision,
+        `workload ${describeTarget(decision)} does not exist`,
+      );
+    }
+    let recorded: RecordedChange;
+    try {
+      recorded = await recordChange(decision, current, {
+        now: this.now(),
+        lastApplied: d =>
+          this.o.store.findLastApplied(
+            d.target,
+            (d.params.toPlanId as string | undefined) ??
+              this.plan.rollbackOf ??
+              undefined,
+          ),
+      });
+    } catch (error) {
+      if (error instanceof DecisionFailedError) {
+        return this.#fail(decision, error.message);
+      }
+      throw error;
+    }
+    await this.#flush();
+    const judgement = await this.o.gate.admit({
+      plan: this.plan,
+      index: decision.index,
+      owner: this.o.owner,
+      current,
+      recorded,
+      now: this.now(),
+    });
+    if (judgement.kind === 'lease_lost') {
+      throw new LeaseLostError(`lease on plan ${this.plan.id} lost`);
+    }
+    if (judgement.kind !== 'admit') return this.#refused(decision, judgement);
+
+    this.plan.status = 'executing';
+    this.plan.heldSince = null;
+    Object.assign(decision, {
+      status: 'applying',
+      change: recorded,
+      before: current,
+      error: null,
+    });
+    this.o.wakeups?.add(decision.target, this.plan.id);
+    await this.o.ledger?.record({
+      id: `${this.plan.id}:${decision.index}`,
+      at: this.now().toISOString(),
+      workload: stringifyWorkloadRef(decision.target),
+    });
+    return this.#write(decision, driver, recorded, current);
+  }
+
+  /** Writes an admitted change; a concurrent write sends it back through the gate. */
+  async #write(
+    decision: StoredDecision,
+    driver: ClusterDriver,
+    recorded: RecordedChange,
+    before: WorkloadState,
+  ): Promise<Next> {
+    let after: WorkloadState;
+    try {
+      after =
+        recorded.kind === 'change'
+          ? await driver.apply(decision.target, recorded.change, {
+              expectedResourceVersion: before.resourceVersion,
+            })
+          : await driver.restore(recorded.snapshot, {
+              expected: recorded.expected,
+              force: recorded.force,
+            });
+    } catch (error) {
+      const now = await driver.getWorkload(decision.target);
+      // Someone else may have made this very change a moment earlier: nothing to do.
+      if (
+        now &&
+        now.resourceVersion !== before.resourceVersion &&
+        shows(now, recorded)
+      ) {
+        return this.#landed(decision, driver, recorded, now);
+      }
+      const message = isError(error) ? error.message : String(error);
+      // Someone else changed the workload between the read and the write. A change is
+      // absolute (replicas, resources, images): decide it again on what is there now, through
+      // the gate (the step may now be too big), a bounded number of times. A rollback never
+      // overwrites drift.
+      if (
+        error instanceof ConflictError &&
+        recorded.kind === 'change' &&
+        now &&
+        ++this.#conflicts < MAX_CONFLICT_ATTEMPTS
+      ) {
+        decision.status = 'pending';
+        this.#patch(decision.index, {
+          status: 'pending',
+          change: null,
+          before: null,
+          appliedAt: null,
+        });
+        this.o.wakeups?.remove(decision.target, this.plan.id);
+        return 'continue';
+      }
+      return this.#fail(decision, message, { released: true });
+    }
+    await this.o.hooks?.afterApply?.(this.plan.id, decision.index);
+    return this.#landed(decision, driver, recorded, after);
+  }
+
+  /** The change is in the cluster: wait for its rollout, or count it done. */
+  async #landed(
+    decision: StoredDecision,
+    driver: ClusterDriver,
+    recorded: RecordedChange,
+    after: WorkloadState,
+  ): Promise<Next> {
+    decision.after = after;
+    if (recorded.kind === 'restore' || !driver.rolloutStatus) {
+      return this.#succeeded(decision, recorded);
+    }
+    const now = this.now();
+    const deadline = new Date(now.getTime() + this.o.rolloutTimeoutMs);
+    const next = new Date(
+      now.getTime() + this.o.rolloutRecheckMs(decision.target.cluster),
+    );
+    decision.status = 'rolling_out';
+    this.#patch(decision.index, {
+      status: 'rolling_out',
+      after,
+      deadlineAt: deadline,
+    });
+    return this.#save({ release: { nextCheckAt: next } }, next);
+  }
+
+  /** A replica died after the gate admitted the change: did the change reach the cluster? */
+  async #resume(decision: StoredDecision): Promise<Next> {
+    const driver = this.o.clusterDrivers.get(decision.target.cluster);
+    const recorded = decision.change as RecordedChange;
+    const before = decision.before as WorkloadState;
+    const current = await driver?.getWorkload(decision.target);
+    if (!driver || !current) {
+      return this.#fail(
+        decision,
+        `workload ${describeTarget(decision)} is gone`,
+      );
+    }
+    this.o.wakeups?.add(decision.target, this.plan.id);
+    if (current.resourceVersion === before.resourceVersion) {
+      return this.#write(decision, driver, recorded, before);
+    }
+    if (shows(current, recorded)) {
+      return this.#landed(decision, driver, recorded, current);
+    }
+    return this.#fail(
+      decision,
+      `${describeTarget(
+        decision,
+      )} was changed by someone else while this plan was executing`,
+    );
+  }
+
+  // ---- rollout ----------------------------------------------------------------------------
+
+  async #checkRollout(decision: StoredDecision): Promise<Next> {
+    const driver = this.o.clusterDrivers.get(decision.target.cluster);
+    if (!driver?.rolloutStatus) {
+      return this.#succeeded(decision, decision.change as RecordedChange);
+    }
+    const now = this.now();
+    const progress = rolloutProgress(
+      await driver.rolloutStatus(decision.target),
+      {
+        workload: describeTarget(decision),
+        deadline: decision.deadlineAt ?? now,
+        now,
+        recheckMs: this.o.rolloutRecheckMs(decision.target.cluster),
+      },
+    );
+    switch (progress.kind) {
+      case 'complete':
+        return this.#succeeded(decision, decision.change as RecordedChange);
+      case 'failed':
+        // The change stays counted as applied, so the undo restores it.
+        this.o.metrics?.decision(decision.verb, 'failed');
+        this.#patch(decision.index, { error: progress.reason });
+        return this.#undo(
+          'rolled_back',
+          `decision ${decision.index} (${describe(decision)}) failed: ${
+            progress.reason
+          }`,
+        );
+      default:
+        this.o.wakeups?.add(decision.target, this.plan.id);
+        return this.#save(
+          { release: { nextCheckAt: progress.next } },
+          progress.next,
+        );
+    }
+  }
+
+  async #succeeded(
+    decision: StoredDecision,
+    recorded: RecordedChange,
+  ): Promise<Next> {
+    decision.status = 'succeeded';
+    this.#patch(decision.index, {
+      status: 'succeeded',
+      error: null,
+      ...(decision.after ? { after: decision.after } : {}),
+    });
+    this.o.wakeups?.remove(decision.target, this.plan.id);
+    this.o.metrics?.decision(decision.verb, 'succeeded');
+    if (recorded?.kind === 'restore') {
+      await this.o.store.updateDecision(
+        recorded.undoes.planId,
+        recorded.undoes.index,
+        { status: 'rolled_back' },
+      );
+      this.o.metrics?.rollback('requested');
+    }
+    this.#wake.push(decision.target);
+    return 'continue';
+  }
+
+  // ---- refusals, failures, undo -----------------------------------------------------------
+
+  async #refused(
+    decision: StoredDecision,
+    judgement: Exclude<Judgement, { kind: 'admit' }>,
+  ): Promise<Next> {
+    const plan = this.plan;
+    if (judgement.kind === 'hold') {
+      const changed = plan.statusReason !== judgement.reason;
+      plan.heldSince ??= this.now();
+      return this.#save(
+        {
+          statusReason: judgement.reason,
+          heldSince: plan.heldSince,
+          notes: changed ? [judgement.reason] : [],
+          release: { nextCheckAt: judgement.until },
+        },
+        judgement.until,
+      );
+    }
+    const anythingApplied = plan.decisions.some(d =>
+      APPLIED.includes(d.status),
+    );
+    const message = `decision ${decision.index}: ${judgement.reason}`;
+    if (anythingApplied) {
+      return this.#undo('rolled_back', message);
+    }
+    this.#patch(decision.index, { error: judgement.reason });
+    return this.#end(
+      judgement.kind === 'refuse' ? 'rejected' : 'pending_approval',
+      message,
+    );
+  }
+
+  /** A decision cannot be carried out: undo what the plan applied. */
+  async #fail(
+    decision: StoredDecision,
+    message: string,
+    options: { released?: boolean } = {},
+  ): Promise<Next> {
+    this.o.metrics?.decision(decision.verb, 'failed');
+    decision.status = 'failed';
+    decision.error = message;
+    this.#patch(decision.index, {
+      status: 'failed',
+      error: message,
+      // The change never reached the cluster: it no longer counts against rate limits.
+      ...(options.released && { appliedAt: null }),
+    });
+    this.o.wakeups?.remove(decision.target, this.plan.id);
+    this.#wake.push(decision.target);
+    return this.#undo(
+      'rolled_back',
+      `decision ${decision.index} (${describe(decision)}) failed: ${message}`,
+    );
+  }
+
+  /**
+   * Restores, newest first, every decision of the plan that may have been applied, then ends
+   * the plan in `status`; a restore that fails leaves the plan `failed`, saying which. What
+   * led here is persisted first, so a replica that dies mid-undo is followed by one that
+   * finishes it.
+   */
+  async #undo(
+    status: Extract<PlanStatus, 'rolled_back' | 'cancelled'>,
+    reason: string,
+  ): Promise<Next> {
+    await this.#flush();
+    const applied = this.plan.decisions
+      .filter(d => APPLIED.includes(d.status))
+      .reverse();
+    const problems: string[] = [];
+    for (const decision of applied) {
+      try {
+        await this.#restore(decision);
+        this.#patch(decision.index, { status: 'rolled_back' });
+        this.o.wakeups?.remove(decision.target, this.plan.id);
+        this.#wake.push(decision.target);
+      } catch (error) {
+        problems.push(
+          `rollback of decision ${decision.index} failed: ${
+            isError(error) ? error.message : error
+          }`,
+        );
+      }
+    }
+    if (problems.length) {
+      return this.#end('failed', `${reason}; ${problems.join('; ')}`);
+    }
+    if (status === 'rolled_back' && applied.length === 0) {
+      return this.#end('failed', `${reason}; nothing had been applied`);
+    }
+    if (applied.length) {
+      this.o.metrics?.rollback(
+        status === 'cancelled' ? 'cancelled' : 'decision_failed',
+      );
+    }
+    return this.#end(
+      status,
+      applied.length
+        ? `${reason}; restored ${applied.length} applied decision(s)`
+        : reason,
+    );
+  }
+
+  async #restore(decision: StoredDecision) {
+    const recorded = decision.change as RecordedChange | null;
+    const before = decision.before as WorkloadState | null;
+    if (!recorded || !before) return;
+    const driver = this.o.clusterDrivers.get(decision.target.cluster);
+    const current = await driver?.getWorkload(decision.target);
+    if (!driver || !current) {
+      throw new Error(`workload ${describeTarget(decision)} is gone`);
+    }
+    // Nothing to do when the change never landed or was already undone.
+    if (!matchesSnapshot(current, before)) {
+      // A change still 'applying' may or may not have landed: what is there now is expected.
+      const after = decision.after as WorkloadState | null;
+      await driver.restore(before, { expected: after ?? current });
+    }
+  }
+
+  // ---- shadow mode ------------------------------------------------------------------------
+
+  async #simulate(): Promise<StepOutcome> {
+    const plan = this.plan;
+    if (plan.status === 'approved') {
+      await this.#save({
+        transition: {
+          from: ['approved'],
+          to: 'executing',
+          message: 'execution started (shadow mode)',
+        },
+      });
+      plan.status = 'executing';
+    }
+    for (const decision of plan.decisions) {
+      if (decision.status === 'simulated') continue;
+      const before = await this.o.workloads.read(decision.target);
+      if (!before) {
+        this.#patch(decision.index, {
+          status: 'failed',
+          error: `workload ${describeTarget(decision)} does not exist`,
+        });
+        continue;
+      }
+      try {
+        const recorded = await recordChange(decision, before, {
+          now: this.now(),
+          lastApplied: d =>
+            this.o.store.findLastApplied(
+              d.target,
+              (d.params.toPlanId as string | undefined) ??
+                plan.rollbackOf ??
+                undefined,
+            ),
+        });
+        this.#patch(decision.index, {
+          status: 'simulated',
+          change: recorded,
+          before,
+          after: afterChange(before, recorded),
+        });
+        this.o.metrics?.decision(decision.verb, 'simulated');
+      } catch (error) {
+        if (!(error instanceof DecisionFailedError)) throw error;
+        this.#patch(decision.index, { status: 'failed', error: error.message });
+      }
+    }
+    const outcome = await this.#end(
+      'simulated',
+      'shadow mode: nothing applied; each decision records the exact change it would make',
+    );
+    return outcome as StepOutcome;
+  }
+
+  // ---- persistence ------------------------------------------------------------------------
+
+  /** Workloads whose change ended in this step: plans held on them are due now. */
+  readonly #wake: PlanTarget[] = [];
+
+  #patch(index: number, patch: DecisionPatch) {
+    this.#pending.push({ index, patch });
+  }
+
+  /** Persists the pending patches now (before acting on the world again). */
+  async #flush() {
+    if (this.#pending.length || this.#wake.length) await this.#save({});
+  }
+
+  /**
+   * Writes the step's pending patches with `write` in one transaction fenced by the lease.
+   * With a release, the step ends: the plan is due again at `next`.
+   */
+  async #save(
+    write: Omit<StepWrite, 'at' | 'whileStatus'>,
+    next?: Date | null,
+  ): Promise<StepOutcome> {
+    const wake = this.#wake.splice(0);
+    const ok = await this.o.store.saveStep(this.plan.id, this.o.owner, {
+      ...write,
+      at: this.now(),
+      whileStatus: this.plan.status,
+      decisions: this.#pending.splice(0),
+      wakeHeldOn: wake,
+    });
+    if (!ok) throw new LeaseLostError(`lease on plan ${this.plan.id} lost`);
+    if (wake.length) this.o.kick?.();
+    return { next: next ?? null, released: write.release !== undefined };
+  }
+
+  /** Moves the plan to a status a replica does not advance, and ends the step. */
+  async #end(to: PlanStatus, message: string): Promise<StepOutcome> {
+    const from = this.plan.status;
+    const outcome = await this.#save(
+      {
+        transition: { from: [from], to, message },
+        release: { nextCheckAt: null },
+      },
+      null,
+    );
+    this.plan.status = to;
+    if (isTerminalPlanStatus(to)) {
+      this.o.metrics?.finished({
+        status: to,
+        mode: this.plan.mode,
+        seconds: (this.now().getTime() - this.plan.createdAt.getTime()) / 1000,
+      });
+    }
+    return outcome;
+  }
+
+  #finish(to: 'succeeded', message: string): Promise<StepOutcome> {
+    return this.#end(to, message);
+  }
+
+  async #renewIfLong() {
+    if (Date.now() - this.#renewedAt < this.o.leaseMs / 3) return;
+    this.#renewedAt = Date.now();
+    const until = new Date(this.now().getTime() + this.o.leaseMs);
+    if (!(await this.o.store.renewLease(this.plan.id, this.o.owner, until))) {
+      throw new LeaseLostError(`lease on plan ${this.plan.id} lost`);
+    }
+  }
+}
+
+/**
+ * One plan, one step at a time: the policy's verdicts at receipt, the gate and the change at
+ * the moment of apply, a look at the rollout, the automatic rollback. Each step reads the
+ * plan, acts once on the world, persists what it did in one transaction (fenced by the plan's
+ * lease) and says when to look again; waiting for a rollout, a freeze or another change is a
+ * persisted due time, never a sleeping worker. Every change is recorded before it is applied,
+ * and applied with the resourceVersion it was decided on, so a plan resumed by another replica
+ * is never applied twice.
+ */
+export class PlanController implements Controller {
+  readonly #o: PlanControllerOptions;
+  readonly #now: () => Date;
+
+  constructor(options: PlanControllerOptions) {
+    this.#o = options;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async reconcile(id: string): Promise<StepOutcome> {
+    const plan = await this.#o.store.loadWork(id);
+    if (!plan) return { next: null };
+    return new PlanStep(this.#o, this.#now, plan).run();
+  }
+}
+
+function describeTarget(decision: { target: PlanTarget }): string {
+  return stringifyWorkloadRef(decision.target);
+}
+
+function describe(decision: StoredDecision): string {
+  return `${decision.verb} ${describeTarget(decision)}`;
+}

@@ -1,0 +1,32 @@
+import type { WorkloadRef } from '@internal/backstage-plugin-sentinel-common';
+import type {
+  ClusterDriver,
+  WorkloadState,
+} from '@internal/backstage-plugin-sentinel-node';
+
+/** Current workload state as the inventory keeps it (list+watch): no API call per read. */
+export interface WorkloadCache {
+  covers(cluster: string): boolean;
+  state(ref: WorkloadRef): WorkloadState | undefined;
+}
+
+/**
+ * Reads workloads for validation, policy checks and dry runs from the inventory, and asks a
+ * cluster's API server only when the inventory has no entry (a cluster it does not watch, not
+ * synced yet, or a workload created a moment ago). Writes never rely on it: they carry the
+ * resourceVersion read here, and a stale one is a conflict the controller re-reads on.
+ */
+export class WorkloadReader {
+  constructor(
+    private readonly drivers: ReadonlyMap<string, ClusterDriver>,
+    private readonly cache?: WorkloadCache,
+  ) {}
+
+  async read(ref: WorkloadRef): Promise<WorkloadState | undefined> {
+    const cached = this.cache?.covers(ref.cluster)
+      ? this.cache.state(ref)
+      : undefined;
+    if (cached) return cached;
+    return this.drivers.get(ref.cluster)?.getWorkload(ref);
+  }
+}
