@@ -100,12 +100,22 @@ export const sentinelPlugin = createBackendPlugin({
         );
         // Reads go to the inventory; an API server is asked only when it has no entry.
         const workloads = new WorkloadReader(clusterDrivers, inventory);
+        let kick = () => {};
         const policies = new PolicyService({
           store: policyStore,
           ledger,
           workloads,
           ownership,
           logger,
+          // A window deleted or glass broken may let held plans through now.
+          onChange: () => {
+            store
+              .wakeHeld(new Date())
+              .then(() => kick())
+              .catch(error =>
+                logger.warn('Sentinel could not wake held plans', error),
+              );
+          },
         });
         await policies.seed(
           config.getOptional('sentinel.policy'),
@@ -125,6 +135,7 @@ export const sentinelPlugin = createBackendPlugin({
           inventory,
           workloads,
         });
+        kick = () => execution.reconciler.kick();
         const plans = new PlanService({
           store,
           clusters: [...clusterDrivers.keys()],

@@ -538,13 +538,21 @@ export class DatabasePlanStore implements PlanStore {
       .update({ next_check_at: now, woken_at: now });
   }
 
+  async wakeHeld(now: Date): Promise<void> {
+    await this.#knex('plans')
+      .whereNotNull('held_since')
+      .whereIn('status', ['approved', 'executing'])
+      .update({ next_check_at: now, woken_at: now });
+  }
+
   async wakeHeldOn(target: PlanTarget, now: Date): Promise<void> {
     await this.#wakeHeldOn(this.#knex, target, now);
   }
 
+  // Not only plans already held: one whose step is deciding to hold right now must not miss
+  // the wake (woken_at makes its release due at once).
   async #wakeHeldOn(knex: Knex, target: PlanTarget, now: Date) {
     await knex('plans')
-      .whereNotNull('held_since')
       .whereIn('status', ['approved', 'executing'])
       .whereIn(
         'id',

@@ -229,6 +229,9 @@ export interface PlanStore extends AppliedChanges {
   /** Makes plans due now (an event they wait for happened); only those a replica advances. */
   wake(ids: string[], now: Date): Promise<void>;
 
+  /** Makes every held plan due now (the policy, a freeze window or an override changed). */
+  wakeHeld(now: Date): Promise<void>;
+
   /** Wakes the plans held because another change to `target` was in flight. */
   wakeHeldOn(target: PlanTarget, now: Date): Promise<void>;
 

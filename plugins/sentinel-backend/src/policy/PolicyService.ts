@@ -37,6 +37,11 @@ export interface PolicyServiceOptions {
    * gate at the moment of apply always checks the revision inside its transaction.
    */
   revisionCheckMs?: number;
+  /**
+   * Called after this replica changed the policy, a freeze window or an override: plans held
+   * at the moment of apply may be let through now (a window deleted, glass broken).
+   */
+  onChange?: () => void;
 }
 
 /** Break-glass overrides last at most this long. */
@@ -141,6 +146,7 @@ export class PolicyService implements PolicyEngine {
   /** Forget the cached state: this replica just changed it. */
   #invalidate() {
     this.#state = undefined;
+    this.#o.onChange?.();
   }
 
   history(limit: number) {
