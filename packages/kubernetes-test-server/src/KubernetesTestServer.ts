@@ -15,6 +15,9 @@ import {
   PatchError,
 } from './patch';
 
+/** Pod template annotation: how long the controller's pods of this workload take to get ready. */
+export const READY_AFTER_ANNOTATION = 'test.sentinel.io/ready-after-ms';
+
 /** Options for {@link KubernetesTestServer}. */
 export interface KubernetesTestServerOptions {
   /** The bearer token clients must present; a random one by default. */
@@ -36,7 +39,10 @@ export interface KubernetesTestServerOptions {
    * default, so that status stays exactly as written.
    */
   controller?: boolean;
-  /** How long a controller-made pod takes to become ready (default 300 ms). */
+  /**
+   * How long a controller-made pod takes to become ready (default 300 ms). A pod template
+   * annotation `test.sentinel.io/ready-after-ms` sets it per workload.
+   */
   podReadyDelayMs?: number;
   /** How soon the controller reacts to a spec change (default 20 ms). */
   controllerTickMs?: number;
@@ -917,12 +923,16 @@ export class KubernetesTestServer {
         deletePod(pod);
       }
     }
+    const readyAfter = Number(
+      template.metadata?.annotations?.[READY_AFTER_ANNOTATION] ??
+        this.podReadyDelayMs,
+    );
     for (let index = 0; index < replicas; index++) {
       const podName = `${name}-${hash}-${index}`;
       if (!this.store('pods').has(`${namespace}/${podName}`)) {
         this.podReadyAt.set(
           `${namespace}/${podName}`,
-          broken ? Infinity : now + this.podReadyDelayMs,
+          broken ? Infinity : now + readyAfter,
         );
         this.create(
           'pods',

@@ -9,7 +9,10 @@ import {
   V1Deployment,
   Watch,
 } from '@kubernetes/client-node';
-import { KubernetesTestServer } from './KubernetesTestServer';
+import {
+  KubernetesTestServer,
+  READY_AFTER_ANNOTATION,
+} from './KubernetesTestServer';
 
 function deployment(
   name: string,
@@ -214,6 +217,28 @@ describe('KubernetesTestServer controller and faults', () => {
       async () =>
         (await core.listNamespacedPod({ namespace })).items.length === 0,
     );
+  });
+
+  it('readies pods after the delay their template annotation asks for', async () => {
+    const namespace = 'delays';
+    const slow = deployment('slow', 'nginx:1.25', 1);
+    slow.spec!.template.metadata!.annotations = {
+      [READY_AFTER_ANNOTATION]: '700',
+    };
+    const started = Date.now();
+    await apps.createNamespacedDeployment({
+      namespace,
+      body: deployment('quick', 'nginx:1.25', 1),
+    });
+    await apps.createNamespacedDeployment({ namespace, body: slow });
+    await waitFor(
+      async () => (await get(namespace, 'quick')).status?.readyReplicas === 1,
+    );
+    expect((await get(namespace, 'slow')).status?.readyReplicas ?? 0).toBe(0);
+    await waitFor(
+      async () => (await get(namespace, 'slow')).status?.readyReplicas === 1,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(700);
   });
 
   it('never readies a -broken image, exceeds the progress deadline and recovers on rollback', async () => {

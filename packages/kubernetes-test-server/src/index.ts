@@ -3,7 +3,10 @@
  *
  * @packageDocumentation
  */
-export { KubernetesTestServer } from './KubernetesTestServer';
+export {
+  KubernetesTestServer,
+  READY_AFTER_ANNOTATION,
+} from './KubernetesTestServer';
 export type {
   KubernetesTestServerFaults,
   KubernetesTestServerOptions,
