@@ -65,11 +65,12 @@ describe('guardrails at the moment of apply', () => {
   }
 
   // Reported as skipped (never as passed) without PostgreSQL; under CI that fails instead.
-  const onPostgres = databases.supports('POSTGRES_15') ? it : it.skip;
+  const describeOnPostgres = databases.supports('POSTGRES_15')
+    ? describe
+    : describe.skip;
 
-  onPostgres(
-    'applies exactly three of six concurrent plans under "3 per hour", over two replicas (PostgreSQL)',
-    async () => {
+  describeOnPostgres('on PostgreSQL with two replicas', () => {
+    it('applies exactly three of six concurrent plans under "3 per hour", over two replicas (PostgreSQL)', async () => {
       const setup = await database('POSTGRES_15');
       const driver = cluster();
       // Two replicas with pools of their own. At receipt every plan passes (nothing applied
@@ -131,8 +132,8 @@ describe('guardrails at the moment of apply', () => {
         await Promise.all(replicas.map(r => r.execution.stop()));
         await Promise.all(pools.map(p => p.destroy()));
       }
-    },
-  );
+    });
+  });
 
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
     it('never lets concurrent plans past a rate limit on one replica either', async () => {
