@@ -1,3 +1,5 @@
+import type { HumanDuration } from '@backstage/types';
+
 export interface Config {
   /** Configuration of the Sentinel backend. */
   sentinel?: {
@@ -7,14 +9,37 @@ export interface Config {
      */
     shadowMode?: boolean;
     /**
-     * Hours a plan may wait for approval before it is rejected. Defaults to 24.
+     * How plans are executed. Durations are objects (`{ minutes: 10 }`), ms-style strings
+     * (`10m`) or ISO 8601 (`PT10M`).
      */
-    approvalTimeoutHours?: number;
-    /**
-     * Minutes a change may take to roll out (all replicas updated and available) before it is
-     * rolled back. Defaults to 10; a Deployment's own progress deadline can end it sooner.
-     */
-    rolloutTimeoutMinutes?: number;
+    execution?: {
+      /** Claim loops per replica. Defaults to 4. */
+      workers?: number;
+      /** Plans a claim loop leases at once and steps side by side. Defaults to 8. */
+      batchSize?: number;
+      /** How long a replica holds a plan it is stepping. Defaults to 30 s. */
+      leaseDuration?: HumanDuration | string;
+      /** How often an idle claim loop looks for due plans when nothing wakes it. Defaults to 1 s. */
+      pollInterval?: HumanDuration | string;
+      /** How long a plan may wait for approval before it is rejected. Defaults to 24 h. */
+      approvalTimeout?: HumanDuration | string;
+      /**
+       * How long a change may take to roll out (all replicas updated and available) before it
+       * is rolled back. Defaults to 10 min; a Deployment's progress deadline can end it sooner.
+       */
+      rolloutTimeout?: HumanDuration | string;
+      /**
+       * Fallback look at a rollout when no watch event woke the plan. Defaults to 15 s.
+       * Clusters without an inventory (modules' own drivers) are looked at every pollInterval.
+       */
+      rolloutRecheck?: HumanDuration | string;
+      /**
+       * The longest a plan is held at the moment of apply (a freeze that began after it was
+       * accepted, another change to the workload in flight) before it is refused instead.
+       * Defaults to 24 h.
+       */
+      maxHold?: HumanDuration | string;
+    };
     /**
      * Redis shared by all replicas for rate-limit counters, e.g. redis://redis:6379. Without
      * it the database counts (fine for one replica); when Redis is down the database answers.
