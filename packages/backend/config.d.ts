@@ -11,6 +11,13 @@ export interface Config {
       kubeconfigPath?: string;
       /** Port to listen on; a free one by default. */
       port?: number;
+      /** How long its pods take to become ready, in milliseconds. Defaults to 1000. */
+      podReadyDelayMs?: number;
+      /**
+       * Extra Deployments for benchmarks: `fleet-<n>/svc-<m>` with one replica each
+       * (bench/pipeline.mjs maps them to catalog entities).
+       */
+      syntheticFleet?: { namespaces: number; workloadsPerNamespace: number };
     };
   };
 }

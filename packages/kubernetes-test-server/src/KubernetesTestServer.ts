@@ -470,6 +470,9 @@ export class KubernetesTestServer {
         resolve();
       });
     });
+    server.on(this.tls ? 'secureConnection' : 'connection', () => {
+      this.connections += 1;
+    });
     this.server = server;
     const { port } = server.address() as AddressInfo;
     this.serverUrl = `${this.tls ? 'https' : 'http'}://${host}:${port}`;
@@ -485,6 +488,9 @@ export class KubernetesTestServer {
     }
     return { url: this.serverUrl };
   }
+
+  /** Connections clients opened so far (TLS handshakes, when serving https). */
+  connections = 0;
 
   /** Ends every watch and stops listening. */
   async stop(): Promise<void> {

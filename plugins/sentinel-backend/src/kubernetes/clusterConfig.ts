@@ -1,6 +1,7 @@
 import type { Config } from '@backstage/config';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
+import { KeepAliveKubeConfig } from './KeepAliveKubeConfig';
 
 /**
  * Builds the client configuration of each cluster in `sentinel.clusters`. Credentials are read
@@ -21,7 +22,8 @@ export function readClusterConfigs(
     }
     names.add(name);
 
-    const kubeConfig = new KubeConfig();
+    // One keep-alive connection pool per cluster, not a TLS handshake per API call.
+    const kubeConfig = new KeepAliveKubeConfig();
     const kubeconfig = cluster.getOptionalConfig('kubeconfig');
     if (kubeconfig) {
       kubeConfig.loadFromFile(kubeconfig.getString('path'));
