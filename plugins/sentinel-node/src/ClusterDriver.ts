@@ -50,6 +50,11 @@ export interface WriteOptions {
    * changed since fails with a ConflictError instead of overwriting someone else's change.
    */
   expectedResourceVersion: string;
+  /**
+   * The workload as the caller read it (at `expectedResourceVersion`): lets a driver report
+   * the state after the change without reading the workload again.
+   */
+  current?: WorkloadState;
 }
 
 /** How a workload's latest change is rolling out. */

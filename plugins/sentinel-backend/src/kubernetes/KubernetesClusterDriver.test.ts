@@ -193,6 +193,18 @@ describe('KubernetesClusterDriver against the Kubernetes API test server', () =>
     expect((await driver.getWorkload(cart))!.replicas).toBe(3);
   });
 
+  it('reports the state after a scale without reading it again when given the state it was decided on', async () => {
+    for (const ref of [cart, ledger]) {
+      const before = (await driver.getWorkload(ref))!;
+      const after = await driver.apply(
+        ref,
+        { verb: 'scale', replicas: before.replicas + 1 },
+        { expectedResourceVersion: before.resourceVersion, current: before },
+      );
+      expect(after).toEqual(await driver.getWorkload(ref));
+    }
+  });
+
   it('restores a snapshot exactly, removing what the change added', async () => {
     const before = (await driver.getWorkload(cart))!;
     let after = await driver.apply(

@@ -6,6 +6,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type V1Deployment,
+  type V1Scale,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import {
@@ -75,12 +76,21 @@ export class KubernetesClusterDriver implements ClusterDriver {
     const precondition = { resourceVersion: options.expectedResourceVersion };
     if (change.verb === 'scale') {
       // Through the scale subresource, as kubectl scale and autoscalers do.
-      await this.#patch(
+      const scale = (await this.#patch(
         ref,
         { metadata: precondition, spec: { replicas: change.replicas } },
         PatchStrategy.MergePatch,
         'scale',
-      );
+      )) as V1Scale;
+      const resourceVersion = scale.metadata?.resourceVersion;
+      // The precondition held, so the workload was exactly `current` before: no second read.
+      if (options.current && resourceVersion) {
+        return {
+          ...options.current,
+          replicas: change.replicas,
+          resourceVersion,
+        };
+      }
       return toState(ref, await this.#read(ref));
     }
     return toState(

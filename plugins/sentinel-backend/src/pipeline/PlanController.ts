@@ -253,6 +253,7 @@ class PlanStep {
         recorded.kind === 'change'
           ? await driver.apply(decision.target, recorded.change, {
               expectedResourceVersion: before.resourceVersion,
+              current: before,
             })
           : await driver.restore(recorded.snapshot, {
               expected: recorded.expected,
