@@ -9,12 +9,14 @@ import type {
 } from '@internal/backstage-plugin-sentinel-common';
 import type { Knex } from 'knex';
 import {
+  assertTransitionChain,
   assertTransitions,
   isReconciled,
   RECONCILED_PLAN_STATUSES,
 } from '../pipeline/planTransitions';
 import type { LedgerEntry, RecentChange } from '../policy/types';
 import { readPolicyRevision } from './PolicyStore';
+import { decisionValues, persistStep, targetColumns } from './stepWrite';
 import { iso } from './time';
 import type {
   DecisionPatch,
@@ -88,10 +90,6 @@ function json(value: string | null): unknown | null {
   return value === null ? null : JSON.parse(value);
 }
 
-function toJson(value: unknown): string | null {
-  return value === undefined || value === null ? null : JSON.stringify(value);
-}
-
 function targetOf(row: DecisionRow): PlanTarget {
   return {
     cluster: row.cluster,
@@ -99,29 +97,6 @@ function targetOf(row: DecisionRow): PlanTarget {
     kind: row.kind as PlanTarget['kind'],
     name: row.name,
   };
-}
-
-function targetColumns(target: PlanTarget) {
-  return {
-    cluster: target.cluster,
-    namespace: target.namespace,
-    kind: target.kind,
-    name: target.name,
-  };
-}
-
-/** The columns a decision patch writes. */
-function decisionValues(patch: DecisionPatch): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  if (patch.status !== undefined) values.status = patch.status;
-  if (patch.verdict !== undefined) values.verdict = toJson(patch.verdict);
-  if (patch.change !== undefined) values.change = toJson(patch.change);
-  if (patch.before !== undefined) values.before = toJson(patch.before);
-  if (patch.after !== undefined) values.after = toJson(patch.after);
-  if (patch.error !== undefined) values.error = patch.error;
-  if (patch.appliedAt !== undefined) values.applied_at = patch.appliedAt;
-  if (patch.deadlineAt !== undefined) values.deadline_at = patch.deadlineAt;
-  return values;
 }
 
 function encodeCursor(row: PlanRow): string {
@@ -382,7 +357,10 @@ export class DatabasePlanStore implements PlanStore {
       this.#knex<PlanRow>('plans').where({ id }).first(),
       this.getStoredDecisions(id),
     ]);
-    if (!row) return undefined;
+    return row && this.#work(row, decisions);
+  }
+
+  #work(row: PlanRow, decisions: StoredDecision[]): PlanWork {
     return {
       id: row.id,
       source: row.source,
@@ -404,60 +382,8 @@ export class DatabasePlanStore implements PlanStore {
     owner: string,
     write: StepWrite,
   ): Promise<boolean> {
-    const { transition } = write;
-    if (transition) assertTransitions([write.whileStatus], transition.to);
-    return this.#knex.transaction(async tx => {
-      const values: Record<string, unknown> = { updated_at: write.at };
-      if (transition) {
-        values.status = transition.to;
-        values.status_reason = transition.message;
-        values.held_since = null;
-      } else if (write.statusReason !== undefined) {
-        values.status_reason = write.statusReason;
-      }
-      if (write.heldSince !== undefined) values.held_since = write.heldSince;
-      const stillReconciled = isReconciled(transition?.to ?? write.whileStatus);
-      if (write.release) {
-        Object.assign(
-          values,
-          this.#releaseValues(
-            stillReconciled ? write.release.nextCheckAt : null,
-            write.at,
-          ),
-        );
-      } else if (!stillReconciled) {
-        values.next_check_at = null;
-      }
-      const updated = await tx('plans')
-        .where({ id, lease_owner: owner, status: write.whileStatus })
-        .update(values);
-      if (updated === 0) return false;
-      for (const { index, patch } of write.decisions ?? []) {
-        await tx('plan_decisions')
-          .where({ plan_id: id, decision_index: index })
-          .update(decisionValues(patch));
-      }
-      for (const target of write.wakeHeldOn ?? []) {
-        await this.#wakeHeldOn(tx, target, write.at);
-      }
-      const status = transition?.to ?? write.whileStatus;
-      const events = [
-        ...(write.notes ?? []).map(message => ({ message, status })),
-        ...(transition ? [{ message: transition.message, status }] : []),
-      ];
-      if (events.length) {
-        await tx('plan_events').insert(
-          events.map(e => ({
-            plan_id: id,
-            at: write.at,
-            status: e.status,
-            actor: 'sentinel',
-            message: e.message,
-          })),
-        );
-      }
-      return true;
-    });
+    assertTransitionChain(write.whileStatus, write.transitions ?? []);
+    return persistStep(this.#knex, this.#isPostgres, id, owner, write);
   }
 
   /** Ends a lease: due again at `next`, or at once when an event woke the plan meanwhile. */
@@ -483,7 +409,7 @@ export class DatabasePlanStore implements PlanStore {
     now: Date;
     leaseMs: number;
     limit: number;
-  }): Promise<string[]> {
+  }): Promise<PlanWork[]> {
     const until = new Date(options.now.getTime() + options.leaseMs);
     const due = this.#knex<PlanRow>('plans')
       .select('id')
@@ -496,20 +422,38 @@ export class DatabasePlanStore implements PlanStore {
       )
       .orderBy('next_check_at')
       .limit(options.limit);
-    if (this.#isPostgres) {
-      // Replicas claiming at once each get different rows, and never wait for each other.
-      due.forUpdate().skipLocked();
+    const lease = {
+      lease_owner: options.owner,
+      lease_expires_at: until,
+      woken_at: null,
+    };
+    if (!this.#isPostgres) {
+      const claimed: { id: string }[] = await this.#knex('plans')
+        .whereIn('id', due)
+        .update(lease)
+        .returning('id');
+      const work = await Promise.all(claimed.map(r => this.loadWork(r.id)));
+      return work.filter((w): w is PlanWork => w !== undefined);
     }
-    // One statement: claims are the reconciler's most frequent query.
-    const rows: { id: string }[] = await this.#knex('plans')
-      .whereIn('id', due)
-      .update({
-        lease_owner: options.owner,
-        lease_expires_at: until,
-        woken_at: null,
-      })
-      .returning('id');
-    return rows.map(r => r.id);
+    // One statement claims the plans and returns them with their decisions: claims are the
+    // reconciler's most frequent query. Replicas claiming at once each get different rows
+    // and never wait for each other (SKIP LOCKED).
+    const rows: (PlanRow & { decisions: DecisionRow[] | null })[] =
+      await this.#knex('plans')
+        .whereIn('id', due.forUpdate().skipLocked())
+        .update(lease)
+        .returning([
+          'plans.*',
+          this.#knex.raw(
+            '(SELECT json_agg(d ORDER BY d.decision_index) FROM plan_decisions d WHERE d.plan_id = plans.id) AS decisions',
+          ),
+        ]);
+    return rows.map(row =>
+      this.#work(
+        row,
+        (row.decisions ?? []).map(d => this.#storedDecision(d)),
+      ),
+    );
   }
 
   async renewLease(id: string, owner: string, until: Date): Promise<boolean> {
@@ -574,9 +518,8 @@ export class DatabasePlanStore implements PlanStore {
 
   async admit<T extends { admit: boolean }>(options: {
     planId: string;
-    index: number;
     owner: string;
-    at: Date;
+    target: PlanTarget;
     lockKeys: string[];
     ledger:
       | {
@@ -587,39 +530,33 @@ export class DatabasePlanStore implements PlanStore {
         }
       | undefined;
     decide(facts: GateFacts): T;
-    reservation: { change: unknown; before: unknown };
+    write: StepWrite;
   }): Promise<T | { admit: false; leaseLost: true }> {
+    assertTransitionChain(
+      options.write.whileStatus,
+      options.write.transitions ?? [],
+    );
     const run = () =>
       this.#knex.transaction(async tx => {
-        if (this.#isPostgres) {
+        if (this.#isPostgres && options.lockKeys.length) {
           // One lock per scope a limit counts in, always in the same order: no deadlocks.
-          for (const key of [...new Set(options.lockKeys)].sort()) {
-            await tx.raw(
-              'select pg_advisory_xact_lock(hashtextextended(?, 0))',
-              [key],
-            );
-          }
+          // The reads below are statements of their own, so they see what the lock guards.
+          await tx.raw(
+            'SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest(?::text[]) WITH ORDINALITY AS t(k, i)',
+            [[...new Set(options.lockKeys)].sort()],
+          );
         }
-        const decision = await tx<DecisionRow>('plan_decisions')
-          .where({ plan_id: options.planId, decision_index: options.index })
-          .first();
-        if (!decision)
-          return { admit: false as const, leaseLost: true as const };
-        const target = targetOf(decision);
-        const [inFlight, recentChanges, policyRevision] = await Promise.all([
-          tx<DecisionRow>('plan_decisions')
-            .where(targetColumns(target))
-            .whereIn('status', ['applying', 'rolling_out'])
-            .whereNot('plan_id', options.planId)
-            .first('plan_id', 'decision_index', 'status'),
-          options.ledger
-            ? this.#ledger(tx, {
-                ...options.ledger,
-                excludePlanId: options.planId,
-              })
-            : Promise.resolve([]),
-          readPolicyRevision(tx),
-        ]);
+        const inFlight = await tx<DecisionRow>('plan_decisions')
+          .where(targetColumns(options.target))
+          .whereIn('status', ['applying', 'rolling_out'])
+          .whereNot('plan_id', options.planId)
+          .first('plan_id', 'decision_index', 'status');
+        const recentChanges = options.ledger
+          ? await this.#ledger(tx, {
+              ...options.ledger,
+              excludePlanId: options.planId,
+            })
+          : [];
         const verdict = options.decide({
           inFlight: inFlight && {
             planId: inFlight.plan_id,
@@ -627,54 +564,21 @@ export class DatabasePlanStore implements PlanStore {
             status: inFlight.status as DecisionStatus,
           },
           recentChanges,
-          policyRevision,
+          policyRevision: await readPolicyRevision(tx),
         });
         if (!verdict.admit) return verdict;
         // Only while this replica holds the lease and nobody cancelled the plan meanwhile.
-        const started = await tx('plans')
-          .where({
-            id: options.planId,
-            lease_owner: options.owner,
-            status: 'approved',
-          })
-          .update({
-            status: 'executing',
-            status_reason: 'executing',
-            held_since: null,
-            updated_at: options.at,
-          });
-        if (started > 0) {
-          await tx('plan_events').insert({
-            plan_id: options.planId,
-            at: options.at,
-            status: 'executing',
-            actor: 'sentinel',
-            message:
-              'execution started: the first decision passed the policy at the moment of apply',
-          });
-        } else {
-          const continued = await tx('plans')
-            .where({
-              id: options.planId,
-              lease_owner: options.owner,
-              status: 'executing',
-            })
-            .update({ held_since: null, updated_at: options.at });
-          if (continued === 0) {
-            return { admit: false as const, leaseLost: true as const };
-          }
+        if (
+          !(await persistStep(
+            tx,
+            this.#isPostgres,
+            options.planId,
+            options.owner,
+            options.write,
+          ))
+        ) {
+          return { admit: false as const, leaseLost: true as const };
         }
-        await tx('plan_decisions')
-          .where({ plan_id: options.planId, decision_index: options.index })
-          .update(
-            decisionValues({
-              status: 'applying',
-              change: options.reservation.change,
-              before: options.reservation.before,
-              appliedAt: options.at,
-              error: null,
-            }),
-          );
         return verdict;
       });
     if (this.#isPostgres) return run();

@@ -113,11 +113,8 @@ export interface StepWrite {
   at: Date;
   /** The status the step saw: nothing is written if the plan has left it meanwhile. */
   whileStatus: PlanStatus;
-  transition?: {
-    from: readonly PlanStatus[];
-    to: PlanStatus;
-    message: string;
-  };
+  /** Status changes from `whileStatus`, in order, each on the timeline. */
+  transitions?: { to: PlanStatus; message: string }[];
   /** Timeline entries that do not change the status (e.g. why a plan is held). */
   notes?: string[];
   /** The plan's status reason without a transition (e.g. held, and why). */
@@ -214,7 +211,7 @@ export interface PlanStore extends AppliedChanges {
     now: Date;
     leaseMs: number;
     limit: number;
-  }): Promise<string[]>;
+  }): Promise<PlanWork[]>;
 
   /** Extends a lease this owner holds; false when it was lost. */
   renewLease(id: string, owner: string, until: Date): Promise<boolean>;
@@ -241,19 +238,18 @@ export interface PlanStore extends AppliedChanges {
   /**
    * The gate's atomic check: under a lock per key (taken in order; PostgreSQL advisory
    * locks, SQLite serializes), reads the facts, lets `decide` judge them, and, when it admits,
-   * writes the decision's reservation (applying, recorded change, applied_at) and the plan's
-   * move to executing in the same transaction. False from `decide` writes nothing.
+   * persists `write` (the decision's reservation: applying, recorded change, applied_at; the
+   * plan's move to executing) in the same transaction. A refusal writes nothing.
    */
   admit<T extends { admit: boolean }>(options: {
     planId: string;
-    index: number;
     owner: string;
-    at: Date;
+    target: PlanTarget;
     lockKeys: string[];
     ledger: Omit<LedgerQuery, 'excludePlanId'> | undefined;
     decide(facts: GateFacts): T;
-    /** Written when admitted. */
-    reservation: { change: unknown; before: unknown };
+    /** Persisted with the decision when it admits (the reservation, the move to executing). */
+    write: StepWrite;
   }): Promise<T | { admit: false; leaseLost: true }>;
 
   /** Asks the controller to stop an executing plan and roll it back; false if not executing. */

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { DatabasePlanStore } from '../database/DatabasePlanStore';
 import { applyDatabaseMigrations } from '../database/migrations';
-import type { NewDecision } from '../database/PlanStore';
+import type { NewDecision, PlanWork } from '../database/PlanStore';
 import {
   PassThroughPolicyEngine,
   type PolicyEngine,
@@ -94,7 +94,7 @@ function executor(
   store: DatabasePlanStore,
   driver: InMemoryClusterDriver,
   extra: Extra = {},
-): Reconciler {
+): Reconciler<PlanWork> {
   return createPlanExecution({
     store,
     clusterDrivers: new Map([['demo', driver]]),
@@ -107,7 +107,7 @@ function executor(
   }).reconciler;
 }
 
-async function drain(exec: Reconciler) {
+async function drain(exec: Reconciler<PlanWork>) {
   while ((await exec.runOnce()) > 0) {
     // keep going until nothing is left to claim
   }

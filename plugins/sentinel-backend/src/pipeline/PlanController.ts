@@ -98,7 +98,9 @@ class PlanStep {
     private readonly o: PlanControllerOptions,
     private readonly now: () => Date,
     private readonly plan: PlanWork,
-  ) {}
+  ) {
+    this.#saved = plan.status;
+  }
 
   async run(): Promise<StepOutcome> {
     if (this.plan.status === 'received') {
@@ -157,13 +159,8 @@ class PlanStep {
     });
     const next = statusAfterVerdicts(verdicts);
     if (next.status === 'approved') {
-      await this.#save({
-        transition: {
-          from: ['received'],
-          to: 'approved',
-          message: next.message,
-        },
-      });
+      // Persisted with the step's next write (the gate's, usually): one round trip less.
+      this.#transitions.push({ to: 'approved', message: next.message });
       plan.status = 'approved';
       return 'continue';
     }
@@ -209,20 +206,55 @@ class PlanStep {
       }
       throw error;
     }
-    await this.#flush();
+    // Admitted, the gate persists with its check what this step has pending, the decision's
+    // reservation and the move to executing, in one transaction.
+    const now = this.now();
+    const write: StepWrite = {
+      at: now,
+      whileStatus: this.#saved,
+      transitions: [
+        ...this.#transitions,
+        ...(this.plan.status === 'approved'
+          ? [
+              {
+                to: 'executing' as const,
+                message:
+                  'execution started: the first decision passed the policy at the moment of apply',
+              },
+            ]
+          : []),
+      ],
+      decisions: [
+        ...this.#pending,
+        {
+          index: decision.index,
+          patch: {
+            status: 'applying',
+            change: recorded,
+            before: current,
+            appliedAt: now,
+            error: null,
+          },
+        },
+      ],
+      ...(this.plan.heldSince && { heldSince: null }),
+    };
     const judgement = await this.o.gate.admit({
       plan: this.plan,
       index: decision.index,
       owner: this.o.owner,
       current,
-      recorded,
-      now: this.now(),
+      now,
+      write,
     });
     if (judgement.kind === 'lease_lost') {
       throw new LeaseLostError(`lease on plan ${this.plan.id} lost`);
     }
     if (judgement.kind !== 'admit') return this.#refused(decision, judgement);
 
+    this.#transitions = [];
+    this.#pending = [];
+    this.#saved = 'executing';
     this.plan.status = 'executing';
     this.plan.heldSince = null;
     Object.assign(decision, {
@@ -538,12 +570,9 @@ class PlanStep {
   async #simulate(): Promise<StepOutcome> {
     const plan = this.plan;
     if (plan.status === 'approved') {
-      await this.#save({
-        transition: {
-          from: ['approved'],
-          to: 'executing',
-          message: 'execution started (shadow mode)',
-        },
+      this.#transitions.push({
+        to: 'executing',
+        message: 'execution started (shadow mode)',
       });
       plan.status = 'executing';
     }
@@ -592,13 +621,20 @@ class PlanStep {
   /** Workloads whose change ended in this step: plans held on them are due now. */
   readonly #wake: PlanTarget[] = [];
 
+  /** Status changes not persisted yet, in order (from the status last saved). */
+  #transitions: { to: PlanStatus; message: string }[] = [];
+  /** The plan's status as last persisted: what the next write is fenced on. */
+  #saved: PlanStatus;
+
   #patch(index: number, patch: DecisionPatch) {
     this.#pending.push({ index, patch });
   }
 
   /** Persists the pending patches now (before acting on the world again). */
   async #flush() {
-    if (this.#pending.length || this.#wake.length) await this.#save({});
+    if (this.#pending.length || this.#wake.length || this.#transitions.length) {
+      await this.#save({});
+    }
   }
 
   /**
@@ -610,26 +646,29 @@ class PlanStep {
     next?: Date | null,
   ): Promise<StepOutcome> {
     const wake = this.#wake.splice(0);
+    const transitions = [
+      ...this.#transitions.splice(0),
+      ...(write.transitions ?? []),
+    ];
     const ok = await this.o.store.saveStep(this.plan.id, this.o.owner, {
       ...write,
       at: this.now(),
-      whileStatus: this.plan.status,
+      whileStatus: this.#saved,
+      transitions,
       decisions: this.#pending.splice(0),
       wakeHeldOn: wake,
     });
     if (!ok) throw new LeaseLostError(`lease on plan ${this.plan.id} lost`);
+    if (transitions.length)
+      this.#saved = transitions[transitions.length - 1].to;
     if (wake.length) this.o.kick?.();
     return { next: next ?? null, released: write.release !== undefined };
   }
 
   /** Moves the plan to a status a replica does not advance, and ends the step. */
   async #end(to: PlanStatus, message: string): Promise<StepOutcome> {
-    const from = this.plan.status;
     const outcome = await this.#save(
-      {
-        transition: { from: [from], to, message },
-        release: { nextCheckAt: null },
-      },
+      { transitions: [{ to, message }], release: { nextCheckAt: null } },
       null,
     );
     this.plan.status = to;
@@ -666,7 +705,7 @@ class PlanStep {
  * and applied with the resourceVersion it was decided on, so a plan resumed by another replica
  * is never applied twice.
  */
-export class PlanController implements Controller {
+export class PlanController implements Controller<PlanWork> {
   readonly #o: PlanControllerOptions;
   readonly #now: () => Date;
 
@@ -675,9 +714,7 @@ export class PlanController implements Controller {
     this.#now = options.now ?? (() => new Date());
   }
 
-  async reconcile(id: string): Promise<StepOutcome> {
-    const plan = await this.#o.store.loadWork(id);
-    if (!plan) return { next: null };
+  async reconcile(plan: PlanWork): Promise<StepOutcome> {
     return new PlanStep(this.#o, this.#now, plan).run();
   }
 }

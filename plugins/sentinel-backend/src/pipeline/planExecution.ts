@@ -4,7 +4,7 @@ import type {
   ClusterDriver,
   RolloutStatus,
 } from '@internal/backstage-plugin-sentinel-node';
-import type { PlanStore } from '../database/PlanStore';
+import type { PlanStore, PlanWork } from '../database/PlanStore';
 import type { ChangeLedger } from '../policy/ChangeLedger';
 import type { PolicyEngine } from '../policy/PolicyEngine';
 import type { PolicyService } from '../policy/PolicyService';
@@ -61,7 +61,7 @@ export function createPlanExecution(options: PlanExecutionOptions) {
   if (!policyEngine) {
     throw new Error('plan execution needs a policy engine');
   }
-  let reconciler: Reconciler | undefined = undefined;
+  let reconciler: Reconciler<PlanWork> | undefined = undefined;
   const controller = new PlanController({
     store,
     clusterDrivers: options.clusterDrivers,

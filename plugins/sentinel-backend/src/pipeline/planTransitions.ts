@@ -56,6 +56,18 @@ export function isReconciled(status: PlanStatus): boolean {
   return RECONCILED_PLAN_STATUSES.includes(status);
 }
 
+/** Throws unless `from -> steps[0] -> steps[1] ...` are all in the table. */
+export function assertTransitionChain(
+  from: PlanStatus,
+  steps: readonly { to: PlanStatus }[],
+): void {
+  let current = from;
+  for (const { to } of steps) {
+    assertTransitions([current], to);
+    current = to;
+  }
+}
+
 /** Throws unless every `from -> to` is in the table: callers name only real transitions. */
 export function assertTransitions(
   from: readonly PlanStatus[],

@@ -2,14 +2,17 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { toError } from '@backstage/errors';
 
 /** Where a reconciler finds its work: durable items with a due time and a lease. */
-export interface WorkQueue {
-  /** Leases up to `limit` items that are due and not leased by a live replica. */
+export interface WorkQueue<T extends { id: string }> {
+  /**
+   * Leases up to `limit` items that are due and not leased by a live replica, and returns
+   * them as the controller reads them (in the same round trip where the store can).
+   */
   claimDue(options: {
     owner: string;
     now: Date;
     leaseMs: number;
     limit: number;
-  }): Promise<string[]>;
+  }): Promise<T[]>;
   /** Ends the lease; the item is due again at `nextCheckAt` (null: only an event brings it back). */
   releaseLease(
     id: string,
@@ -31,8 +34,8 @@ export interface StepOutcome {
  * Advances one item by one step: reads it, acts once (apply a change, look at a rollout),
  * persists, and says when to look again. A step never waits on the world.
  */
-export interface Controller {
-  reconcile(id: string): Promise<StepOutcome>;
+export interface Controller<T extends { id: string }> {
+  reconcile(item: T): Promise<StepOutcome>;
 }
 
 /** Thrown by a test hook to stop a reconciler as abruptly as a killed process would. */
@@ -45,11 +48,11 @@ export class LeaseLostError extends Error {
   name = 'LeaseLostError';
 }
 
-export interface ReconcilerOptions {
+export interface ReconcilerOptions<T extends { id: string }> {
   /** For logs: what this reconciler advances (e.g. "plans"). */
   name: string;
-  queue: WorkQueue;
-  controller: Controller;
+  queue: WorkQueue<T>;
+  controller: Controller<T>;
   logger: LoggerService;
   /** Unique per replica; recorded as the lease owner. */
   owner: string;
@@ -73,15 +76,15 @@ export interface ReconcilerOptions {
  * thousands of long-lived items (rollouts waiting on pods, plans held by a freeze) moving.
  * Events wake items early (`kick`); the due time is only the fallback.
  */
-export class Reconciler {
-  readonly #o: Required<ReconcilerOptions>;
+export class Reconciler<T extends { id: string }> {
+  readonly #o: Required<ReconcilerOptions<T>>;
   #running = false;
   #loops: Promise<void>[] = [];
   readonly #sleepers = new Set<() => void>();
   #kicks = 0;
   #timer?: { at: number; handle: ReturnType<typeof setTimeout> };
 
-  constructor(options: ReconcilerOptions) {
+  constructor(options: ReconcilerOptions<T>) {
     this.#o = {
       ...options,
       workers: options.workers ?? 4,
@@ -177,13 +180,15 @@ export class Reconciler {
   }
 
   async #cycle(limit: number): Promise<number> {
-    const ids = await this.#o.queue.claimDue({
+    const items = await this.#o.queue.claimDue({
       owner: this.#o.owner,
       now: this.#o.now(),
       leaseMs: this.#o.leaseMs,
       limit,
     });
-    const results = await Promise.allSettled(ids.map(id => this.#step(id)));
+    const results = await Promise.allSettled(
+      items.map(item => this.#step(item)),
+    );
     for (const result of results) {
       if (
         result.status === 'rejected' &&
@@ -192,13 +197,14 @@ export class Reconciler {
         throw result.reason;
       }
     }
-    return ids.length;
+    return items.length;
   }
 
-  async #step(id: string): Promise<void> {
+  async #step(item: T): Promise<void> {
+    const id = item.id;
     let outcome: StepOutcome;
     try {
-      outcome = await this.#o.controller.reconcile(id);
+      outcome = await this.#o.controller.reconcile(item);
     } catch (error) {
       if (error instanceof ReconcilerKilledError) throw error;
       if (error instanceof LeaseLostError) {

@@ -3,12 +3,11 @@ import {
   type Verdict,
 } from '@internal/backstage-plugin-sentinel-common';
 import type { WorkloadState } from '@internal/backstage-plugin-sentinel-node';
-import type { PlanStore, PlanWork } from '../../database/PlanStore';
+import type { PlanStore, PlanWork, StepWrite } from '../../database/PlanStore';
 import { evaluatePolicy } from '../../policy/engine';
 import type { PolicyPlanInput } from '../../policy/PolicyEngine';
 import type { PolicyService, PolicyState } from '../../policy/PolicyService';
 import type { FreezeCalendar, RecentChange } from '../../policy/types';
-import type { RecordedChange } from '../recordedChange';
 import { gateScope } from './gateScope';
 import { judgeAtApply, type Judgement } from './judgeAtApply';
 
@@ -37,11 +36,19 @@ export interface AdmitOptions {
   plan: PlanWork;
   index: number;
   owner: string;
-  /** The workload as just read: the before snapshot, and what bounds are checked against. */
+  /** The workload as just read: what bounds are checked against. */
   current: WorkloadState;
-  recorded: RecordedChange;
   now: Date;
+  /** Persisted in the gate's transaction when the decision is admitted (its reservation). */
+  write: StepWrite;
 }
+
+type GateDecision = {
+  admit: boolean;
+  judgement: Judgement | undefined;
+  /** The policy revision the gate found, when it differs from the one it judged by. */
+  stale: number | undefined;
+};
 
 /** How many times the gate re-runs when the policy changed under it. */
 const MAX_ATTEMPTS = 3;
@@ -114,17 +121,20 @@ export class ApplyGate {
             now,
           ).decisions.find(d => d.index === index)!.verdict
         : ALLOW;
-    const result = await this.o.store.admit({
+    const result = await this.o.store.admit<GateDecision>({
       planId: plan.id,
-      index,
       owner: options.owner,
-      at: now,
+      target: decision.target,
       lockKeys: scope.lockKeys,
       ledger: scope.ledger,
-      reservation: { change: options.recorded, before: current },
+      write: options.write,
       decide: facts => {
         if (state && facts.policyRevision !== state.revision) {
-          return { admit: false, stale: facts.policyRevision };
+          return {
+            admit: false,
+            stale: facts.policyRevision,
+            judgement: undefined,
+          };
         }
         const judgement = judgeAtApply({
           verdict: evaluate(state?.calendar ?? NO_FREEZES, facts.recentChanges),
@@ -139,14 +149,18 @@ export class ApplyGate {
           maxHoldMs: this.o.maxHoldMs,
           inFlightRecheckMs: this.o.inFlightRecheckMs,
         });
-        return { admit: judgement.kind === 'admit', judgement };
+        return {
+          admit: judgement.kind === 'admit',
+          judgement,
+          stale: undefined,
+        };
       },
     });
     if ('leaseLost' in result) return { kind: 'lease_lost' };
-    if ('stale' in result && result.stale !== undefined) {
+    if (result.stale !== undefined) {
       return { kind: 'stale', revision: result.stale };
     }
-    return result.judgement;
+    return result.judgement!;
   }
 }
 

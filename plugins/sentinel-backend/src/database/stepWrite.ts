@@ -1,0 +1,243 @@
+import type { PlanTarget } from '@internal/backstage-plugin-sentinel-common';
+import type { Knex } from 'knex';
+import { isReconciled } from '../pipeline/planTransitions';
+import type { DecisionPatch, StepWrite } from './PlanStore';
+
+/**
+ * How one reconcile step is persisted: the plan's row (status, reason, lease, next check),
+ * its decision patches, its timeline entries and the wake of plans held on the workloads it
+ * finished, all fenced by the step's lease and the status it saw.
+ *
+ * On PostgreSQL this is one statement (data-modifying CTEs): a step costs one round trip,
+ * which is what bounds throughput on small machines, where every query's socket write costs
+ * the backend more CPU than the query itself. Elsewhere (SQLite) it is a transaction of
+ * several statements.
+ */
+
+function toJson(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+export function targetColumns(target: PlanTarget) {
+  return {
+    cluster: target.cluster,
+    namespace: target.namespace,
+    kind: target.kind,
+    name: target.name,
+  };
+}
+
+/** The columns a decision patch writes. */
+export function decisionValues(patch: DecisionPatch): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  if (patch.status !== undefined) values.status = patch.status;
+  if (patch.verdict !== undefined) values.verdict = toJson(patch.verdict);
+  if (patch.change !== undefined) values.change = toJson(patch.change);
+  if (patch.before !== undefined) values.before = toJson(patch.before);
+  if (patch.after !== undefined) values.after = toJson(patch.after);
+  if (patch.error !== undefined) values.error = patch.error;
+  if (patch.appliedAt !== undefined) values.applied_at = patch.appliedAt;
+  if (patch.deadlineAt !== undefined) values.deadline_at = patch.deadlineAt;
+  return values;
+}
+
+/** The plan row's new values (the release's next check time is handled apart). */
+function planValues(write: StepWrite): {
+  values: Record<string, unknown>;
+  /** The next check time, if the step releases a plan that a replica still advances. */
+  next: Date | null | undefined;
+} {
+  const values: Record<string, unknown> = { updated_at: write.at };
+  const transitions = write.transitions ?? [];
+  const last = transitions[transitions.length - 1];
+  if (last) {
+    values.status = last.to;
+    values.status_reason = last.message;
+    values.held_since = null;
+  }
+  if (write.statusReason !== undefined)
+    values.status_reason = write.statusReason;
+  if (write.heldSince !== undefined) values.held_since = write.heldSince;
+  const reconciled = isReconciled(last?.to ?? write.whileStatus);
+  let next: Date | null | undefined = undefined;
+  if (write.release) {
+    values.lease_owner = null;
+    values.lease_expires_at = null;
+    next = reconciled ? write.release.nextCheckAt : null;
+  } else if (!reconciled) {
+    next = null;
+  }
+  return { values, next };
+}
+
+/** Timeline entries: each transition, then notes in the status the plan ends in. */
+function events(write: StepWrite): { status: string; message: string }[] {
+  const transitions = write.transitions ?? [];
+  const status = transitions[transitions.length - 1]?.to ?? write.whileStatus;
+  return [
+    ...transitions.map(t => ({ status: t.to, message: t.message })),
+    ...(write.notes ?? []).map(message => ({ status, message })),
+  ];
+}
+
+/** Persists a step; false when the plan is no longer this owner's or has left its status. */
+export async function persistStep(
+  knex: Knex | Knex.Transaction,
+  isPostgres: boolean,
+  id: string,
+  owner: string,
+  write: StepWrite,
+): Promise<boolean> {
+  return isPostgres
+    ? persistInOneStatement(knex, id, owner, write)
+    : persistStatementByStatement(knex, id, owner, write);
+}
+
+async function persistInOneStatement(
+  knex: Knex | Knex.Transaction,
+  id: string,
+  owner: string,
+  write: StepWrite,
+): Promise<boolean> {
+  const bindings: unknown[] = [];
+  const bind = (value: unknown, cast?: string) => {
+    bindings.push(value);
+    return cast ? `?::${cast}` : '?';
+  };
+  const { values, next } = planValues(write);
+  const set = Object.entries(values).map(
+    ([column, v]) => `"${column}" = ${bind(v)}`,
+  );
+  if (next !== undefined) {
+    set.push(
+      next === null
+        ? '"next_check_at" = NULL'
+        : `"next_check_at" = CASE WHEN "woken_at" IS NOT NULL THEN ${bind(
+            write.at,
+            'timestamptz',
+          )} ELSE ${bind(next, 'timestamptz')} END`,
+    );
+    if (write.release) set.push('"woken_at" = NULL');
+  }
+  const ctes = [
+    `p AS (UPDATE "plans" SET ${set.join(', ')} WHERE "id" = ${bind(
+      id,
+    )} AND "lease_owner" = ${bind(owner)} AND "status" = ${bind(
+      write.whileStatus,
+    )} RETURNING "id")`,
+  ];
+  for (const [n, { index, patch }] of (write.decisions ?? []).entries()) {
+    const columns = Object.entries(decisionValues(patch)).map(
+      ([column, v]) => `"${column}" = ${bind(v)}`,
+    );
+    if (!columns.length) continue;
+    ctes.push(
+      `d${n} AS (UPDATE "plan_decisions" SET ${columns.join(
+        ', ',
+      )} WHERE "plan_id" = ${bind(id)} AND "decision_index" = ${bind(
+        index,
+      )} AND EXISTS (SELECT 1 FROM p))`,
+    );
+  }
+  const timeline = events(write);
+  if (timeline.length) {
+    // Bindings are positional: bind in the order the text reads.
+    const head = `e AS (INSERT INTO "plan_events" ("plan_id", "at", "status", "actor", "message") SELECT ${bind(
+      id,
+      'text',
+    )}, ${bind(
+      write.at,
+      'timestamptz',
+    )}, v.s, 'sentinel', v.m FROM p CROSS JOIN (VALUES `;
+    const rows = timeline.map(
+      (e, n) =>
+        `(${bind(n, 'int')}, ${bind(e.status, 'text')}, ${bind(
+          e.message,
+          'text',
+        )})`,
+    );
+    ctes.push(`${head}${rows.join(', ')}) AS v(n, s, m) ORDER BY v.n)`);
+  }
+  for (const [n, target] of (write.wakeHeldOn ?? []).entries()) {
+    const t = targetColumns(target);
+    ctes.push(
+      `w${n} AS (UPDATE "plans" SET "next_check_at" = ${bind(
+        write.at,
+        'timestamptz',
+      )}, "woken_at" = ${bind(write.at, 'timestamptz')} WHERE "id" <> ${bind(
+        id,
+      )} AND "status" IN ('approved', 'executing') AND "id" IN (SELECT "plan_id" FROM "plan_decisions" WHERE "cluster" = ${bind(
+        t.cluster,
+      )} AND "namespace" = ${bind(t.namespace)} AND "kind" = ${bind(
+        t.kind,
+      )} AND "name" = ${bind(
+        t.name,
+      )} AND "status" = 'pending') AND EXISTS (SELECT 1 FROM p))`,
+    );
+  }
+  const result = await knex.raw(
+    `WITH ${ctes.join(', ')} SELECT count(*) AS n FROM p`,
+    bindings as Knex.RawBinding[],
+  );
+  return Number(result.rows[0].n) > 0;
+}
+
+async function persistStatementByStatement(
+  knex: Knex | Knex.Transaction,
+  id: string,
+  owner: string,
+  write: StepWrite,
+): Promise<boolean> {
+  const run = async (tx: Knex.Transaction) => {
+    const { values, next } = planValues(write);
+    if (next !== undefined) {
+      values.next_check_at =
+        next === null
+          ? null
+          : tx.raw('CASE WHEN woken_at IS NOT NULL THEN ? ELSE ? END', [
+              write.at,
+              next,
+            ]);
+      if (write.release) values.woken_at = null;
+    }
+    const updated = await tx('plans')
+      .where({ id, lease_owner: owner, status: write.whileStatus })
+      .update(values);
+    if (updated === 0) return false;
+    for (const { index, patch } of write.decisions ?? []) {
+      const columns = decisionValues(patch);
+      if (Object.keys(columns).length === 0) continue;
+      await tx('plan_decisions')
+        .where({ plan_id: id, decision_index: index })
+        .update(columns);
+    }
+    const timeline = events(write);
+    if (timeline.length) {
+      await tx('plan_events').insert(
+        timeline.map(e => ({
+          plan_id: id,
+          at: write.at,
+          status: e.status,
+          actor: 'sentinel',
+          message: e.message,
+        })),
+      );
+    }
+    for (const target of write.wakeHeldOn ?? []) {
+      await tx('plans')
+        .whereNot({ id })
+        .whereIn('status', ['approved', 'executing'])
+        .whereIn(
+          'id',
+          tx('plan_decisions')
+            .select('plan_id')
+            .where({ ...targetColumns(target), status: 'pending' }),
+        )
+        .update({ next_check_at: write.at, woken_at: write.at });
+    }
+    return true;
+  };
+  return 'commit' in knex && typeof knex.commit === 'function'
+    ? run(knex as Knex.Transaction)
+    : (knex as Knex).transaction(run);
+}
