@@ -482,35 +482,12 @@ export class DatabasePlanStore implements PlanStore {
   }
 
   async wakeHeld(now: Date): Promise<void> {
+    // Also plans a replica is stepping right now: one may be deciding to hold (woken_at makes
+    // its release due at once).
     await this.#knex('plans')
-      .whereNotNull('held_since')
-      .whereIn('status', ['approved', 'executing'])
+      .where(q => q.whereNotNull('held_since').orWhereNotNull('lease_owner'))
+      .whereIn('status', RECONCILED_PLAN_STATUSES as PlanStatus[])
       .update({ next_check_at: now, woken_at: now });
-  }
-
-  async wakeHeldOn(target: PlanTarget, now: Date): Promise<void> {
-    await this.#wakeHeldOn(this.#knex, target, now);
-  }
-
-  // Not only plans already held: one whose step is deciding to hold right now must not miss
-  // the wake (woken_at makes its release due at once).
-  async #wakeHeldOn(knex: Knex, target: PlanTarget, now: Date) {
-    await knex('plans')
-      .whereIn('status', ['approved', 'executing'])
-      .whereIn(
-        'id',
-        knex('plan_decisions')
-          .select('plan_id')
-          .where({ ...targetColumns(target), status: 'pending' }),
-      )
-      .update({ next_check_at: now, woken_at: now });
-  }
-
-  async rollingOutOn(target: PlanTarget): Promise<string[]> {
-    const rows = await this.#knex('plan_decisions')
-      .select('plan_id')
-      .where({ ...targetColumns(target), status: 'rolling_out' });
-    return rows.map(r => r.plan_id);
   }
 
   // SQLite has one writer and the embedded default one replica: its gate runs one at a time.

@@ -229,12 +229,6 @@ export interface PlanStore extends AppliedChanges {
   /** Makes every held plan due now (the policy, a freeze window or an override changed). */
   wakeHeld(now: Date): Promise<void>;
 
-  /** Wakes the plans held because another change to `target` was in flight. */
-  wakeHeldOn(target: PlanTarget, now: Date): Promise<void>;
-
-  /** Plans whose decision on `target` is rolling out: what a rollout event should wake. */
-  rollingOutOn(target: PlanTarget): Promise<string[]>;
-
   /**
    * The gate's atomic check: under a lock per key (taken in order; PostgreSQL advisory
    * locks, SQLite serializes), reads the facts, lets `decide` judge them, and, when it admits,

@@ -158,6 +158,8 @@ async function persistInOneStatement(
     );
     ctes.push(`${head}${rows.join(', ')}) AS v(n, s, m) ORDER BY v.n)`);
   }
+  // Plans still `received` too: one may be deciding right now to hold for this very change,
+  // and persist its receipt with the hold (woken_at then makes its release due at once).
   for (const [n, target] of (write.wakeHeldOn ?? []).entries()) {
     const t = targetColumns(target);
     ctes.push(
@@ -166,7 +168,7 @@ async function persistInOneStatement(
         'timestamptz',
       )}, "woken_at" = ${bind(write.at, 'timestamptz')} WHERE "id" <> ${bind(
         id,
-      )} AND "status" IN ('approved', 'executing') AND "id" IN (SELECT "plan_id" FROM "plan_decisions" WHERE "cluster" = ${bind(
+      )} AND "status" IN ('received', 'approved', 'executing') AND "id" IN (SELECT "plan_id" FROM "plan_decisions" WHERE "cluster" = ${bind(
         t.cluster,
       )} AND "namespace" = ${bind(t.namespace)} AND "kind" = ${bind(
         t.kind,
@@ -226,7 +228,7 @@ async function persistStatementByStatement(
     for (const target of write.wakeHeldOn ?? []) {
       await tx('plans')
         .whereNot({ id })
-        .whereIn('status', ['approved', 'executing'])
+        .whereIn('status', ['received', 'approved', 'executing'])
         .whereIn(
           'id',
           tx('plan_decisions')
