@@ -13,6 +13,9 @@
  * - plans.held_since: when the plan was first held at the moment of apply (a freeze began, a
  *   change to the same workload is still rolling out), for the longest hold allowed.
  * - plan_decisions.deadline_at: the deadline of the decision's current phase (its rollout).
+ * - plan_decisions_in_flight_idx: at most one change per workload is in flight (admitted and
+ *   not yet rolled out or undone), whatever replica admitted it: the database says no to a
+ *   second one, so the gate needs no lock for it.
  * - policy_revision: one row bumped with every change of policy, freeze windows and
  *   overrides, so that every replica notices a change with one cheap read.
  *
@@ -35,6 +38,10 @@ exports.up = async function up(knex) {
     table.timestamp('deadline_at', { useTz: true }).nullable();
     table.index(['status'], 'plan_decisions_status_idx');
   });
+  // Partial unique index (PostgreSQL and SQLite both have them).
+  await knex.raw(
+    `CREATE UNIQUE INDEX plan_decisions_in_flight_idx ON plan_decisions (cluster, namespace, kind, name) WHERE status IN ('applying', 'rolling_out')`,
+  );
 
   await knex.schema.createTable('policy_revision', table => {
     table.comment(
@@ -49,6 +56,7 @@ exports.up = async function up(knex) {
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
   await knex.schema.dropTable('policy_revision');
+  await knex.raw('DROP INDEX plan_decisions_in_flight_idx');
   await knex.schema.alterTable('plan_decisions', table => {
     table.dropIndex(['status'], 'plan_decisions_status_idx');
     table.dropColumn('deadline_at');

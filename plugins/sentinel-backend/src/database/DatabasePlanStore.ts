@@ -1,6 +1,5 @@
 import { InputError } from '@backstage/errors';
 import type {
-  DecisionStatus,
   Plan,
   PlanDecision,
   PlanEvent,
@@ -19,6 +18,7 @@ import { readPolicyRevision } from './PolicyStore';
 import { decisionValues, persistStep, targetColumns } from './stepWrite';
 import { iso } from './time';
 import type {
+  AdmitResult,
   DecisionPatch,
   GateFacts,
   NewPlan,
@@ -119,6 +119,23 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   } catch {
     throw new InputError('cursor: not a cursor this API returned');
   }
+}
+
+/** Carries a failed gate attempt's result out of its transaction, rolling it back. */
+class GateAttemptFailed extends Error {
+  constructor(readonly result: AdmitResult<never>) {
+    super('gate attempt failed');
+  }
+}
+
+/** The unique index that allows one change in flight per workload said no. */
+function isInFlightConflict(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string; message?: string };
+  return (
+    e?.constraint === 'plan_decisions_in_flight_idx' ||
+    (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+      /plan_decisions\.cluster/.test(e.message ?? ''))
+  );
 }
 
 /** PlanStore on knex: SQLite for the embedded default, PostgreSQL in production. */
@@ -491,7 +508,7 @@ export class DatabasePlanStore implements PlanStore {
   }
 
   // SQLite has one writer and the embedded default one replica: its gate runs one at a time.
-  #serial: Promise<unknown> = Promise.resolve();
+  #serial: Promise<any> = Promise.resolve();
 
   async admit<T extends { admit: boolean }>(options: {
     planId: string;
@@ -506,62 +523,89 @@ export class DatabasePlanStore implements PlanStore {
           workload?: PlanTarget;
         }
       | undefined;
+    revision: number | undefined;
     decide(facts: GateFacts): T;
     write: StepWrite;
-  }): Promise<T | { admit: false; leaseLost: true }> {
-    assertTransitionChain(
-      options.write.whileStatus,
-      options.write.transitions ?? [],
-    );
-    const run = () =>
-      this.#knex.transaction(async tx => {
-        if (this.#isPostgres && options.lockKeys.length) {
-          // One lock per scope a limit counts in, always in the same order: no deadlocks.
-          // The reads below are statements of their own, so they see what the lock guards.
-          await tx.raw(
-            'SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest(?::text[]) WITH ORDINALITY AS t(k, i)',
-            [[...new Set(options.lockKeys)].sort()],
-          );
-        }
-        const inFlight = await tx<DecisionRow>('plan_decisions')
-          .where(targetColumns(options.target))
-          .whereIn('status', ['applying', 'rolling_out'])
-          .whereNot('plan_id', options.planId)
-          .first('plan_id', 'decision_index', 'status');
-        const recentChanges = options.ledger
-          ? await this.#ledger(tx, {
-              ...options.ledger,
-              excludePlanId: options.planId,
-            })
-          : [];
-        const verdict = options.decide({
-          inFlight: inFlight && {
-            planId: inFlight.plan_id,
-            index: inFlight.decision_index,
-            status: inFlight.status as DecisionStatus,
-          },
-          recentChanges,
-          policyRevision: await readPolicyRevision(tx),
+  }): Promise<AdmitResult<T>> {
+    const { write } = options;
+    assertTransitionChain(write.whileStatus, write.transitions ?? []);
+    const persist = async (knex: Knex | Knex.Transaction) => {
+      try {
+        return (await persistStep(
+          knex,
+          this.#isPostgres,
+          options.planId,
+          options.owner,
+          write,
+          options.revision,
+        ))
+          ? undefined
+          : await this.#whyNotWritten(knex, options.revision);
+      } catch (error) {
+        if (!isInFlightConflict(error)) throw error;
+        return { outcome: 'in_flight' as const, planId: undefined };
+      }
+    };
+    const run = async (): Promise<AdmitResult<T>> => {
+      if (!options.lockKeys.length && !options.ledger) {
+        // Nothing counted: the judgement needs no lock, and the write guards the rest.
+        const verdict = options.decide({ recentChanges: [] });
+        const failed = verdict.admit ? await persist(this.#knex) : undefined;
+        return failed ?? { outcome: 'judged', verdict };
+      }
+      try {
+        return await this.#knex.transaction(async tx => {
+          if (this.#isPostgres) {
+            // One lock per scope a limit counts in, always in the same order: no deadlocks.
+            // The reads below are statements of their own, so they see what the lock guards.
+            await tx.raw(
+              'SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest(?::text[]) WITH ORDINALITY AS t(k, i)',
+              [[...new Set(options.lockKeys)].sort()],
+            );
+          }
+          const recentChanges = options.ledger
+            ? await this.#ledger(tx, {
+                ...options.ledger,
+                excludePlanId: options.planId,
+              })
+            : [];
+          const verdict = options.decide({ recentChanges });
+          const failed = verdict.admit ? await persist(tx) : undefined;
+          // Nothing of a refused attempt may stay: roll the transaction back.
+          if (failed) throw new GateAttemptFailed(failed);
+          return { outcome: 'judged' as const, verdict };
         });
-        if (!verdict.admit) return verdict;
-        // Only while this replica holds the lease and nobody cancelled the plan meanwhile.
-        if (
-          !(await persistStep(
-            tx,
-            this.#isPostgres,
-            options.planId,
-            options.owner,
-            options.write,
-          ))
-        ) {
-          return { admit: false as const, leaseLost: true as const };
-        }
-        return verdict;
-      });
-    if (this.#isPostgres) return run();
-    const result = this.#serial.then(run, run);
-    this.#serial = result.catch(() => undefined);
+      } catch (error) {
+        if (error instanceof GateAttemptFailed) return error.result;
+        throw error;
+      }
+    };
+    const result = this.#isPostgres
+      ? await run()
+      : await (this.#serial = this.#serial.then(run, run));
+    if (result.outcome === 'in_flight') {
+      const other = await this.#knex('plan_decisions')
+        .where(targetColumns(options.target))
+        .whereIn('status', ['applying', 'rolling_out'])
+        .whereNot('plan_id', options.planId)
+        .first('plan_id');
+      return { outcome: 'in_flight', planId: other?.plan_id };
+    }
     return result;
+  }
+
+  /** Why a guarded step write changed nothing: the policy moved on, or the lease went. */
+  async #whyNotWritten(
+    knex: Knex | Knex.Transaction,
+    revision: number | undefined,
+  ): Promise<
+    { outcome: 'stale'; revision: number } | { outcome: 'lease_lost' }
+  > {
+    if (revision !== undefined) {
+      const current = await readPolicyRevision(knex);
+      if (current !== revision) return { outcome: 'stale', revision: current };
+    }
+    return { outcome: 'lease_lost' };
   }
 
   async #ledger(

@@ -144,13 +144,20 @@ export interface LedgerQuery {
 
 /** What the gate reads under its locks, and decides on. */
 export interface GateFacts {
-  /** Another plan's change to the same workload that has not finished rolling out. */
-  inFlight:
-    | { planId: string; index: number; status: DecisionStatus }
-    | undefined;
+  /** Changes admitted in the ledger query's window, this plan's own left out. */
   recentChanges: RecentChange[];
-  policyRevision: number;
 }
+
+/** How the gate's check and reservation came out. */
+export type AdmitResult<T> =
+  /** Judged; when `T` admits, the reservation is written. */
+  | { outcome: 'judged'; verdict: T }
+  /** The policy changed since the caller read it: judge again by `revision`. */
+  | { outcome: 'stale'; revision: number }
+  /** Another plan's change to the workload is in flight (at most one is). */
+  | { outcome: 'in_flight'; planId: string | undefined }
+  /** The plan is no longer this replica's, or has left its status. */
+  | { outcome: 'lease_lost' };
 
 /** Durable plans, decisions and timelines; the only place that holds pipeline state. */
 export interface PlanStore extends AppliedChanges {
@@ -230,10 +237,12 @@ export interface PlanStore extends AppliedChanges {
   wakeHeld(now: Date): Promise<void>;
 
   /**
-   * The gate's atomic check: under a lock per key (taken in order; PostgreSQL advisory
-   * locks, SQLite serializes), reads the facts, lets `decide` judge them, and, when it admits,
-   * persists `write` (the decision's reservation: applying, recorded change, applied_at; the
-   * plan's move to executing) in the same transaction. A refusal writes nothing.
+   * The gate's atomic check. Under a lock per key (PostgreSQL advisory locks taken in order;
+   * SQLite serializes), reads the ledger, lets `decide` judge, and when it admits persists
+   * `write` (the decision's reservation: applying, recorded change, applied_at; the plan's move
+   * to executing) in the same transaction, provided the policy is still at `revision`. With
+   * no keys and no ledger query nothing needs a lock: the write alone is the check. A unique
+   * index allows one change in flight per workload across all replicas.
    */
   admit<T extends { admit: boolean }>(options: {
     planId: string;
@@ -241,10 +250,11 @@ export interface PlanStore extends AppliedChanges {
     target: PlanTarget;
     lockKeys: string[];
     ledger: Omit<LedgerQuery, 'excludePlanId'> | undefined;
+    /** The policy revision the caller judges by (undefined: no policy). */
+    revision: number | undefined;
     decide(facts: GateFacts): T;
-    /** Persisted with the decision when it admits (the reservation, the move to executing). */
     write: StepWrite;
-  }): Promise<T | { admit: false; leaseLost: true }>;
+  }): Promise<AdmitResult<T>>;
 
   /** Asks the controller to stop an executing plan and roll it back; false if not executing. */
   requestCancel(id: string, at: Date): Promise<boolean>;

@@ -80,17 +80,21 @@ function events(write: StepWrite): { status: string; message: string }[] {
   ];
 }
 
-/** Persists a step; false when the plan is no longer this owner's or has left its status. */
+/**
+ * Persists a step; false when the plan is no longer this owner's, has left its status, or
+ * (with `revision`) the policy is no longer at that revision.
+ */
 export async function persistStep(
   knex: Knex | Knex.Transaction,
   isPostgres: boolean,
   id: string,
   owner: string,
   write: StepWrite,
+  revision?: number,
 ): Promise<boolean> {
   return isPostgres
-    ? persistInOneStatement(knex, id, owner, write)
-    : persistStatementByStatement(knex, id, owner, write);
+    ? persistInOneStatement(knex, id, owner, write, revision)
+    : persistStatementByStatement(knex, id, owner, write, revision);
 }
 
 async function persistInOneStatement(
@@ -98,6 +102,7 @@ async function persistInOneStatement(
   id: string,
   owner: string,
   write: StepWrite,
+  revision: number | undefined,
 ): Promise<boolean> {
   const bindings: unknown[] = [];
   const bind = (value: unknown, cast?: string) => {
@@ -124,7 +129,13 @@ async function persistInOneStatement(
       id,
     )} AND "lease_owner" = ${bind(owner)} AND "status" = ${bind(
       write.whileStatus,
-    )} RETURNING "id")`,
+    )}${
+      revision === undefined
+        ? ''
+        : ` AND EXISTS (SELECT 1 FROM "policy_revision" WHERE "id" = 1 AND "revision" = ${bind(
+            revision,
+          )})`
+    } RETURNING "id")`,
   ];
   for (const [n, { index, patch }] of (write.decisions ?? []).entries()) {
     const columns = Object.entries(decisionValues(patch)).map(
@@ -189,6 +200,7 @@ async function persistStatementByStatement(
   id: string,
   owner: string,
   write: StepWrite,
+  revision: number | undefined,
 ): Promise<boolean> {
   const run = async (tx: Knex.Transaction) => {
     const { values, next } = planValues(write);
@@ -202,9 +214,17 @@ async function persistStatementByStatement(
             ]);
       if (write.release) values.woken_at = null;
     }
-    const updated = await tx('plans')
-      .where({ id, lease_owner: owner, status: write.whileStatus })
-      .update(values);
+    const query = tx('plans').where({
+      id,
+      lease_owner: owner,
+      status: write.whileStatus,
+    });
+    if (revision !== undefined) {
+      query.whereExists(
+        tx('policy_revision').select('id').where({ id: 1, revision }),
+      );
+    }
+    const updated = await query.update(values);
     if (updated === 0) return false;
     for (const { index, patch } of write.decisions ?? []) {
       const columns = decisionValues(patch);

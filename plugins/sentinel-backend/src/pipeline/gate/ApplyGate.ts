@@ -9,7 +9,7 @@ import type { PolicyPlanInput } from '../../policy/PolicyEngine';
 import type { PolicyService, PolicyState } from '../../policy/PolicyService';
 import type { FreezeCalendar, RecentChange } from '../../policy/types';
 import { gateScope } from './gateScope';
-import { judgeAtApply, type Judgement } from './judgeAtApply';
+import { inFlightHold, judgeAtApply, type Judgement } from './judgeAtApply';
 
 export interface ApplyGateOptions {
   store: PlanStore;
@@ -42,13 +42,6 @@ export interface AdmitOptions {
   /** Persisted in the gate's transaction when the decision is admitted (its reservation). */
   write: StepWrite;
 }
-
-type GateDecision = {
-  admit: boolean;
-  judgement: Judgement | undefined;
-  /** The policy revision the gate found, when it differs from the one it judged by. */
-  stale: number | undefined;
-};
 
 /** How many times the gate re-runs when the policy changed under it. */
 const MAX_ATTEMPTS = 3;
@@ -108,7 +101,7 @@ export class ApplyGate {
             },
             now,
           )
-        : { lockKeys: [`workload:${workload}`], ledger: undefined };
+        : { lockKeys: [], ledger: undefined };
     const evaluate = (
       calendar: FreezeCalendar,
       recentChanges: RecentChange[],
@@ -121,46 +114,49 @@ export class ApplyGate {
             now,
           ).decisions.find(d => d.index === index)!.verdict
         : ALLOW;
-    const result = await this.o.store.admit<GateDecision>({
+    const limits = {
+      heldSince: plan.heldSince,
+      now,
+      maxHoldMs: this.o.maxHoldMs,
+    };
+    const result = await this.o.store.admit<{
+      admit: boolean;
+      judgement: Judgement;
+    }>({
       planId: plan.id,
       owner: options.owner,
       target: decision.target,
       lockKeys: scope.lockKeys,
       ledger: scope.ledger,
+      revision: state?.revision,
       write: options.write,
       decide: facts => {
-        if (state && facts.policyRevision !== state.revision) {
-          return {
-            admit: false,
-            stale: facts.policyRevision,
-            judgement: undefined,
-          };
-        }
         const judgement = judgeAtApply({
           verdict: evaluate(state?.calendar ?? NO_FREEZES, facts.recentChanges),
           verdictWithoutFreezes: () =>
             evaluate(NO_FREEZES, facts.recentChanges),
           freezeEnds: rules =>
             state ? freezeEnd(state, rules, now) : undefined,
-          inFlight: facts.inFlight,
           approvedByPerson: plan.approvedBy !== null,
-          heldSince: plan.heldSince,
-          now,
-          maxHoldMs: this.o.maxHoldMs,
-          inFlightRecheckMs: this.o.inFlightRecheckMs,
+          ...limits,
         });
-        return {
-          admit: judgement.kind === 'admit',
-          judgement,
-          stale: undefined,
-        };
+        return { admit: judgement.kind === 'admit', judgement };
       },
     });
-    if ('leaseLost' in result) return { kind: 'lease_lost' };
-    if (result.stale !== undefined) {
-      return { kind: 'stale', revision: result.stale };
+    switch (result.outcome) {
+      case 'judged':
+        return result.verdict.judgement;
+      case 'in_flight':
+        return inFlightHold(
+          limits,
+          result.planId === undefined ? undefined : { planId: result.planId },
+          this.o.inFlightRecheckMs,
+        );
+      case 'stale':
+        return { kind: 'stale', revision: result.revision };
+      default:
+        return { kind: 'lease_lost' };
     }
-    return result.judgement!;
   }
 }
 

@@ -13,7 +13,8 @@ export interface GateScope {
   /**
    * One key per group of changes a limit counts in (the workload, its namespace, its
    * cluster, a global rule's scope). Two gates whose counts could affect each other share a
-   * key, so they run one after the other; others run side by side.
+   * key, so they run one after the other; others run side by side. Empty when no limit
+   * counts this decision (one change per workload in flight is the database's to enforce).
    */
   lockKeys: string[];
   /** The applied changes the engine needs; undefined when no counting rule applies. */
@@ -29,8 +30,7 @@ export interface GateScope {
 
 /**
  * The locks and the ledger query for the decision on `target`, from the rate limits and
- * blast radius rules that apply to it. The workload's own key is always taken: at most one
- * change per workload is in flight. Pure.
+ * blast radius rules that apply to it. Pure.
  */
 export function gateScope(
   rules: readonly PolicyRule[],
@@ -44,7 +44,7 @@ export function gateScope(
   const { target } = decision;
   const workload = stringifyWorkloadRef(target);
   const namespaceKey = `${target.cluster}/${target.namespace}`;
-  const keys = new Set([`workload:${workload}`]);
+  const keys = new Set<string>();
   let windowMinutes = 0;
   // How widely the ledger must be read: 0 workload, 1 namespace, 2 cluster, 3 everywhere.
   let breadth = 0;
@@ -61,8 +61,9 @@ export function gateScope(
       windowMinutes,
       rule.windowMinutes ?? DEFAULT_WINDOW_MINUTES,
     );
-    if (rule.kind === 'rate_limit' && rule.per === 'workload') continue;
-    if (rule.per === 'namespace') {
+    if (rule.kind === 'rate_limit' && rule.per === 'workload') {
+      keys.add(`workload:${workload}`);
+    } else if (rule.per === 'namespace') {
       keys.add(`namespace:${namespaceKey}`);
       breadth = Math.max(breadth, 1);
     } else if (rule.kind === 'blast_radius') {

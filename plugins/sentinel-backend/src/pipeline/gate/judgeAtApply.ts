@@ -10,7 +10,56 @@ export type Judgement =
   /** The policy now asks a person, and none approved the plan. */
   | { kind: 'ask'; reason: string };
 
-export interface JudgeInput {
+/** How long a plan has been held, and how long it may be. */
+export interface HoldLimits {
+  /** Since when the plan is held, if it is. */
+  heldSince: Date | null;
+  now: Date;
+  /** How long a plan may be held in all before it is refused instead. */
+  maxHoldMs: number;
+}
+
+/** A hold until `until`, or a refusal naming `rule` when it would outlast the longest hold. */
+export function holdOrRefuse(
+  limits: HoldLimits,
+  until: Date,
+  reason: string,
+  rule: string,
+): Judgement {
+  const heldFor = limits.heldSince
+    ? limits.now.getTime() - limits.heldSince.getTime()
+    : 0;
+  if (heldFor + (until.getTime() - limits.now.getTime()) > limits.maxHoldMs) {
+    const hours = Math.round(limits.maxHoldMs / 360_000) / 10;
+    return {
+      kind: 'refuse',
+      rule,
+      reason: `${reason} Sentinel holds a plan at most ${hours} h; nothing more was applied.`,
+    };
+  }
+  return { kind: 'hold', until, reason };
+}
+
+/**
+ * Another plan's change to the same workload is in flight (the database allows one per
+ * workload): hold until it ends; its end wakes this plan, `recheckMs` is the fallback.
+ */
+export function inFlightHold(
+  limits: HoldLimits,
+  other: { planId: string } | undefined,
+  recheckMs: number,
+): Judgement {
+  return holdOrRefuse(
+    limits,
+    new Date(limits.now.getTime() + recheckMs),
+    `Held: ${
+      other ? `plan ${other.planId}` : 'another plan'
+    } is still changing this workload; this change follows once that one has rolled out or been rolled back.`,
+    'in-flight',
+  );
+}
+
+export interface JudgeInput extends HoldLimits {
   /** The verdict on the decision against the current policy, freezes, overrides and ledger. */
   verdict: Verdict;
   /** The same evaluation with no freeze window: tells a freeze from every other reason. */
@@ -20,17 +69,8 @@ export interface JudgeInput {
    * the earliest of them ends.
    */
   freezeEnds(rules: string[]): { until: Date; names: string[] } | undefined;
-  /** Another plan's change to the same workload that is still in flight. */
-  inFlight: { planId: string } | undefined;
   /** Whether a person approved the plan (a policy pass-through is not an approval). */
   approvedByPerson: boolean;
-  /** Since when the plan is held, if it is. */
-  heldSince: Date | null;
-  now: Date;
-  /** How long a plan may be held in all before it is refused instead. */
-  maxHoldMs: number;
-  /** When to look again at a plan that waits for another change (its end wakes it sooner). */
-  inFlightRecheckMs: number;
 }
 
 function reasons(verdict: Verdict): string {
@@ -40,8 +80,6 @@ function reasons(verdict: Verdict): string {
 /**
  * Decides per kind of reason what a changed verdict means at the moment of apply. Pure.
  *
- * - Another change to the workload still rolling out: hold until it ends (one change per
- *   workload in flight).
  * - A freeze window (and nothing else) denies: hold until the window ends. An approval does
  *   not waive a freeze that began after it; only a break-glass override does.
  * - Any other deny (rate limit, blast radius, bounds against the current replica count, a
@@ -49,31 +87,10 @@ function reasons(verdict: Verdict): string {
  *   make these pass, and an optimizer should plan again from the state as it is then.
  * - A person's approval now required: a plan a person approved goes on; one the policy let
  *   through on its own asks for approval.
- * A hold that would outlast `maxHoldMs` from its start is a refusal instead.
+ * A hold that would outlast `maxHoldMs` from its start is a refusal instead. Another change
+ * to the workload in flight is found when the change is reserved (see inFlightHold).
  */
 export function judgeAtApply(input: JudgeInput): Judgement {
-  const heldFor = input.heldSince
-    ? input.now.getTime() - input.heldSince.getTime()
-    : 0;
-  const hold = (until: Date, reason: string, rule: string): Judgement => {
-    if (heldFor + (until.getTime() - input.now.getTime()) > input.maxHoldMs) {
-      const hours = Math.round(input.maxHoldMs / 360_000) / 10;
-      return {
-        kind: 'refuse',
-        rule,
-        reason: `${reason} Sentinel holds a plan at most ${hours} h; nothing more was applied.`,
-      };
-    }
-    return { kind: 'hold', until, reason };
-  };
-
-  if (input.inFlight) {
-    return hold(
-      new Date(input.now.getTime() + input.inFlightRecheckMs),
-      `Held: plan ${input.inFlight.planId} is still changing this workload; this change follows once that one has rolled out or been rolled back.`,
-      'in-flight',
-    );
-  }
   const { verdict } = input;
   if (verdict.outcome === 'allow') return { kind: 'admit' };
   if (verdict.outcome === 'require_approval') {
@@ -92,7 +109,8 @@ export function judgeAtApply(input: JudgeInput): Judgement {
   const freeze = freezeRules.length ? input.freezeEnds(freezeRules) : undefined;
   if (freeze && input.verdictWithoutFreezes().outcome !== 'deny') {
     const names = freeze.names.map(n => `"${n}"`).join(', ');
-    return hold(
+    return holdOrRefuse(
+      input,
       freeze.until,
       `Held by change freeze ${names} until ${freeze.until.toISOString()} (rule ${freezeRules.join(
         ', ',
