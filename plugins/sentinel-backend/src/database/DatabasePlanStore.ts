@@ -121,6 +121,47 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   }
 }
 
+/** A new plan's first timeline entry. */
+function receivedEvent(plan: NewPlan) {
+  return {
+    at: plan.at.toISOString(),
+    status: 'received' as const,
+    actor: plan.submittedBy,
+    message: `plan received from ${plan.source} with ${plan.decisions.length} decision(s)`,
+  };
+}
+
+/** What getPlan returns for a plan just stored, without reading it back. */
+function asCreated(plan: NewPlan): Plan {
+  const event = receivedEvent(plan);
+  return {
+    id: plan.id,
+    source: plan.source,
+    mode: plan.mode,
+    status: 'received',
+    statusReason: null,
+    createdAt: event.at,
+    updatedAt: event.at,
+    submittedBy: plan.submittedBy,
+    rollbackOf: plan.rollbackOf ?? null,
+    decisions: plan.decisions.map((d, index) => ({
+      index,
+      verb: d.verb,
+      target: d.target,
+      params: d.params,
+      rationale: d.rationale ?? null,
+      confidence: d.confidence ?? null,
+      entityRef: d.entityRef,
+      verdict: null,
+      status: 'pending',
+      before: null,
+      after: null,
+      error: null,
+    })),
+    timeline: [event],
+  };
+}
+
 /** Carries a failed gate attempt's result out of its transaction, rolling it back. */
 class GateAttemptFailed extends Error {
   constructor(readonly result: AdmitResult<never>) {
@@ -149,6 +190,7 @@ export class DatabasePlanStore implements PlanStore {
   }
 
   async createPlan(plan: NewPlan): ReturnType<PlanStore['createPlan']> {
+    if (this.#isPostgres) return this.#createInOneStatement(plan);
     return this.#knex.transaction(async tx => {
       if (plan.idempotencyKey) {
         const existing = await tx<PlanRow>('plans')
@@ -191,46 +233,91 @@ export class DatabasePlanStore implements PlanStore {
           status: 'pending',
         })),
       );
-      const event = {
-        at: plan.at.toISOString(),
-        status: 'received' as const,
-        actor: plan.submittedBy,
-        message: `plan received from ${plan.source} with ${plan.decisions.length} decision(s)`,
-      };
+      const event = receivedEvent(plan);
       await tx('plan_events').insert({
         plan_id: plan.id,
         ...event,
         at: plan.at,
       });
-      // What getPlan would return now, without reading it back.
-      const created: Plan = {
-        id: plan.id,
-        source: plan.source,
-        mode: plan.mode,
-        status: 'received',
-        statusReason: null,
-        createdAt: event.at,
-        updatedAt: event.at,
-        submittedBy: plan.submittedBy,
-        rollbackOf: plan.rollbackOf ?? null,
-        decisions: plan.decisions.map((d, index) => ({
-          index,
-          verb: d.verb,
-          target: d.target,
-          params: d.params,
-          rationale: d.rationale ?? null,
-          confidence: d.confidence ?? null,
-          entityRef: d.entityRef,
-          verdict: null,
-          status: 'pending',
-          before: null,
-          after: null,
-          error: null,
-        })),
-        timeline: [event],
-      };
-      return { created: true as const, plan: created };
+      return { created: true as const, plan: asCreated(plan) };
     });
+  }
+
+  /**
+   * The plan, its decisions and its first timeline entry in one statement (a submission is
+   * one round trip). A known idempotency key inserts nothing and returns the plan it names,
+   * also when another submission with the same key commits at the same moment.
+   */
+  async #createInOneStatement(
+    plan: NewPlan,
+  ): ReturnType<PlanStore['createPlan']> {
+    const event = receivedEvent(plan);
+    const rows = plan.decisions.map(
+      () =>
+        '(?::int, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::real)',
+    );
+    const bindings: Knex.RawBinding[] = [
+      plan.id,
+      plan.source,
+      plan.mode,
+      plan.submittedBy,
+      plan.idempotencyKey ?? null,
+      plan.requestHash,
+      plan.rollbackOf ?? null,
+      plan.at,
+      plan.at,
+      plan.at,
+      ...plan.decisions.flatMap((d, index) => [
+        index,
+        d.verb,
+        d.target.cluster,
+        d.target.namespace,
+        d.target.kind,
+        d.target.name,
+        d.entityRef,
+        JSON.stringify(d.params),
+        d.rationale ?? null,
+        d.confidence ?? null,
+      ]),
+      plan.at,
+      event.actor,
+      event.message,
+      plan.idempotencyKey ?? null,
+    ];
+    const result = await this.#knex.raw(
+      `WITH p AS (
+        INSERT INTO plans (id, source, mode, status, submitted_by, idempotency_key, request_hash, rollback_of, created_at, updated_at, next_check_at)
+        VALUES (?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+      ), d AS (
+        INSERT INTO plan_decisions (plan_id, decision_index, verb, cluster, namespace, kind, name, entity_ref, params, rationale, confidence, status)
+        SELECT p.id, v.i, v.verb, v.cluster, v.namespace, v.kind, v.name, v.entity_ref, v.params, v.rationale, v.confidence, 'pending'
+        FROM p CROSS JOIN (VALUES ${rows.join(
+          ', ',
+        )}) AS v(i, verb, cluster, namespace, kind, name, entity_ref, params, rationale, confidence)
+      ), e AS (
+        INSERT INTO plan_events (plan_id, at, status, actor, message)
+        SELECT p.id, ?::timestamptz, 'received', ?::text, ?::text FROM p
+      )
+      SELECT (SELECT id FROM p) AS created,
+        (SELECT json_build_object('id', id, 'hash', request_hash) FROM plans WHERE idempotency_key = ?::text) AS existing`,
+      bindings,
+    );
+    const row: {
+      created: string | null;
+      existing: { id: string; hash: string | null } | null;
+    } = result.rows[0];
+    if (row.created) return { created: true, plan: asCreated(plan) };
+    // The key is taken: by a plan committed before this statement began, or just now.
+    const existing =
+      row.existing ??
+      (await this.#knex('plans')
+        .where({ idempotency_key: plan.idempotencyKey ?? null })
+        .first({ id: 'id', hash: 'request_hash' }));
+    if (!existing) {
+      throw new Error(`plan ${plan.id} was neither stored nor a duplicate`);
+    }
+    return { created: false, id: existing.id, requestHash: existing.hash };
   }
 
   async getPlan(id: string): Promise<Plan | undefined> {

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { deployment, scale } from '../__testUtils__/execution';
+import { DatabasePlanStore } from './DatabasePlanStore';
+import { applyDatabaseMigrations } from './migrations';
+import type { NewPlan } from './PlanStore';
+
+jest.setTimeout(60_000);
+
+function newPlan(key?: string, hash = 'h-1'): NewPlan {
+  return {
+    id: randomUUID(),
+    source: 'InfraMind',
+    mode: 'enforce',
+    submittedBy: 'external:inframind',
+    idempotencyKey: key,
+    requestHash: hash,
+    decisions: [
+      { ...scale(deployment('cart'), 4, 0.92), rationale: 'p95 CPU 85%' },
+      scale(deployment('checkout'), 2),
+    ],
+    at: new Date('2026-11-27T12:00:00.000Z'),
+  };
+}
+
+describe('DatabasePlanStore', () => {
+  const databases = createTestDatabases();
+
+  describe.each(databases.eachSupportedId())('on %p', databaseId => {
+    async function store() {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      return new DatabasePlanStore(knex);
+    }
+
+    it('stores a plan with its decisions and first timeline entry, as the API returns it', async () => {
+      const plans = await store();
+      const plan = newPlan('key-1');
+      const created = await plans.createPlan(plan);
+      expect(created.created).toBe(true);
+      const stored = await plans.getPlan(plan.id);
+      expect(stored).toEqual((created as { plan: unknown }).plan);
+      expect(stored!.decisions[0]).toMatchObject({
+        index: 0,
+        confidence: 0.92,
+        rationale: 'p95 CPU 85%',
+        status: 'pending',
+        entityRef: 'component:default/cart',
+      });
+      expect(stored!.timeline).toEqual([
+        {
+          at: '2026-11-27T12:00:00.000Z',
+          status: 'received',
+          actor: 'external:inframind',
+          message: 'plan received from InfraMind with 2 decision(s)',
+        },
+      ]);
+    });
+
+    it('stores nothing for an idempotency key it knows, and names the plan that has it', async () => {
+      const plans = await store();
+      const first = newPlan('key-2', 'hash-a');
+      await plans.createPlan(first);
+      const again = newPlan('key-2', 'hash-b');
+      expect(await plans.createPlan(again)).toEqual({
+        created: false,
+        id: first.id,
+        requestHash: 'hash-a',
+      });
+      expect(await plans.getPlan(again.id)).toBeUndefined();
+    });
+
+    it('stores exactly one plan for one key submitted many times at once', async () => {
+      const plans = await store();
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => plans.createPlan(newPlan('key-3'))),
+      );
+      const created = results.filter(r => r.created);
+      expect(created).toHaveLength(1);
+      const id = (created[0] as { plan: { id: string } }).plan.id;
+      for (const r of results.filter(x => !x.created)) {
+        expect(r).toMatchObject({ created: false, id });
+      }
+    });
+  });
+});
