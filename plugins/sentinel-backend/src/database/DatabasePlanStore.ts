@@ -514,7 +514,6 @@ export class DatabasePlanStore implements PlanStore {
     leaseMs: number;
     limit: number;
   }): Promise<PlanWork[]> {
-    const until = new Date(options.now.getTime() + options.leaseMs);
     const due = this.#knex<PlanRow>('plans')
       .select('id')
       .where('next_check_at', '<=', options.now)
@@ -526,14 +525,39 @@ export class DatabasePlanStore implements PlanStore {
       )
       .orderBy('next_check_at')
       .limit(options.limit);
+    return this.#lease(due, options);
+  }
+
+  async claimNow(
+    ids: string[],
+    options: { owner: string; now: Date; leaseMs: number },
+  ): Promise<PlanWork[]> {
+    if (ids.length === 0) return [];
+    const free = this.#knex<PlanRow>('plans')
+      .select('id')
+      .whereIn('id', ids)
+      .whereIn('status', RECONCILED_PLAN_STATUSES as PlanStatus[])
+      .andWhere(q =>
+        q
+          .whereNull('lease_expires_at')
+          .orWhere('lease_expires_at', '<', options.now),
+      );
+    return this.#lease(free, options);
+  }
+
+  /** Leases the plans `candidates` selects and returns them with their decisions. */
+  async #lease(
+    candidates: Knex.QueryBuilder,
+    options: { owner: string; now: Date; leaseMs: number },
+  ): Promise<PlanWork[]> {
     const lease = {
       lease_owner: options.owner,
-      lease_expires_at: until,
+      lease_expires_at: new Date(options.now.getTime() + options.leaseMs),
       woken_at: null,
     };
     if (!this.#isPostgres) {
       const claimed: { id: string }[] = await this.#knex('plans')
-        .whereIn('id', due)
+        .whereIn('id', candidates)
         .update(lease)
         .returning('id');
       const work = await Promise.all(claimed.map(r => this.loadWork(r.id)));
@@ -544,7 +568,7 @@ export class DatabasePlanStore implements PlanStore {
     // and never wait for each other (SKIP LOCKED).
     const rows: (PlanRow & { decisions: DecisionRow[] | null })[] =
       await this.#knex('plans')
-        .whereIn('id', due.forUpdate().skipLocked())
+        .whereIn('id', candidates.forUpdate().skipLocked())
         .update(lease)
         .returning([
           'plans.*',

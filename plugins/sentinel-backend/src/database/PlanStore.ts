@@ -220,6 +220,12 @@ export interface PlanStore extends AppliedChanges {
     limit: number;
   }): Promise<PlanWork[]>;
 
+  /** Leases these plans now, due or not, unless a live lease holds them (an event woke them). */
+  claimNow(
+    ids: string[],
+    options: { owner: string; now: Date; leaseMs: number },
+  ): Promise<PlanWork[]>;
+
   /** Extends a lease this owner holds; false when it was lost. */
   renewLease(id: string, owner: string, until: Date): Promise<boolean>;
 

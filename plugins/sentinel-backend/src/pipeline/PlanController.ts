@@ -384,22 +384,27 @@ class PlanStep {
 
   async #checkRollout(decision: StoredDecision): Promise<Next> {
     const driver = this.o.clusterDrivers.get(decision.target.cluster);
-    if (!driver?.rolloutStatus) {
-      return this.#succeeded(decision, decision.change as RecordedChange);
-    }
+    const recorded = decision.change as RecordedChange;
+    if (!driver?.rolloutStatus) return this.#succeeded(decision, recorded);
     const now = this.now();
-    const progress = rolloutProgress(
-      await driver.rolloutStatus(decision.target),
-      {
-        workload: describeTarget(decision),
-        deadline: decision.deadlineAt ?? now,
-        now,
-        recheckMs: this.o.rolloutRecheckMs(decision.target.cluster),
-      },
-    );
+    // The watch event that woke this plan showed the rollout ended for a spec that includes
+    // this change: believe it. Anything else is asked of the API server.
+    const cached = this.o.workloads.cachedRollout(decision.target);
+    const status =
+      cached &&
+      cached.rollout.state !== 'progressing' &&
+      shows(cached.state, recorded)
+        ? cached.rollout
+        : await driver.rolloutStatus(decision.target);
+    const progress = rolloutProgress(status, {
+      workload: describeTarget(decision),
+      deadline: decision.deadlineAt ?? now,
+      now,
+      recheckMs: this.o.rolloutRecheckMs(decision.target.cluster),
+    });
     switch (progress.kind) {
       case 'complete':
-        return this.#succeeded(decision, decision.change as RecordedChange);
+        return this.#succeeded(decision, recorded);
       case 'failed':
         // The change stays counted as applied, so the undo restores it.
         this.o.metrics?.decision(decision.verb, 'failed');

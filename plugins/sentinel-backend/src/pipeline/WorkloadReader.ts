@@ -1,6 +1,7 @@
 import type { WorkloadRef } from '@internal/backstage-plugin-sentinel-common';
 import type {
   ClusterDriver,
+  RolloutStatus,
   WorkloadState,
 } from '@internal/backstage-plugin-sentinel-node';
 
@@ -8,6 +9,7 @@ import type {
 export interface WorkloadCache {
   covers(cluster: string): boolean;
   state(ref: WorkloadRef): WorkloadState | undefined;
+  rolloutStatus(ref: WorkloadRef): RolloutStatus | undefined;
 }
 
 /**
@@ -28,5 +30,18 @@ export class WorkloadReader {
       : undefined;
     if (cached) return cached;
     return this.drivers.get(ref.cluster)?.getWorkload(ref);
+  }
+
+  /**
+   * A workload and how its latest change rolls out, as the last watch event showed them;
+   * undefined when the inventory has no entry. Ended rollouts are what wake waiting plans.
+   */
+  cachedRollout(
+    ref: WorkloadRef,
+  ): { state: WorkloadState; rollout: RolloutStatus } | undefined {
+    if (!this.cache?.covers(ref.cluster)) return undefined;
+    const state = this.cache.state(ref);
+    const rollout = this.cache.rolloutStatus(ref);
+    return state && rollout && { state, rollout };
   }
 }

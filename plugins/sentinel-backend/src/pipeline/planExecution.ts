@@ -107,13 +107,7 @@ export function createPlanExecution(options: PlanExecutionOptions) {
   const unsubscribe = options.inventory?.onChange(event => {
     if (event.rollout?.state === 'progressing') return;
     const ids = wakeups.plansOn(event.ref);
-    if (ids.length === 0) return;
-    store
-      .wake(ids, new Date())
-      .then(() => plans.kick())
-      .catch(error =>
-        options.logger.warn('Sentinel could not wake waiting plans', error),
-      );
+    if (ids.length) plans.wake(ids);
   });
 
   return {

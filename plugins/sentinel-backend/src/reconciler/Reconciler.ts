@@ -13,6 +13,16 @@ export interface WorkQueue<T extends { id: string }> {
     leaseMs: number;
     limit: number;
   }): Promise<T[]>;
+  /**
+   * Leases these items now, due or not, unless a live replica holds them (an event woke them;
+   * this saves a separate wake). Optional: without it a woken item waits for its claim.
+   */
+  claimNow?(
+    ids: string[],
+    options: { owner: string; now: Date; leaseMs: number },
+  ): Promise<T[]>;
+  /** Makes items due now; one a replica holds is due again as soon as it is released. */
+  wake(ids: string[], now: Date): Promise<void>;
   /** Ends the lease; the item is due again at `nextCheckAt` (null: only an event brings it back). */
   releaseLease(
     id: string,
@@ -82,6 +92,8 @@ export class Reconciler<T extends { id: string }> {
   #loops: Promise<void>[] = [];
   readonly #sleepers = new Set<() => void>();
   #kicks = 0;
+  /** Items an event woke, to be claimed ahead of the rest. */
+  readonly #woken = new Set<string>();
   #timer?: { at: number; handle: ReturnType<typeof setTimeout> };
 
   constructor(options: ReconcilerOptions<T>) {
@@ -117,6 +129,27 @@ export class Reconciler<T extends { id: string }> {
   kick(): void {
     this.#kicks += 1;
     this.#wakeAll();
+  }
+
+  /**
+   * An event says these items need a look now (a rollout ended): they are claimed and
+   * stepped ahead of the queue, or made due if a replica holds them.
+   */
+  wake(ids: string[]): void {
+    if (!this.#o.queue.claimNow) {
+      this.#o.queue
+        .wake(ids, this.#o.now())
+        .then(() => this.kick())
+        .catch(error =>
+          this.#o.logger.warn(
+            `Sentinel could not wake ${this.#o.name} items`,
+            toError(error),
+          ),
+        );
+      return;
+    }
+    for (const id of ids) this.#woken.add(id);
+    this.kick();
   }
 
   /** One claim and one step per claimed item; for tests and tools. Returns how many ran. */
@@ -180,12 +213,14 @@ export class Reconciler<T extends { id: string }> {
   }
 
   async #cycle(limit: number): Promise<number> {
-    const items = await this.#o.queue.claimDue({
-      owner: this.#o.owner,
-      now: this.#o.now(),
-      leaseMs: this.#o.leaseMs,
-      limit,
-    });
+    const items = this.#woken.size
+      ? await this.#claimWoken(limit)
+      : await this.#o.queue.claimDue({
+          owner: this.#o.owner,
+          now: this.#o.now(),
+          leaseMs: this.#o.leaseMs,
+          limit,
+        });
     const results = await Promise.allSettled(
       items.map(item => this.#step(item)),
     );
@@ -198,6 +233,21 @@ export class Reconciler<T extends { id: string }> {
       }
     }
     return items.length;
+  }
+
+  async #claimWoken(limit: number): Promise<T[]> {
+    const ids = [...this.#woken].slice(0, limit);
+    for (const id of ids) this.#woken.delete(id);
+    const now = this.#o.now();
+    const claimed = await this.#o.queue.claimNow!(ids, {
+      owner: this.#o.owner,
+      now,
+      leaseMs: this.#o.leaseMs,
+    });
+    // Held elsewhere (or mid-step here): due as soon as it is released.
+    const missed = ids.filter(id => !claimed.some(item => item.id === id));
+    if (missed.length) await this.#o.queue.wake(missed, now);
+    return claimed;
   }
 
   async #step(item: T): Promise<void> {
