@@ -1,7 +1,8 @@
 // Benchmark of the plan pipeline over HTTP: the real backend (packages/backend) on the local
-// PostgreSQL, the simulated Kubernetes cluster (its pods get ready about 1 s after a change)
-// with a synthetic fleet mapped to catalog entities, and concurrent optimizer clients submitting
-// one-decision `scale` plans. Every plan waits for its rollout, so "succeeded" means the change
+// PostgreSQL, the simulated Kubernetes cluster in a process of its own as a real API server
+// would be (bench/simulatedCluster.ts: its pods get ready about 1 s after a change) with a fleet
+// mapped to catalog entities, and concurrent optimizer clients submitting one-decision `scale`
+// plans. Every plan waits for its rollout, so "succeeded" means the change
 // rolled out. Prints the figures, machine and date, checks them against the profile's targets
 // and exits non-zero when one is missed.
 //
@@ -9,8 +10,10 @@
 //   yarn bench:pipeline --profile saturation   # 20 clients, no think time
 //   yarn bench:pipeline --profile smoke        # 20 clients, 200 plans; targets / 10 (CI)
 //
-// BENCH_CLIENTS, BENCH_PLANS and BENCH_THINK_MS override a profile's load; BENCH_JSON=<file>
-// also writes the figures as JSON.
+// Each profile first runs the same load unmeasured (its warm-up plans) until the JIT, the
+// connection pools and the caches are warm, waits for those plans to finish, then measures.
+// BENCH_CLIENTS, BENCH_PLANS, BENCH_WARMUP_PLANS and BENCH_THINK_MS override a profile's load;
+// BENCH_JSON=<file> also writes the figures as JSON.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -25,6 +28,7 @@ const PROFILES = {
   steady: {
     clients: 100,
     plans: 2000,
+    warmupPlans: 1000,
     thinkMs: 1000,
     fleet: { namespaces: 20, workloadsPerNamespace: 20 },
     targets: {
@@ -37,6 +41,7 @@ const PROFILES = {
   saturation: {
     clients: 20,
     plans: 4000,
+    warmupPlans: 1000,
     thinkMs: 0,
     fleet: { namespaces: 40, workloadsPerNamespace: 25 },
     targets: { submittedPerSecond: 300, appliedPerSecond: 200 },
@@ -45,6 +50,7 @@ const PROFILES = {
   smoke: {
     clients: 20,
     plans: 200,
+    warmupPlans: 100,
     thinkMs: 200,
     fleet: { namespaces: 5, workloadsPerNamespace: 20 },
     targets: {
@@ -70,6 +76,9 @@ if (!profile) {
 const clients = Number(process.env.BENCH_CLIENTS ?? profile.clients);
 const total = Number(process.env.BENCH_PLANS ?? profile.plans);
 const thinkMs = Number(process.env.BENCH_THINK_MS ?? profile.thinkMs);
+const warmupPlans = Number(
+  process.env.BENCH_WARMUP_PLANS ?? profile.warmupPlans,
+);
 const { fleet } = profile;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -97,7 +106,11 @@ const TERMINAL = [
 const workloads = [];
 for (let m = 0; m < fleet.workloadsPerNamespace; m++) {
   for (let n = 0; n < fleet.namespaces; n++) {
-    workloads.push({ cluster: 'demo', namespace: `fleet-${n}`, name: `svc-${m}` });
+    workloads.push({
+      cluster: 'demo',
+      namespace: `fleet-${n}`,
+      name: `svc-${m}`,
+    });
   }
 }
 
@@ -108,8 +121,27 @@ function percentile(sorted, p) {
   ];
 }
 
+/** Starts the simulated cluster with the fleet; resolves with it and its kubeconfig. */
+async function startCluster() {
+  const child = spawn(
+    join(root, 'node_modules/.bin/tsx'),
+    [
+      join(root, 'bench/simulatedCluster.ts'),
+      JSON.stringify({ ...fleet, readyAfterMs: 1000 }),
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let output = '';
+  for await (const chunk of child.stdout) {
+    output += chunk;
+    if (output.includes('\n')) break;
+  }
+  const { kubeconfig } = JSON.parse(output.split('\n')[0]);
+  return { child, kubeconfig };
+}
+
 /** The fleet's catalog (one component per namespace) and the overlay that loads it. */
-function writeFleetConfig() {
+function writeFleetConfig(kubeconfig) {
   const dir = mkdtempSync(join(os.tmpdir(), 'sentinel-bench-'));
   const entities = [];
   for (let n = 0; n < fleet.namespaces; n++) {
@@ -144,9 +176,11 @@ function writeFleetConfig() {
       `      target: ${catalog}`,
       'sentinel:',
       '  simulatedCluster:',
-      '    syntheticFleet:',
-      `      namespaces: ${fleet.namespaces}`,
-      `      workloadsPerNamespace: ${fleet.workloadsPerNamespace}`,
+      '    enabled: false',
+      '  clusters:',
+      '    - name: demo',
+      '      kubeconfig:',
+      `        path: ${kubeconfig}`,
       '',
     ].join('\n'),
   );
@@ -231,7 +265,10 @@ async function warmUp() {
   }
 }
 
-async function submitAll() {
+/** Plans submitted so far, over all phases: each workload is changed in turn. */
+let submitted = 0;
+
+async function submitAll(total) {
   const submitMs = [];
   const ids = [];
   const refusals = new Map();
@@ -241,8 +278,9 @@ async function submitAll() {
     Array.from({ length: clients }, async () => {
       for (;;) {
         if (thinkMs > 0) await sleep(thinkMs * (0.5 + Math.random()));
-        const n = next++;
-        if (n >= total) return;
+        if (next >= total) return;
+        next += 1;
+        const n = submitted++;
         // Each workload in turn, scaled between one and two replicas: every change rolls out.
         const target = workloads[n % workloads.length];
         const round = Math.floor(n / workloads.length);
@@ -260,14 +298,21 @@ async function submitAll() {
         const t0 = performance.now();
         const res = await fetch(`${base}/v1/action-plans`, {
           method: 'POST',
-          headers: { ...headers, 'Idempotency-Key': `bench-${process.pid}-${n}` },
+          headers: {
+            ...headers,
+            'Idempotency-Key': `bench-${process.pid}-${n}`,
+          },
           body,
         });
         const plan = await res.json();
         submitMs.push(performance.now() - t0);
+
         if (res.status === 202) ids.push(plan.id);
         else {
-          const why = `${res.status} ${plan.error?.message ?? ''}`.slice(0, 160);
+          const why = `${res.status} ${plan.error?.message ?? ''}`.slice(
+            0,
+            160,
+          );
           refusals.set(why, (refusals.get(why) ?? 0) + 1);
         }
       }
@@ -368,13 +413,19 @@ async function main() {
     )} GiB, Node ${process.versions.node}; ${new Date().toISOString()}`,
   );
   await dropBenchDatabases();
-  const backend = await startBackend(writeFleetConfig());
+  const cluster = await startCluster();
+  const backend = await startBackend(writeFleetConfig(cluster.kubeconfig));
   let failed = false;
   try {
     await warmUp();
-    await sleep(2000);
+    // The same load, unmeasured, until the JIT, the pools and the caches are warm.
+    if (warmupPlans > 0) {
+      const warm = await submitAll(warmupPlans);
+      await waitForTerminal(warm.ids, 120_000);
+      console.log(`warm-up: ${warm.ids.length} plans, not counted`);
+    }
 
-    const { submitMs, ids, refusals, seconds } = await submitAll();
+    const { submitMs, ids, refusals, seconds } = await submitAll(total);
     const plans = await waitForTerminal(ids, 120_000 + total * 20);
     const byStatus = {};
     for (const p of plans) byStatus[p.status] = (byStatus[p.status] ?? 0) + 1;
@@ -429,7 +480,8 @@ async function main() {
       ]);
     }
     for (const [k, v] of rows) console.log(`${k.padEnd(26)} ${v}`);
-    for (const [why, count] of refusals) console.log(`refused ${count}x: ${why}`);
+    for (const [why, count] of refusals)
+      console.log(`refused ${count}x: ${why}`);
     console.log('targets:');
     for (const r of check(figures)) {
       console.log(`  ${r.ok ? 'met   ' : 'MISSED'} ${r.name} (${r.detail})`);
@@ -453,6 +505,7 @@ async function main() {
   } finally {
     process.kill(-backend.pid, 'SIGTERM');
     await once(backend, 'exit').catch(() => {});
+    cluster.child.kill('SIGTERM');
   }
   if (failed) {
     console.log('benchmark FAILED: a target was missed');

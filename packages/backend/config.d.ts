@@ -13,11 +13,6 @@ export interface Config {
       port?: number;
       /** How long its pods take to become ready, in milliseconds. Defaults to 1000. */
       podReadyDelayMs?: number;
-      /**
-       * Extra Deployments for benchmarks: `fleet-<n>/svc-<m>` with one replica each
-       * (bench/pipeline.mjs maps them to catalog entities).
-       */
-      syntheticFleet?: { namespaces: number; workloadsPerNamespace: number };
     };
   };
 }

@@ -105,24 +105,14 @@ export default createBackendModule({
         const server = new KubernetesTestServer({
           tls,
           controller: true,
-          podReadyDelayMs: settings.getOptionalNumber('podReadyDelayMs') ?? 1000,
+          podReadyDelayMs:
+            settings.getOptionalNumber('podReadyDelayMs') ?? 1000,
         });
         await server.start({ port: settings.getOptionalNumber('port') ?? 0 });
         for (const [namespace, kind, name, image, replicas] of fleet) {
           const object = workload(namespace, name, image, replicas);
           if (kind === 'StatefulSet') server.addStatefulSet(object);
           else server.addDeployment(object);
-        }
-        // Benchmarks add a fleet of their own: fleet-<n>/svc-<m>, one replica each.
-        const synthetic = settings.getOptionalConfig('syntheticFleet');
-        const namespaces = synthetic?.getNumber('namespaces') ?? 0;
-        const perNamespace = synthetic?.getNumber('workloadsPerNamespace') ?? 0;
-        for (let n = 0; n < namespaces; n++) {
-          for (let m = 0; m < perNamespace; m++) {
-            server.addDeployment(
-              workload(`fleet-${n}`, `svc-${m}`, 'fleet/svc:1.0.0', 1),
-            );
-          }
         }
         writeFileSync(kubeconfigPath, server.kubeconfig({ name: 'demo' }), {
           mode: 0o600,

@@ -48,18 +48,39 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
     return (await this.snapshot()).owners.get(key);
   }
 
+  /**
+   * The catalog's workloads. Once read, a stale copy is served while a fresh one loads in the
+   * background, so no request waits for the catalog after the first.
+   */
   snapshot(): Promise<CatalogWorkloads> {
     const now = Date.now();
-    if (!this.#cache || now - this.#cache.at > this.ttlMs) {
+    if (!this.#cache) {
       const value = this.#load();
       this.#cache = { at: now, value };
       // A failed load must not be cached.
       value.catch(() => {
         if (this.#cache?.value === value) this.#cache = undefined;
       });
+    } else if (now - this.#cache.at > this.ttlMs && !this.#refreshing) {
+      const cache = this.#cache;
+      this.#refreshing = this.#load()
+        .then(fresh => {
+          if (this.#cache === cache) {
+            this.#cache = { at: Date.now(), value: Promise.resolve(fresh) };
+          }
+        })
+        .catch(() => {
+          // Keep serving the last good copy; the next request tries again.
+          cache.at = Date.now() - this.ttlMs + 1_000;
+        })
+        .finally(() => {
+          this.#refreshing = undefined;
+        });
     }
     return this.#cache.value;
   }
+
+  #refreshing?: Promise<void>;
 
   async #load(): Promise<CatalogWorkloads> {
     const { items } = await this.catalog.getEntities(
