@@ -46,6 +46,17 @@ const PROFILES = {
     fleet: { namespaces: 40, workloadsPerNamespace: 25 },
     targets: { submittedPerSecond: 300, appliedPerSecond: 200 },
   },
+  // Dry runs (POST /v1/policies/evaluate, one decision), one client back to back: their
+  // latency. Read from the inventory, they cost the API server nothing.
+  evaluate: {
+    clients: 1,
+    plans: 2000,
+    warmupPlans: 200,
+    thinkMs: 0,
+    fleet: { namespaces: 20, workloadsPerNamespace: 20 },
+    evaluateOnly: true,
+    targets: { evaluateP99Ms: 10 },
+  },
   // Part of the README's test command: a collapse fails CI. Floors ten times below steady's.
   smoke: {
     clients: 20,
@@ -268,7 +279,7 @@ async function warmUp() {
 /** Plans submitted so far, over all phases: each workload is changed in turn. */
 let submitted = 0;
 
-async function submitAll(total) {
+async function submitAll(total, path = '/v1/action-plans') {
   const submitMs = [];
   const ids = [];
   const refusals = new Map();
@@ -296,7 +307,7 @@ async function submitAll(total) {
           ],
         });
         const t0 = performance.now();
-        const res = await fetch(`${base}/v1/action-plans`, {
+        const res = await fetch(`${base}${path}`, {
           method: 'POST',
           headers: {
             ...headers,
@@ -306,9 +317,10 @@ async function submitAll(total) {
         });
         const plan = await res.json();
         submitMs.push(performance.now() - t0);
-
-        if (res.status === 202) ids.push(plan.id);
-        else {
+        // A plan accepted (202), or a dry run answered (200 with an outcome).
+        if (res.status === 202 || (res.status === 200 && plan.outcome)) {
+          ids.push(plan.id ?? n);
+        } else {
           const why = `${res.status} ${plan.error?.message ?? ''}`.slice(
             0,
             160,
@@ -418,6 +430,33 @@ async function main() {
   let failed = false;
   try {
     await warmUp();
+    if (profile.evaluateOnly) {
+      await submitAll(warmupPlans, '/v1/policies/evaluate');
+      const { submitMs, ids, seconds } = await submitAll(
+        total,
+        '/v1/policies/evaluate',
+      );
+      submitMs.sort((a, b) => a - b);
+      const p99 = percentile(submitMs, 99);
+      console.log(`dry runs answered          ${ids.length} of ${total}`);
+      console.log(
+        `dry-run throughput         ${(ids.length / seconds).toFixed(0)} /s`,
+      );
+      console.log(
+        `dry-run latency p50 / p99  ${percentile(submitMs, 50).toFixed(
+          1,
+        )} / ${p99.toFixed(1)} ms`,
+      );
+      const ok = ids.length === total && p99 < profile.targets.evaluateP99Ms;
+      console.log('targets:');
+      console.log(
+        `  ${ok ? 'met   ' : 'MISSED'} every dry run answered, p99 < ${
+          profile.targets.evaluateP99Ms
+        } ms`,
+      );
+      failed = !ok;
+      return;
+    }
     // The same load, unmeasured, until the JIT, the pools and the caches are warm.
     if (warmupPlans > 0) {
       const warm = await submitAll(warmupPlans);

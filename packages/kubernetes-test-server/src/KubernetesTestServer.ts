@@ -458,8 +458,10 @@ export class KubernetesTestServer {
       throw new Error('KubernetesTestServer is already started');
     }
     const host = options.host ?? '127.0.0.1';
-    const handler = (req: IncomingMessage, res: ServerResponse) =>
-      this.handle(req, res);
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      this.requests += 1;
+      return this.handle(req, res);
+    };
     const server: Server = this.tls
       ? createHttpsServer({ key: this.tls.key, cert: this.tls.cert }, handler)
       : createServer(handler);
@@ -491,6 +493,9 @@ export class KubernetesTestServer {
 
   /** Connections clients opened so far (TLS handshakes, when serving https). */
   connections = 0;
+
+  /** Requests answered so far (a watch counts once, when it starts). */
+  requests = 0;
 
   /** Ends every watch and stops listening. */
   async stop(): Promise<void> {

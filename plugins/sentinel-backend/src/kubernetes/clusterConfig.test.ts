@@ -145,7 +145,7 @@ describe('sentinel.clusters', () => {
       return plan;
     };
     const live = () => server.getDeployment('shop', 'cart') as any;
-    return { submit, live };
+    return { submit, live, server, backend };
   }
 
   it('applies a plan to a cluster configured by kubeconfig: Kubernetes holds the change', async () => {
@@ -153,6 +153,34 @@ describe('sentinel.clusters', () => {
     const plan = await submit({ verb: 'scale', params: { replicas: 4 } });
     expect(plan.status).toBe('succeeded');
     expect(live().spec.replicas).toBe(4);
+  });
+
+  it('dry-runs a plan from the workload inventory, without a request to the API server', async () => {
+    const { server, backend } = await sentinelOnKubernetes();
+    const body = {
+      source: 'InfraMind',
+      decisions: [
+        {
+          verb: 'scale',
+          target: { cluster: 'k8s', namespace: 'shop', name: 'cart' },
+          params: { replicas: 3 },
+          confidence: 0.9,
+        },
+      ],
+    };
+    // The inventory lists and watches the cluster as the backend starts.
+    for (let i = 0; i < 100 && server.requests < 2; i++) {
+      await new Promise(r => setTimeout(r, 50));
+    }
+    const before = server.requests;
+    for (let i = 0; i < 5; i++) {
+      const res = await request(backend)
+        .post('/api/sentinel/v1/policies/evaluate')
+        .send(body);
+      expect(res.status).toBe(200);
+      expect(res.body.outcome).toBe('allow');
+    }
+    expect(server.requests - before).toBe(0);
   });
 
   it('rolls back a rollout that never becomes healthy, by itself', async () => {
