@@ -80,6 +80,9 @@ run_tests() {
   # CI=true: run once instead of watching, and fail rather than skip a missing database.
   step "unit and integration tests" env CI=true yarn test --json --outputFile="$results/jest.json" || failed=1
   step "browser tests (Chromium)" env SENTINEL_E2E_JSON="$results/e2e.json" yarn test:e2e || failed=1
+  # A short pipeline benchmark with floors ten times below the targets: a collapse of the
+  # executor (plans no longer applied in seconds) fails the run, as a test would.
+  step "pipeline smoke benchmark" yarn bench:smoke || failed=1
   if ((failed)); then sentinel_log "some tests failed"; else sentinel_log "all checks passed"; fi
   report_timings
   trap - EXIT
