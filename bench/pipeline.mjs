@@ -181,6 +181,10 @@ function writeFleetConfig(kubeconfig) {
   writeFileSync(
     overlay,
     [
+      'backend:',
+      `  baseUrl: http://localhost:${port}`,
+      '  listen:',
+      `    port: ${port}`,
       'catalog:',
       '  locations:',
       '    - type: file',
@@ -424,11 +428,22 @@ async function main() {
       os.totalmem() / 2 ** 30,
     )} GiB, Node ${process.versions.node}; ${new Date().toISOString()}`,
   );
+  // Another backend on the port would answer for the one started here.
+  const taken = await fetch(`${base}/health`).then(
+    () => true,
+    () => false,
+  );
+  if (taken) {
+    throw new Error(
+      `something already listens on port ${port}; stop it (or set SENTINEL_BENCH_PORT)`,
+    );
+  }
   await dropBenchDatabases();
   const cluster = await startCluster();
-  const backend = await startBackend(writeFleetConfig(cluster.kubeconfig));
+  let backend;
   let failed = false;
   try {
+    backend = await startBackend(writeFleetConfig(cluster.kubeconfig));
     await warmUp();
     if (profile.evaluateOnly) {
       await submitAll(warmupPlans, '/v1/policies/evaluate');
@@ -542,8 +557,10 @@ async function main() {
       );
     }
   } finally {
-    process.kill(-backend.pid, 'SIGTERM');
-    await once(backend, 'exit').catch(() => {});
+    if (backend) {
+      process.kill(-backend.pid, 'SIGTERM');
+      await once(backend, 'exit').catch(() => {});
+    }
     cluster.child.kill('SIGTERM');
   }
   if (failed) {

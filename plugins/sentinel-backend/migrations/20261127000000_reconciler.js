@@ -38,6 +38,16 @@ exports.up = async function up(knex) {
     table.timestamp('deadline_at', { useTz: true }).nullable();
     table.index(['status'], 'plan_decisions_status_idx');
   });
+  const [twice] = await knex('plan_decisions')
+    .select('cluster', 'namespace', 'kind', 'name')
+    .whereIn('status', ['applying', 'rolling_out'])
+    .groupBy('cluster', 'namespace', 'kind', 'name')
+    .havingRaw('count(*) > 1');
+  if (twice) {
+    throw new Error(
+      `Two changes to ${twice.cluster}/${twice.namespace}/${twice.kind}/${twice.name} are in flight; let them finish (or stop the replicas running them), then start Sentinel again`,
+    );
+  }
   // Partial unique index (PostgreSQL and SQLite both have them).
   await knex.raw(
     `CREATE UNIQUE INDEX plan_decisions_in_flight_idx ON plan_decisions (cluster, namespace, kind, name) WHERE status IN ('applying', 'rolling_out')`,
