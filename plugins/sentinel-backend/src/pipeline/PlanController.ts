@@ -7,16 +7,13 @@ import {
   type PlanStatus,
   type PlanTarget,
 } from '@internal/backstage-plugin-sentinel-common';
-import {
-  matchesSnapshot,
-  type ClusterDriver,
-  type WorkloadState,
+import type {
+  ClusterDriver,
+  WorkloadState,
 } from '@internal/backstage-plugin-sentinel-node';
 import type {
-  DecisionPatch,
   PlanStore,
   PlanWork,
-  StepWrite,
   StoredDecision,
 } from '../database/PlanStore';
 import type { ChangeLedger } from '../policy/ChangeLedger';
@@ -32,13 +29,16 @@ import type { Judgement } from './gate/judgeAtApply';
 import type { PipelineMetrics } from './metrics';
 import { statusAfterVerdicts } from './planStatus';
 import {
-  afterChange,
   DecisionFailedError,
   recordChange,
   shows,
+  type LastApplied,
   type RecordedChange,
 } from './recordedChange';
+import { restoreDecision } from './restoreDecision';
 import { rolloutProgress } from './rolloutProgress';
+import { simulateDecision } from './simulateDecision';
+import { StepRecorder } from './StepRecorder';
 import type { RolloutWakeups } from './RolloutWakeups';
 import type { WorkloadReader } from './WorkloadReader';
 
@@ -87,20 +87,28 @@ const APPLIED: readonly DecisionStatus[] = [
 /** What a part of a step returns: the step's end, or go on with the plan in this step. */
 type Next = StepOutcome | 'continue';
 
-/** The state of one step over one plan: the plan as read, and writes not yet persisted. */
+/** One step over one plan: the plan as read, and what the step will persist. */
 class PlanStep {
   #renewedAt = Date.now();
-  /** Decision patches persisted with the step's next write. */
-  #pending: { index: number; patch: DecisionPatch }[] = [];
   #conflicts = 0;
+  readonly #record: StepRecorder;
 
   constructor(
     private readonly o: PlanControllerOptions,
     private readonly now: () => Date,
     private readonly plan: PlanWork,
   ) {
-    this.#saved = plan.status;
+    this.#record = new StepRecorder(o.store, plan, o.owner, now, o.kick);
   }
+
+  /** What a rollback decision of this plan restores. */
+  readonly #lastApplied: LastApplied = d =>
+    this.o.store.findLastApplied(
+      d.target,
+      (d.params.toPlanId as string | undefined) ??
+        this.plan.rollbackOf ??
+        undefined,
+    );
 
   async run(): Promise<StepOutcome> {
     if (this.plan.status === 'received') {
@@ -155,12 +163,12 @@ class PlanStep {
     );
     verdicts.forEach((verdict, index) => {
       plan.decisions[index].verdict = verdict;
-      this.#patch(index, { verdict });
+      this.#record.patch(index, { verdict });
     });
     const next = statusAfterVerdicts(verdicts);
     if (next.status === 'approved') {
       // Persisted with the step's next write (the gate's, usually): one round trip less.
-      this.#transitions.push({ to: 'approved', message: next.message });
+      this.#record.transition('approved', next.message);
       plan.status = 'approved';
       return 'continue';
     }
@@ -192,13 +200,7 @@ class PlanStep {
     try {
       recorded = await recordChange(decision, current, {
         now: this.now(),
-        lastApplied: d =>
-          this.o.store.findLastApplied(
-            d.target,
-            (d.params.toPlanId as string | undefined) ??
-              this.plan.rollbackOf ??
-              undefined,
-          ),
+        lastApplied: this.#lastApplied,
       });
     } catch (error) {
       if (error instanceof DecisionFailedError) {
@@ -209,23 +211,19 @@ class PlanStep {
     // Admitted, the gate persists with its check what this step has pending, the decision's
     // reservation and the move to executing, in one transaction.
     const now = this.now();
-    const write: StepWrite = {
+    const write = this.#record.pendingWrite({
       at: now,
-      whileStatus: this.#saved,
-      transitions: [
-        ...this.#transitions,
-        ...(this.plan.status === 'approved'
+      transitions:
+        this.plan.status === 'approved'
           ? [
               {
-                to: 'executing' as const,
+                to: 'executing',
                 message:
                   'execution started: the first decision passed the policy at the moment of apply',
               },
             ]
-          : []),
-      ],
+          : [],
       decisions: [
-        ...this.#pending,
         {
           index: decision.index,
           patch: {
@@ -238,7 +236,7 @@ class PlanStep {
         },
       ],
       ...(this.plan.heldSince && { heldSince: null }),
-    };
+    });
     const judgement = await this.o.gate.admit({
       plan: this.plan,
       index: decision.index,
@@ -252,9 +250,7 @@ class PlanStep {
     }
     if (judgement.kind !== 'admit') return this.#refused(decision, judgement);
 
-    this.#transitions = [];
-    this.#pending = [];
-    this.#saved = 'executing';
+    this.#record.persisted('executing');
     this.plan.status = 'executing';
     this.plan.heldSince = null;
     Object.assign(decision, {
@@ -313,7 +309,7 @@ class PlanStep {
         ++this.#conflicts < MAX_CONFLICT_ATTEMPTS
       ) {
         decision.status = 'pending';
-        this.#patch(decision.index, {
+        this.#record.patch(decision.index, {
           status: 'pending',
           change: null,
           before: null,
@@ -345,12 +341,12 @@ class PlanStep {
       now.getTime() + this.o.rolloutRecheckMs(decision.target.cluster),
     );
     decision.status = 'rolling_out';
-    this.#patch(decision.index, {
+    this.#record.patch(decision.index, {
       status: 'rolling_out',
       after,
       deadlineAt: deadline,
     });
-    return this.#save({ release: { nextCheckAt: next } }, next);
+    return this.#record.save({ release: { nextCheckAt: next } }, next);
   }
 
   /** A replica died after the gate admitted the change: did the change reach the cluster? */
@@ -408,7 +404,7 @@ class PlanStep {
       case 'failed':
         // The change stays counted as applied, so the undo restores it.
         this.o.metrics?.decision(decision.verb, 'failed');
-        this.#patch(decision.index, { error: progress.reason });
+        this.#record.patch(decision.index, { error: progress.reason });
         return this.#undo(
           'rolled_back',
           `decision ${decision.index} (${describe(decision)}) failed: ${
@@ -417,7 +413,7 @@ class PlanStep {
         );
       default:
         this.o.wakeups?.add(decision.target, this.plan.id);
-        return this.#save(
+        return this.#record.save(
           { release: { nextCheckAt: progress.next } },
           progress.next,
         );
@@ -429,7 +425,7 @@ class PlanStep {
     recorded: RecordedChange,
   ): Promise<Next> {
     decision.status = 'succeeded';
-    this.#patch(decision.index, {
+    this.#record.patch(decision.index, {
       status: 'succeeded',
       error: null,
       ...(decision.after ? { after: decision.after } : {}),
@@ -444,7 +440,7 @@ class PlanStep {
       );
       this.o.metrics?.rollback('requested');
     }
-    this.#wake.push(decision.target);
+    this.#record.ended(decision.target);
     return 'continue';
   }
 
@@ -458,7 +454,7 @@ class PlanStep {
     if (judgement.kind === 'hold') {
       const changed = plan.statusReason !== judgement.reason;
       plan.heldSince ??= this.now();
-      return this.#save(
+      return this.#record.save(
         {
           statusReason: judgement.reason,
           heldSince: plan.heldSince,
@@ -475,7 +471,7 @@ class PlanStep {
     if (anythingApplied) {
       return this.#undo('rolled_back', message);
     }
-    this.#patch(decision.index, { error: judgement.reason });
+    this.#record.patch(decision.index, { error: judgement.reason });
     return this.#end(
       judgement.kind === 'refuse' ? 'rejected' : 'pending_approval',
       message,
@@ -491,14 +487,14 @@ class PlanStep {
     this.o.metrics?.decision(decision.verb, 'failed');
     decision.status = 'failed';
     decision.error = message;
-    this.#patch(decision.index, {
+    this.#record.patch(decision.index, {
       status: 'failed',
       error: message,
       // The change never reached the cluster: it no longer counts against rate limits.
       ...(options.released && { appliedAt: null }),
     });
     this.o.wakeups?.remove(decision.target, this.plan.id);
-    this.#wake.push(decision.target);
+    this.#record.ended(decision.target);
     return this.#undo(
       'rolled_back',
       `decision ${decision.index} (${describe(decision)}) failed: ${message}`,
@@ -515,17 +511,17 @@ class PlanStep {
     status: Extract<PlanStatus, 'rolled_back' | 'cancelled'>,
     reason: string,
   ): Promise<Next> {
-    await this.#flush();
+    await this.#record.flush();
     const applied = this.plan.decisions
       .filter(d => APPLIED.includes(d.status))
       .reverse();
     const problems: string[] = [];
     for (const decision of applied) {
       try {
-        await this.#restore(decision);
-        this.#patch(decision.index, { status: 'rolled_back' });
+        await restoreDecision(this.o.clusterDrivers, decision);
+        this.#record.patch(decision.index, { status: 'rolled_back' });
         this.o.wakeups?.remove(decision.target, this.plan.id);
-        this.#wake.push(decision.target);
+        this.#record.ended(decision.target);
       } catch (error) {
         problems.push(
           `rollback of decision ${decision.index} failed: ${
@@ -553,126 +549,37 @@ class PlanStep {
     );
   }
 
-  async #restore(decision: StoredDecision) {
-    const recorded = decision.change as RecordedChange | null;
-    const before = decision.before as WorkloadState | null;
-    if (!recorded || !before) return;
-    const driver = this.o.clusterDrivers.get(decision.target.cluster);
-    const current = await driver?.getWorkload(decision.target);
-    if (!driver || !current) {
-      throw new Error(`workload ${describeTarget(decision)} is gone`);
-    }
-    // Nothing to do when the change never landed or was already undone.
-    if (!matchesSnapshot(current, before)) {
-      // A change still 'applying' may or may not have landed: what is there now is expected.
-      const after = decision.after as WorkloadState | null;
-      await driver.restore(before, { expected: after ?? current });
-    }
-  }
-
   // ---- shadow mode ------------------------------------------------------------------------
 
   async #simulate(): Promise<StepOutcome> {
     const plan = this.plan;
     if (plan.status === 'approved') {
-      this.#transitions.push({
-        to: 'executing',
-        message: 'execution started (shadow mode)',
-      });
+      this.#record.transition('executing', 'execution started (shadow mode)');
       plan.status = 'executing';
     }
     for (const decision of plan.decisions) {
       if (decision.status === 'simulated') continue;
-      const before = await this.o.workloads.read(decision.target);
-      if (!before) {
-        this.#patch(decision.index, {
-          status: 'failed',
-          error: `workload ${describeTarget(decision)} does not exist`,
-        });
-        continue;
-      }
-      try {
-        const recorded = await recordChange(decision, before, {
-          now: this.now(),
-          lastApplied: d =>
-            this.o.store.findLastApplied(
-              d.target,
-              (d.params.toPlanId as string | undefined) ??
-                plan.rollbackOf ??
-                undefined,
-            ),
-        });
-        this.#patch(decision.index, {
-          status: 'simulated',
-          change: recorded,
-          before,
-          after: afterChange(before, recorded),
-        });
+      const patch = await simulateDecision(decision, {
+        workloads: this.o.workloads,
+        now: this.now(),
+        lastApplied: this.#lastApplied,
+      });
+      this.#record.patch(decision.index, patch);
+      if (patch.status === 'simulated') {
         this.o.metrics?.decision(decision.verb, 'simulated');
-      } catch (error) {
-        if (!(error instanceof DecisionFailedError)) throw error;
-        this.#patch(decision.index, { status: 'failed', error: error.message });
       }
     }
-    const outcome = await this.#end(
+    return this.#end(
       'simulated',
       'shadow mode: nothing applied; each decision records the exact change it would make',
     );
-    return outcome as StepOutcome;
   }
 
-  // ---- persistence ------------------------------------------------------------------------
-
-  /** Workloads whose change ended in this step: plans held on them are due now. */
-  readonly #wake: PlanTarget[] = [];
-
-  /** Status changes not persisted yet, in order (from the status last saved). */
-  #transitions: { to: PlanStatus; message: string }[] = [];
-  /** The plan's status as last persisted: what the next write is fenced on. */
-  #saved: PlanStatus;
-
-  #patch(index: number, patch: DecisionPatch) {
-    this.#pending.push({ index, patch });
-  }
-
-  /** Persists the pending patches now (before acting on the world again). */
-  async #flush() {
-    if (this.#pending.length || this.#wake.length || this.#transitions.length) {
-      await this.#save({});
-    }
-  }
-
-  /**
-   * Writes the step's pending patches with `write` in one transaction fenced by the lease.
-   * With a release, the step ends: the plan is due again at `next`.
-   */
-  async #save(
-    write: Omit<StepWrite, 'at' | 'whileStatus'>,
-    next?: Date | null,
-  ): Promise<StepOutcome> {
-    const wake = this.#wake.splice(0);
-    const transitions = [
-      ...this.#transitions.splice(0),
-      ...(write.transitions ?? []),
-    ];
-    const ok = await this.o.store.saveStep(this.plan.id, this.o.owner, {
-      ...write,
-      at: this.now(),
-      whileStatus: this.#saved,
-      transitions,
-      decisions: this.#pending.splice(0),
-      wakeHeldOn: wake,
-    });
-    if (!ok) throw new LeaseLostError(`lease on plan ${this.plan.id} lost`);
-    if (transitions.length)
-      this.#saved = transitions[transitions.length - 1].to;
-    if (wake.length) this.o.kick?.();
-    return { next: next ?? null, released: write.release !== undefined };
-  }
+  // ---- the end of a step ------------------------------------------------------------------
 
   /** Moves the plan to a status a replica does not advance, and ends the step. */
   async #end(to: PlanStatus, message: string): Promise<StepOutcome> {
-    const outcome = await this.#save(
+    const outcome = await this.#record.save(
       { transitions: [{ to, message }], release: { nextCheckAt: null } },
       null,
     );

@@ -1,0 +1,111 @@
+import type {
+  PlanStatus,
+  PlanTarget,
+} from '@internal/backstage-plugin-sentinel-common';
+import type {
+  DecisionPatch,
+  PlanStore,
+  PlanWork,
+  StepWrite,
+} from '../database/PlanStore';
+import { LeaseLostError, type StepOutcome } from '../reconciler/Reconciler';
+
+/**
+ * What one step over a plan will persist: decision patches, status transitions and the
+ * workloads whose change ended, gathered as the step goes and written together, in one round
+ * trip, fenced by the lease and by the status last saved.
+ */
+export class StepRecorder {
+  #patches: { index: number; patch: DecisionPatch }[] = [];
+  #transitions: { to: PlanStatus; message: string }[] = [];
+  #ended: PlanTarget[] = [];
+  /** The plan's status as last persisted: what the next write is fenced on. */
+  #saved: PlanStatus;
+
+  constructor(
+    private readonly store: PlanStore,
+    private readonly plan: PlanWork,
+    private readonly owner: string,
+    private readonly now: () => Date,
+    /** Called when plans held on a workload became due (the reconciler's kick). */
+    private readonly onWake?: () => void,
+  ) {
+    this.#saved = plan.status;
+  }
+
+  patch(index: number, patch: DecisionPatch): void {
+    this.#patches.push({ index, patch });
+  }
+
+  /** A status change, persisted with the step's next write. */
+  transition(to: PlanStatus, message: string): void {
+    this.#transitions.push({ to, message });
+  }
+
+  /** The change to `target` has ended: plans held on it become due with the next write. */
+  ended(target: PlanTarget): void {
+    this.#ended.push(target);
+  }
+
+  /**
+   * Everything pending plus `extra`, as one write for another transaction to persist (the
+   * gate's). Call `persisted` when it was.
+   */
+  pendingWrite(extra: {
+    at: Date;
+    transitions?: { to: PlanStatus; message: string }[];
+    decisions?: { index: number; patch: DecisionPatch }[];
+    heldSince?: Date | null;
+  }): StepWrite {
+    return {
+      at: extra.at,
+      whileStatus: this.#saved,
+      transitions: [...this.#transitions, ...(extra.transitions ?? [])],
+      decisions: [...this.#patches, ...(extra.decisions ?? [])],
+      wakeHeldOn: [...this.#ended],
+      ...(extra.heldSince !== undefined && { heldSince: extra.heldSince }),
+    };
+  }
+
+  /** A `pendingWrite` was persisted, leaving the plan in `status`. */
+  persisted(status: PlanStatus): void {
+    this.#patches = [];
+    this.#transitions = [];
+    if (this.#ended.length) this.onWake?.();
+    this.#ended = [];
+    this.#saved = status;
+  }
+
+  /** Persists what is pending now (before acting on the world again). */
+  async flush(): Promise<void> {
+    if (
+      this.#patches.length ||
+      this.#ended.length ||
+      this.#transitions.length
+    ) {
+      await this.save({});
+    }
+  }
+
+  /**
+   * Writes what is pending with `write`. With a release the step ends: the plan is due again
+   * at `next` (null: only a person or an event brings it back).
+   */
+  async save(
+    write: Omit<StepWrite, 'at' | 'whileStatus'>,
+    next?: Date | null,
+  ): Promise<StepOutcome> {
+    const full = this.pendingWrite({
+      at: this.now(),
+      transitions: write.transitions,
+    });
+    const ok = await this.store.saveStep(this.plan.id, this.owner, {
+      ...write,
+      ...full,
+    });
+    if (!ok) throw new LeaseLostError(`lease on plan ${this.plan.id} lost`);
+    const last = full.transitions![full.transitions!.length - 1];
+    this.persisted(last?.to ?? this.#saved);
+    return { next: next ?? null, released: write.release !== undefined };
+  }
+}
