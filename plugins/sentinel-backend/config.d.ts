@@ -13,13 +13,13 @@ export interface Config {
      * (`10m`) or ISO 8601 (`PT10M`).
      */
     execution?: {
-      /** Claim loops per replica. Defaults to 4. */
-      workers?: number;
-      /** Plans a claim loop leases at once and steps side by side. Defaults to 8. */
+      /** Plans stepped at once per replica (a step never waits on the world). Defaults to 32. */
+      concurrency?: number;
+      /** The most plans one claim leases. Defaults to 8. */
       batchSize?: number;
       /** How long a replica holds a plan it is stepping. Defaults to 30 s. */
       leaseDuration?: HumanDuration | string;
-      /** How often an idle claim loop looks for due plans when nothing wakes it. Defaults to 1 s. */
+      /** How often an idle replica looks for due plans when nothing wakes it. Defaults to 1 s. */
       pollInterval?: HumanDuration | string;
       /** How long a plan may wait for approval before it is rejected. Defaults to 24 h. */
       approvalTimeout?: HumanDuration | string;

@@ -1,7 +1,7 @@
 /* eslint-disable no-console */
 // Benchmark of the reconciler with many long rollouts at once: 500 changes, each waiting on a
 // rollout that takes 5 to 30 s (the simulated cluster in a process of its own readies each
-// workload's pods after its own delay), on one replica with two claim loops, on PostgreSQL.
+// workload's pods after its own delay), on one replica with eight steps in flight, on PostgreSQL.
 // Measures how soon each plan is advanced after its rollout became ready (as a watch of the
 // cluster sees it), the CPU Sentinel uses while the changes wait, and its heap growth. Prints
 // machine and date, checks the targets and exits non-zero when one is missed.
@@ -98,7 +98,7 @@ async function freshDatabase() {
 async function main() {
   const cpus = os.cpus();
   console.log(
-    `Sentinel reconciler benchmark: ${changes} changes waiting on rollouts of 5-30 s, one replica, 2 claim loops`,
+    `Sentinel reconciler benchmark: ${changes} changes waiting on rollouts of 5-30 s, one replica, 8 steps in flight`,
   );
   console.log(
     `machine: ${cpus.length} x ${cpus[0].model}, ${Math.round(
@@ -139,7 +139,7 @@ async function main() {
       policies,
       logger,
       owner: `bench-${randomUUID().slice(0, 8)}`,
-      settings: { ...DEFAULT_EXECUTION, workers: 2, batchSize: 4 },
+      settings: { ...DEFAULT_EXECUTION, concurrency: 8, batchSize: 4 },
       inventory,
       workloads,
     });

@@ -345,10 +345,10 @@ describe('PlanController', () => {
       let appliedByDoomed = 0;
       // Four steps at a time, so the kill catches it mid-plan in each of them.
       const doomed = replica({
-        settings: { workers: 4, batchSize: 1 },
+        settings: { concurrency: 4, batchSize: 4 },
         hooks: {
           afterApply: () => {
-            // From its 40th change on, this replica is dead: each of its claim loops stops
+            // From its 40th change on, this replica is dead: each of its steps in flight stops
             // right after its change reached the cluster, before recording it.
             appliedByDoomed += 1;
             if (appliedByDoomed >= 40) throw new ReconcilerKilledError();
@@ -369,7 +369,7 @@ describe('PlanController', () => {
       await Promise.all([doomed, ...survivors].map(e => e.stop()));
       await Promise.all(pools.map(p => p.destroy()));
 
-      // The kill caught every claim loop of the doomed replica mid-plan.
+      // The kill caught every step the doomed replica had in flight mid-plan.
       expect(appliedByDoomed).toBeGreaterThanOrEqual(40);
       expect(appliedByDoomed).toBeLessThan(40 + 4);
       // Every replica took part in the race.

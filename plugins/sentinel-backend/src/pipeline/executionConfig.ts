@@ -4,12 +4,12 @@ import { durationToMilliseconds } from '@backstage/types';
 
 /** How plans are executed (`sentinel.execution`), with the defaults. */
 export interface ExecutionSettings {
-  /** Claim loops per replica. */
-  workers: number;
-  /** Plans a claim loop leases at once and steps side by side. */
+  /** Plans stepped at once on a replica (each step is short: it never waits on the world). */
+  concurrency: number;
+  /** The most plans one claim leases. */
   batchSize: number;
   leaseMs: number;
-  /** How often an idle claim loop looks for due plans when nothing wakes it. */
+  /** How often an idle replica looks for due plans when nothing wakes it. */
   pollIntervalMs: number;
   approvalTimeoutMs: number;
   rolloutTimeoutMs: number;
@@ -20,7 +20,7 @@ export interface ExecutionSettings {
 }
 
 export const DEFAULT_EXECUTION: ExecutionSettings = {
-  workers: 4,
+  concurrency: 32,
   batchSize: 8,
   leaseMs: 30_000,
   pollIntervalMs: 1_000,
@@ -49,7 +49,7 @@ export function readExecutionSettings(root: Config): ExecutionSettings {
     return value;
   };
   return {
-    workers: count('workers', d.workers),
+    concurrency: count('concurrency', d.concurrency),
     batchSize: count('batchSize', d.batchSize),
     leaseMs: duration(config, 'leaseDuration', d.leaseMs),
     pollIntervalMs: duration(config, 'pollInterval', d.pollIntervalMs),

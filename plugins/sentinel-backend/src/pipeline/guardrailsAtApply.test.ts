@@ -88,7 +88,7 @@ describe('guardrails at the moment of apply', () => {
           await replica(pool, driver, {
             policy: threePerHour,
             policyEngine: new PassThroughPolicyEngine(),
-            settings: { workers: 3, batchSize: 2, pollIntervalMs: 20 },
+            settings: { concurrency: 6, batchSize: 2, pollIntervalMs: 20 },
           }),
         );
       }
@@ -142,7 +142,7 @@ describe('guardrails at the moment of apply', () => {
       const one = await replica(knex, driver, {
         policy: threePerHour,
         policyEngine: new PassThroughPolicyEngine(),
-        settings: { workers: 4, batchSize: 4, pollIntervalMs: 20 },
+        settings: { concurrency: 16, batchSize: 4, pollIntervalMs: 20 },
       });
       const ids: string[] = [];
       for (let n = 0; n < 6; n++) {

@@ -95,7 +95,7 @@ export function createPlanExecution(options: PlanExecutionOptions) {
     controller,
     logger: options.logger,
     owner: options.owner,
-    workers: settings.workers,
+    concurrency: settings.concurrency,
     batchSize: settings.batchSize,
     leaseMs: settings.leaseMs,
     pollIntervalMs: settings.pollIntervalMs,

@@ -81,7 +81,7 @@ describe('changes waiting on their rollout', () => {
     await applyDatabaseMigrations(knex);
   });
 
-  it('keeps hundreds of changes waiting at once with two claim loops, woken by watch events', async () => {
+  it('keeps hundreds of changes waiting at once with four steps in flight, woken by watch events', async () => {
     const names = Array.from({ length: 200 }, (_, i) => `many-${i}`);
     for (const name of names) server.addDeployment(deployment(name, 1_500));
     const inventory = new WorkloadInventory(
@@ -94,7 +94,7 @@ describe('changes waiting on their rollout', () => {
     const one = await replica(knex, driver, {
       inventory,
       // The fallback look is a minute away: only watch events can end these waits in time.
-      settings: { workers: 2, batchSize: 2, rolloutRecheckMs: 60_000 },
+      settings: { concurrency: 4, batchSize: 2, rolloutRecheckMs: 60_000 },
     });
     const ids: string[] = [];
     for (const name of names)

@@ -66,12 +66,12 @@ export interface ReconcilerOptions<T extends { id: string }> {
   logger: LoggerService;
   /** Unique per replica; recorded as the lease owner. */
   owner: string;
-  /** Claim loops per replica. */
-  workers?: number;
-  /** Items a claim loop leases at once and steps concurrently. */
+  /** Steps in flight at once on this replica. */
+  concurrency?: number;
+  /** The most items one claim leases. */
   batchSize?: number;
   leaseMs?: number;
-  /** How often an idle claim loop looks for due items when nothing wakes it. */
+  /** How often an idle replica looks for due items when nothing wakes it. */
   pollIntervalMs?: number;
   /** How long a step that failed unexpectedly waits before it is tried again. */
   errorBackoffMs?: number;
@@ -80,16 +80,22 @@ export interface ReconcilerOptions<T extends { id: string }> {
 
 /**
  * The work loop of a controller, in the manner of Kubernetes controllers and Argo Rollouts:
- * a few claim loops lease items that are due (database leases, SKIP LOCKED on PostgreSQL),
- * run one short step each, persist, and release them with their next due time. Nothing waits
- * on the world while holding a worker, a connection or a lease, so a handful of loops keep
- * thousands of long-lived items (rollouts waiting on pods, plans held by a freeze) moving.
- * Events wake items early (`kick`); the due time is only the fallback.
+ * a claim loop leases items that are due (database leases, SKIP LOCKED on PostgreSQL) as
+ * long as fewer than `concurrency` steps are in flight, each item gets one short step that
+ * persists and releases it with its next due time, and a finished step frees its slot for
+ * the next claim at once (no batch waits for its slowest step). Nothing waits on the world
+ * while holding a slot, a connection or a lease, so a few slots keep thousands of long-lived
+ * items (rollouts waiting on pods, plans held by a freeze) moving. Events wake items early
+ * (`kick`, `wake`); the due time is only the fallback.
  */
 export class Reconciler<T extends { id: string }> {
   readonly #o: Required<ReconcilerOptions<T>>;
   #running = false;
-  #loops: Promise<void>[] = [];
+  #loop?: Promise<void>;
+  /** Steps in flight, each until its item is released. */
+  readonly #steps = new Set<Promise<void>>();
+  /** Slots claims under way may fill. */
+  #reserved = 0;
   readonly #sleepers = new Set<() => void>();
   #kicks = 0;
   /** Items an event woke, to be claimed ahead of the rest. */
@@ -99,8 +105,8 @@ export class Reconciler<T extends { id: string }> {
   constructor(options: ReconcilerOptions<T>) {
     this.#o = {
       ...options,
-      workers: options.workers ?? 4,
-      batchSize: options.batchSize ?? 4,
+      concurrency: options.concurrency ?? 16,
+      batchSize: options.batchSize ?? 8,
       leaseMs: options.leaseMs ?? 30_000,
       pollIntervalMs: options.pollIntervalMs ?? 1_000,
       errorBackoffMs: options.errorBackoffMs ?? 5_000,
@@ -115,14 +121,16 @@ export class Reconciler<T extends { id: string }> {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#loops = Array.from({ length: this.#o.workers }, () => this.#loop());
+    this.#loop = this.#claimLoop();
   }
 
+  /** Stops claiming and waits for the steps in flight. */
   async stop(): Promise<void> {
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer.handle);
     this.#wakeAll();
-    await Promise.all(this.#loops);
+    await this.#loop;
+    await Promise.all(this.#steps);
   }
 
   /** Looks for due items now (after a submission, an approval, an event). */
@@ -153,8 +161,20 @@ export class Reconciler<T extends { id: string }> {
   }
 
   /** One claim and one step per claimed item; for tests and tools. Returns how many ran. */
-  async runOnce(limit = this.#o.workers * this.#o.batchSize): Promise<number> {
-    return this.#cycle(limit);
+  async runOnce(limit = this.#o.concurrency): Promise<number> {
+    const items = await this.#claim(limit);
+    const results = await Promise.allSettled(
+      items.map(item => this.#step(item)),
+    );
+    for (const result of results) {
+      if (
+        result.status === 'rejected' &&
+        result.reason instanceof ReconcilerKilledError
+      ) {
+        throw result.reason;
+      }
+    }
+    return items.length;
   }
 
   #wakeAll() {
@@ -175,27 +195,49 @@ export class Reconciler<T extends { id: string }> {
     this.#timer = { at, handle };
   }
 
-  async #loop() {
+  async #claimLoop() {
     while (this.#running) {
+      const free = this.#o.concurrency - this.#steps.size - this.#reserved;
+      if (free <= 0) {
+        // A finished step wakes the loop.
+        await this.#sleep(this.#o.pollIntervalMs);
+        continue;
+      }
       const kicksBefore = this.#kicks;
-      let claimed = 0;
+      // Slots are reserved for the claim's round trip: never more in flight than concurrency.
+      const limit = Math.min(this.#o.batchSize, free);
+      this.#reserved += limit;
+      let items: T[] = [];
       try {
-        claimed = await this.#cycle(this.#o.batchSize);
+        items = await this.#claim(limit);
       } catch (error) {
-        if (error instanceof ReconcilerKilledError) {
-          this.#running = false;
-          this.#wakeAll();
-          return;
-        }
         this.#o.logger.error(
           `Sentinel ${this.#o.name} reconciler could not claim work`,
           toError(error),
         );
+      } finally {
+        this.#reserved -= limit;
       }
-      if (claimed === 0 && this.#kicks === kicksBefore && this.#running) {
+      for (const item of items) this.#dispatch(item);
+      if (items.length === 0 && this.#kicks === kicksBefore && this.#running) {
         await this.#sleep(this.#o.pollIntervalMs);
       }
     }
+  }
+
+  /** Runs one step in a slot of its own; a killed replica (test hook) stops claiming. */
+  #dispatch(item: T) {
+    const step: Promise<void> = this.#step(item)
+      .catch(error => {
+        if (error instanceof ReconcilerKilledError) {
+          this.#running = false;
+        }
+      })
+      .finally(() => {
+        this.#steps.delete(step);
+        this.#wakeAll();
+      });
+    this.#steps.add(step);
   }
 
   #sleep(ms: number): Promise<void> {
@@ -212,27 +254,22 @@ export class Reconciler<T extends { id: string }> {
     });
   }
 
-  async #cycle(limit: number): Promise<number> {
-    const items = this.#woken.size
-      ? await this.#claimWoken(limit)
-      : await this.#o.queue.claimDue({
-          owner: this.#o.owner,
-          now: this.#o.now(),
-          leaseMs: this.#o.leaseMs,
-          limit,
-        });
-    const results = await Promise.allSettled(
-      items.map(item => this.#step(item)),
-    );
-    for (const result of results) {
-      if (
-        result.status === 'rejected' &&
-        result.reason instanceof ReconcilerKilledError
-      ) {
-        throw result.reason;
-      }
-    }
-    return items.length;
+  /** Leases up to `limit` items: those an event woke first, the rest from those due. */
+  async #claim(limit: number): Promise<T[]> {
+    const wokenCount = Math.min(limit, this.#woken.size);
+    const woken = wokenCount ? this.#claimWoken(wokenCount) : [];
+    const rest = limit - wokenCount;
+    const due =
+      rest > 0
+        ? this.#o.queue.claimDue({
+            owner: this.#o.owner,
+            now: this.#o.now(),
+            leaseMs: this.#o.leaseMs,
+            limit: rest,
+          })
+        : [];
+    const [a, b] = await Promise.all([woken, due]);
+    return [...a, ...b];
   }
 
   async #claimWoken(limit: number): Promise<T[]> {
