@@ -1,0 +1,162 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import {
+  LeaseLostError,
+  Reconciler,
+  type Controller,
+  type StepOutcome,
+  type WorkQueue,
+} from './Reconciler';
+
+type Item = { id: string };
+
+/** An in-memory queue: items with a due time and a lease, as the plan store keeps them. */
+class MemoryQueue implements WorkQueue<Item> {
+  readonly due = new Map<string, number | null>();
+  readonly leased = new Set<string>();
+  readonly claimedNow: string[] = [];
+
+  add(id: string, at = 0) {
+    this.due.set(id, at);
+  }
+
+  async claimDue(o: { now: Date; limit: number }): Promise<Item[]> {
+    const ids = [...this.due]
+      .filter(
+        ([id, at]) =>
+          at !== null && at <= o.now.getTime() && !this.leased.has(id),
+      )
+      .slice(0, o.limit)
+      .map(([id]) => id);
+    ids.forEach(id => this.leased.add(id));
+    return ids.map(id => ({ id }));
+  }
+
+  async claimNow(ids: string[]): Promise<Item[]> {
+    const free = ids.filter(id => this.due.has(id) && !this.leased.has(id));
+    free.forEach(id => this.leased.add(id));
+    this.claimedNow.push(...free);
+    return free.map(id => ({ id }));
+  }
+
+  async wake(ids: string[], now: Date) {
+    for (const id of ids) if (this.due.has(id)) this.due.set(id, now.getTime());
+  }
+
+  async releaseLease(id: string, _owner: string, next: Date | null) {
+    this.leased.delete(id);
+    this.due.set(id, next === null ? null : next.getTime());
+  }
+}
+
+const logger = mockServices.logger.mock();
+
+function reconciler(
+  queue: MemoryQueue,
+  controller: Controller<Item>,
+  extra: Partial<ConstructorParameters<typeof Reconciler<Item>>[0]> = {},
+) {
+  return new Reconciler<Item>({
+    name: 'test',
+    queue,
+    controller,
+    logger,
+    owner: 'replica-1',
+    pollIntervalMs: 10,
+    ...extra,
+  });
+}
+
+async function until(check: () => boolean, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise(r => setTimeout(r, 5));
+  }
+}
+
+describe('Reconciler', () => {
+  it('never has more steps in flight than its concurrency, and keeps every slot busy', async () => {
+    const queue = new MemoryQueue();
+    for (let i = 0; i < 40; i++) queue.add(`item-${i}`);
+    let inFlight = 0;
+    let most = 0;
+    const done = new Set<string>();
+    const controller: Controller<Item> = {
+      async reconcile(item): Promise<StepOutcome> {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise(r => setTimeout(r, 20 + (item.id.length % 3) * 10));
+        inFlight -= 1;
+        done.add(item.id);
+        return { next: null };
+      },
+    };
+    const r = reconciler(queue, controller, { concurrency: 6, batchSize: 4 });
+    r.start();
+    await until(() => done.size === 40);
+    await r.stop();
+    expect(most).toBe(6);
+  });
+
+  it('looks at an item again when its step said, and not before', async () => {
+    const queue = new MemoryQueue();
+    queue.add('rollout');
+    const looks: number[] = [];
+    const started = Date.now();
+    const controller: Controller<Item> = {
+      async reconcile(): Promise<StepOutcome> {
+        looks.push(Date.now() - started);
+        return looks.length < 3
+          ? { next: new Date(Date.now() + 100) }
+          : { next: null };
+      },
+    };
+    const r = reconciler(queue, controller, { pollIntervalMs: 1_000 });
+    r.start();
+    await until(() => looks.length === 3);
+    await r.stop();
+    // The next check time wakes the loop itself: no poll interval (1 s here) in between.
+    expect(looks[1] - looks[0]).toBeGreaterThanOrEqual(95);
+    expect(looks[2]).toBeLessThan(800);
+  });
+
+  it('claims a woken item at once, ahead of the items that are due', async () => {
+    const queue = new MemoryQueue();
+    queue.add('waiting', Date.now() + 60_000);
+    const seen: string[] = [];
+    const controller: Controller<Item> = {
+      async reconcile(item): Promise<StepOutcome> {
+        seen.push(item.id);
+        return { next: null };
+      },
+    };
+    const r = reconciler(queue, controller, { pollIntervalMs: 60_000 });
+    r.start();
+    r.wake(['waiting']);
+    await until(() => seen.includes('waiting'));
+    await r.stop();
+    expect(queue.claimedNow).toEqual(['waiting']);
+  });
+
+  it('tries a step that failed again after a back-off, and leaves an item whose lease it lost', async () => {
+    const queue = new MemoryQueue();
+    queue.add('flaky');
+    queue.add('stolen');
+    let attempts = 0;
+    const controller: Controller<Item> = {
+      async reconcile(item): Promise<StepOutcome> {
+        if (item.id === 'stolen') throw new LeaseLostError('taken over');
+        attempts += 1;
+        if (attempts === 1) throw new Error('the database blinked');
+        return { next: null };
+      },
+    };
+    const r = reconciler(queue, controller, { errorBackoffMs: 50 });
+    r.start();
+    await until(() => attempts === 2);
+    await r.stop();
+    expect(queue.due.get('flaky')).toBeNull();
+    // Not released: the replica that took it over holds the lease.
+    expect(queue.leased.has('stolen')).toBe(true);
+  });
+});
