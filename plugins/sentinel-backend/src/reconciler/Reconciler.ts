@@ -295,10 +295,11 @@ export class Reconciler<T extends { id: string }> {
     } catch (error) {
       if (error instanceof ReconcilerKilledError) throw error;
       if (error instanceof LeaseLostError) {
-        this.#o.logger.warn(
-          `Sentinel lost the lease on ${
+        // Another replica holds it now, or a person ended it (a cancel) meanwhile.
+        this.#o.logger.info(
+          `Sentinel let go of ${
             this.#o.name
-          } item ${id}; another replica resumes it`,
+          } item ${id}: it changed hands or ended during the step`,
         );
         return;
       }
