@@ -1,4 +1,3 @@
-import { InputError } from '@backstage/errors';
 import type {
   Plan,
   PlanDecision,
@@ -16,6 +15,20 @@ import {
 import type { LedgerEntry, RecentChange } from '../policy/types';
 import { readPolicyRevision } from './PolicyStore';
 import { decisionValues, persistStep, targetColumns } from './stepWrite';
+import {
+  ACTIVE,
+  asCreated,
+  decodeCursor,
+  encodeCursor,
+  json,
+  planWork,
+  receivedEvent,
+  storedDecision,
+  targetOf,
+  type DecisionRow,
+  type EventRow,
+  type PlanRow,
+} from './planRows';
 import { iso } from './time';
 import type {
   AdmitResult,
@@ -29,138 +42,6 @@ import type {
   StepWrite,
   StoredDecision,
 } from './PlanStore';
-
-type PlanRow = {
-  id: string;
-  source: string;
-  mode: string;
-  status: string;
-  status_reason: string | null;
-  submitted_by: string;
-  idempotency_key: string | null;
-  request_hash: string | null;
-  rollback_of: string | null;
-  created_at: Date | number | string;
-  updated_at: Date | number | string;
-  lease_owner: string | null;
-  lease_expires_at: Date | number | string | null;
-  cancel_requested_at: Date | number | string | null;
-  approved_by: string | null;
-  held_since: Date | number | string | null;
-};
-
-type DecisionRow = {
-  plan_id: string;
-  decision_index: number;
-  verb: string;
-  cluster: string;
-  namespace: string;
-  kind: string;
-  name: string;
-  entity_ref: string | null;
-  params: string;
-  rationale: string | null;
-  confidence: number | null;
-  verdict: string | null;
-  status: string;
-  change: string | null;
-  before: string | null;
-  after: string | null;
-  error: string | null;
-  deadline_at: Date | number | string | null;
-};
-
-type EventRow = {
-  id: number | string;
-  plan_id: string;
-  at: Date | number | string;
-  status: string;
-  actor: string;
-  message: string;
-};
-
-const ACTIVE: PlanStatus[] = [
-  'received',
-  'pending_approval',
-  'approved',
-  'executing',
-];
-
-function json(value: string | null): unknown | null {
-  return value === null ? null : JSON.parse(value);
-}
-
-function targetOf(row: DecisionRow): PlanTarget {
-  return {
-    cluster: row.cluster,
-    namespace: row.namespace,
-    kind: row.kind as PlanTarget['kind'],
-    name: row.name,
-  };
-}
-
-function encodeCursor(row: PlanRow): string {
-  return Buffer.from(
-    JSON.stringify([iso(row.created_at), row.id]),
-    'utf8',
-  ).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(
-      Buffer.from(cursor, 'base64url').toString('utf8'),
-    );
-    const date = new Date(createdAt);
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) {
-      throw new Error('bad cursor');
-    }
-    return { createdAt: date, id };
-  } catch {
-    throw new InputError('cursor: not a cursor this API returned');
-  }
-}
-
-/** A new plan's first timeline entry. */
-function receivedEvent(plan: NewPlan) {
-  return {
-    at: plan.at.toISOString(),
-    status: 'received' as const,
-    actor: plan.submittedBy,
-    message: `plan received from ${plan.source} with ${plan.decisions.length} decision(s)`,
-  };
-}
-
-/** What getPlan returns for a plan just stored, without reading it back. */
-function asCreated(plan: NewPlan): Plan {
-  const event = receivedEvent(plan);
-  return {
-    id: plan.id,
-    source: plan.source,
-    mode: plan.mode,
-    status: 'received',
-    statusReason: null,
-    createdAt: event.at,
-    updatedAt: event.at,
-    submittedBy: plan.submittedBy,
-    rollbackOf: plan.rollbackOf ?? null,
-    decisions: plan.decisions.map((d, index) => ({
-      index,
-      verb: d.verb,
-      target: d.target,
-      params: d.params,
-      rationale: d.rationale ?? null,
-      confidence: d.confidence ?? null,
-      entityRef: d.entityRef,
-      verdict: null,
-      status: 'pending',
-      before: null,
-      after: null,
-      error: null,
-    })),
-    timeline: [event],
-  };
-}
 
 /** Carries a failed gate attempt's result out of its transaction, rolling it back. */
 class GateAttemptFailed extends Error {
@@ -429,7 +310,7 @@ export class DatabasePlanStore implements PlanStore {
     const rows = await this.#knex<DecisionRow>('plan_decisions')
       .where({ plan_id: planId })
       .orderBy('decision_index');
-    return rows.map(row => this.#storedDecision(row));
+    return rows.map(row => storedDecision(row));
   }
 
   async findLastApplied(target: PlanTarget, planId?: string) {
@@ -453,7 +334,7 @@ export class DatabasePlanStore implements PlanStore {
       query.where('d.plan_id', planId);
     }
     const row = (await query) as DecisionRow | undefined;
-    return row && { planId: row.plan_id, decision: this.#storedDecision(row) };
+    return row && { planId: row.plan_id, decision: storedDecision(row) };
   }
 
   async loadWork(id: string): Promise<PlanWork | undefined> {
@@ -461,24 +342,7 @@ export class DatabasePlanStore implements PlanStore {
       this.#knex<PlanRow>('plans').where({ id }).first(),
       this.getStoredDecisions(id),
     ]);
-    return row && this.#work(row, decisions);
-  }
-
-  #work(row: PlanRow, decisions: StoredDecision[]): PlanWork {
-    return {
-      id: row.id,
-      source: row.source,
-      mode: row.mode as PlanWork['mode'],
-      status: row.status as PlanStatus,
-      createdAt: new Date(iso(row.created_at)),
-      submittedBy: row.submitted_by,
-      rollbackOf: row.rollback_of,
-      approvedBy: row.approved_by,
-      heldSince: row.held_since === null ? null : new Date(iso(row.held_since)),
-      statusReason: row.status_reason,
-      cancelRequested: row.cancel_requested_at !== null,
-      decisions,
-    };
+    return row && planWork(row, decisions);
   }
 
   async saveStep(
@@ -577,9 +441,9 @@ export class DatabasePlanStore implements PlanStore {
           ),
         ]);
     return rows.map(row =>
-      this.#work(
+      planWork(
         row,
-        (row.decisions ?? []).map(d => this.#storedDecision(d)),
+        (row.decisions ?? []).map(d => storedDecision(d)),
       ),
     );
   }
@@ -800,25 +664,6 @@ export class DatabasePlanStore implements PlanStore {
     return Object.fromEntries(
       rows.map(r => [r.status as PlanStatus, Number(r.count)]),
     );
-  }
-
-  #storedDecision(row: DecisionRow): StoredDecision {
-    return {
-      index: row.decision_index,
-      verb: row.verb as StoredDecision['verb'],
-      target: targetOf(row),
-      params: JSON.parse(row.params),
-      confidence: row.confidence === null ? null : Number(row.confidence),
-      entityRef: row.entity_ref,
-      verdict: json(row.verdict) as StoredDecision['verdict'],
-      status: row.status as StoredDecision['status'],
-      change: json(row.change),
-      before: json(row.before),
-      after: json(row.after),
-      error: row.error,
-      deadlineAt:
-        row.deadline_at === null ? null : new Date(iso(row.deadline_at)),
-    };
   }
 
   async #hydrate(rows: PlanRow[]): Promise<Plan[]> {
