@@ -82,5 +82,43 @@ describe('DatabasePlanStore', () => {
         expect(r).toMatchObject({ created: false, id });
       }
     });
+
+    it('merges several patches of one decision in one step, later fields over earlier (PostgreSQL applies one UPDATE per row and statement)', async () => {
+      const plans = await store();
+      const plan = newPlan();
+      await plans.createPlan(plan);
+      const now = new Date('2026-11-27T12:00:01.000Z');
+      const [work] = await plans.claimDue({
+        owner: 'replica-a',
+        now,
+        leaseMs: 30_000,
+        limit: 1,
+      });
+      expect(work.id).toBe(plan.id);
+      // As a step does when it admits a change, finds it cannot be written, and says why.
+      const saved = await plans.saveStep(plan.id, 'replica-a', {
+        at: now,
+        whileStatus: 'received',
+        transitions: [{ to: 'rejected', message: 'refused at apply' }],
+        decisions: [
+          {
+            index: 0,
+            patch: { status: 'applying', appliedAt: now, error: 'first' },
+          },
+          { index: 0, patch: { status: 'failed', appliedAt: null } },
+          { index: 0, patch: { error: 'rule workload-rate' } },
+        ],
+        release: { nextCheckAt: null },
+      });
+      expect(saved).toBe(true);
+      const stored = await plans.getPlan(plan.id);
+      expect(stored!.status).toBe('rejected');
+      expect(stored!.decisions[0]).toMatchObject({
+        status: 'failed',
+        error: 'rule workload-rate',
+      });
+      const [first] = await plans.getStoredDecisions(plan.id);
+      expect(first.appliedAt ?? null).toBeNull();
+    });
   });
 });

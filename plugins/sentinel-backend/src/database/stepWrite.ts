@@ -41,6 +41,22 @@ export function decisionValues(patch: DecisionPatch): Record<string, unknown> {
   return values;
 }
 
+/**
+ * A step's patches, one per decision, later fields over earlier ones. A step may patch a
+ * decision twice (a conflict sends it back to pending, then the gate refuses it); on
+ * PostgreSQL two updates of one row in one statement apply only one of them, so they are
+ * merged first.
+ */
+export function mergeDecisionPatches(
+  decisions: { index: number; patch: DecisionPatch }[],
+): { index: number; patch: DecisionPatch }[] {
+  const merged = new Map<number, DecisionPatch>();
+  for (const { index, patch } of decisions) {
+    merged.set(index, { ...merged.get(index), ...patch });
+  }
+  return [...merged].map(([index, patch]) => ({ index, patch }));
+}
+
 /** The plan row's new values (the release's next check time is handled apart). */
 function planValues(write: StepWrite): {
   values: Record<string, unknown>;
@@ -137,7 +153,9 @@ async function persistInOneStatement(
           )})`
     } RETURNING "id")`,
   ];
-  for (const [n, { index, patch }] of (write.decisions ?? []).entries()) {
+  for (const [n, { index, patch }] of mergeDecisionPatches(
+    write.decisions ?? [],
+  ).entries()) {
     const columns = Object.entries(decisionValues(patch)).map(
       ([column, v]) => `"${column}" = ${bind(v)}`,
     );
@@ -226,7 +244,9 @@ async function persistStatementByStatement(
     }
     const updated = await query.update(values);
     if (updated === 0) return false;
-    for (const { index, patch } of write.decisions ?? []) {
+    for (const { index, patch } of mergeDecisionPatches(
+      write.decisions ?? [],
+    )) {
       const columns = decisionValues(patch);
       if (Object.keys(columns).length === 0) continue;
       await tx('plan_decisions')
