@@ -142,6 +142,7 @@ export const sentinelPlugin = createBackendPlugin({
           workloads,
           ownership,
           kick: () => execution.reconciler.kick(),
+          reserve: () => execution.reconciler.reserve(),
           metrics,
           shadowMode: config.getOptionalBoolean('sentinel.shadowMode') ?? false,
         });

@@ -116,6 +116,7 @@ export async function replica(
     workloads,
     ownership,
     kick: () => execution.reconciler.kick(),
+    reserve: () => execution.reconciler.reserve(),
   });
   /** Steps every due plan until none is left. */
   const drain = async () => {

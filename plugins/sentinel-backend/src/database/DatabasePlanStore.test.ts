@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { deployment, scale } from '../__testUtils__/execution';
 import { DatabasePlanStore } from './DatabasePlanStore';
+import { newPlanWork } from './planRows';
 import { applyDatabaseMigrations } from './migrations';
 import type { NewPlan } from './PlanStore';
 
@@ -83,6 +84,37 @@ describe('DatabasePlanStore', () => {
       }
     });
 
+    it('stores a plan leased at birth to its replica, as that replica steps it without reading it back', async () => {
+      const plans = await store();
+      const plan: NewPlan = {
+        ...newPlan(),
+        lease: {
+          owner: 'replica-a',
+          expiresAt: new Date('2026-11-27T12:00:30.000Z'),
+        },
+      };
+      await plans.createPlan(plan);
+      // Leased: no other replica claims it while the lease lives.
+      const during = new Date('2026-11-27T12:00:10.000Z');
+      expect(
+        await plans.claimDue({
+          owner: 'replica-b',
+          now: during,
+          leaseMs: 30_000,
+          limit: 10,
+        }),
+      ).toEqual([]);
+      // What the receiving replica steps is what a claim reads (here after the lease ran out).
+      const after = new Date('2026-11-27T12:00:31.000Z');
+      const [claimed] = await plans.claimDue({
+        owner: 'replica-b',
+        now: after,
+        leaseMs: 30_000,
+        limit: 10,
+      });
+      expect(newPlanWork(plan)).toEqual(claimed);
+    });
+
     it('merges several patches of one decision in one step, later fields over earlier (PostgreSQL applies one UPDATE per row and statement)', async () => {
       const plans = await store();
       const plan = newPlan();
@@ -110,7 +142,7 @@ describe('DatabasePlanStore', () => {
         ],
         release: { nextCheckAt: null },
       });
-      expect(saved).toBe(true);
+      expect(saved).toEqual({ woken: [] });
       const stored = await plans.getPlan(plan.id);
       expect(stored!.status).toBe('rejected');
       expect(stored!.decisions[0]).toMatchObject({

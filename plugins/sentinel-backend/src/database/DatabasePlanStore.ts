@@ -39,6 +39,7 @@ import type {
   PlanStore,
   PlanTransition,
   PlanWork,
+  StepSaved,
   StepWrite,
   StoredDecision,
 } from './PlanStore';
@@ -97,6 +98,8 @@ export class DatabasePlanStore implements PlanStore {
         created_at: plan.at,
         updated_at: plan.at,
         next_check_at: plan.at,
+        lease_owner: plan.lease?.owner ?? null,
+        lease_expires_at: plan.lease?.expiresAt ?? null,
       });
       await tx('plan_decisions').insert(
         plan.decisions.map((d, index) => ({
@@ -148,6 +151,8 @@ export class DatabasePlanStore implements PlanStore {
       plan.at,
       plan.at,
       plan.at,
+      plan.lease?.owner ?? null,
+      plan.lease?.expiresAt ?? null,
       ...plan.decisions.flatMap((d, index) => [
         index,
         d.verb,
@@ -167,8 +172,8 @@ export class DatabasePlanStore implements PlanStore {
     ];
     const result = await this.#knex.raw(
       `WITH p AS (
-        INSERT INTO plans (id, source, mode, status, submitted_by, idempotency_key, request_hash, rollback_of, created_at, updated_at, next_check_at)
-        VALUES (?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO plans (id, source, mode, status, submitted_by, idempotency_key, request_hash, rollback_of, created_at, updated_at, next_check_at, lease_owner, lease_expires_at)
+        VALUES (?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?::text, ?::timestamptz)
         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
       ), d AS (
         INSERT INTO plan_decisions (plan_id, decision_index, verb, cluster, namespace, kind, name, entity_ref, params, rationale, confidence, status)
@@ -349,7 +354,7 @@ export class DatabasePlanStore implements PlanStore {
     id: string,
     owner: string,
     write: StepWrite,
-  ): Promise<boolean> {
+  ): Promise<StepSaved | undefined> {
     assertTransitionChain(write.whileStatus, write.transitions ?? []);
     return persistStep(this.#knex, this.#isPostgres, id, owner, write);
   }
@@ -504,17 +509,23 @@ export class DatabasePlanStore implements PlanStore {
   }): Promise<AdmitResult<T>> {
     const { write } = options;
     assertTransitionChain(write.whileStatus, write.transitions ?? []);
-    const persist = async (knex: Knex | Knex.Transaction) => {
+    /** Writes an admitted step: the plans it woke, or why it was not written. */
+    const persist = async (
+      knex: Knex | Knex.Transaction,
+    ): Promise<
+      { saved: string[] } | Exclude<AdmitResult<T>, { outcome: 'judged' }>
+    > => {
       try {
-        return (await persistStep(
+        const saved = await persistStep(
           knex,
           this.#isPostgres,
           options.planId,
           options.owner,
           write,
           options.revision,
-        ))
-          ? undefined
+        );
+        return saved
+          ? { saved: saved.woken }
           : await this.#whyNotWritten(knex, options.revision);
       } catch (error) {
         if (!isInFlightConflict(error)) throw error;
@@ -525,8 +536,12 @@ export class DatabasePlanStore implements PlanStore {
       if (!options.lockKeys.length && !options.ledger) {
         // Nothing counted: the judgement needs no lock, and the write guards the rest.
         const verdict = options.decide({ recentChanges: [] });
-        const failed = verdict.admit ? await persist(this.#knex) : undefined;
-        return failed ?? { outcome: 'judged', verdict };
+        const written = verdict.admit
+          ? await persist(this.#knex)
+          : { saved: [] };
+        return 'saved' in written
+          ? { outcome: 'judged', verdict, woken: written.saved }
+          : written;
       }
       try {
         return await this.#knex.transaction(async tx => {
@@ -545,10 +560,14 @@ export class DatabasePlanStore implements PlanStore {
               })
             : [];
           const verdict = options.decide({ recentChanges });
-          const failed = verdict.admit ? await persist(tx) : undefined;
+          const written = verdict.admit ? await persist(tx) : { saved: [] };
           // Nothing of a refused attempt may stay: roll the transaction back.
-          if (failed) throw new GateAttemptFailed(failed);
-          return { outcome: 'judged' as const, verdict };
+          if (!('saved' in written)) throw new GateAttemptFailed(written);
+          return {
+            outcome: 'judged' as const,
+            verdict,
+            woken: written.saved,
+          };
         });
       } catch (error) {
         if (error instanceof GateAttemptFailed) return error.result;

@@ -30,6 +30,11 @@ export interface NewPlan {
   rollbackOf?: string;
   decisions: NewDecision[];
   at: Date;
+  /**
+   * Leased at birth to the replica that received it, which steps it at once without a claim
+   * (the reconciler had a free slot); otherwise it waits, due, for any replica's claim.
+   */
+  lease?: { owner: string; expiresAt: Date };
 }
 
 /** What changes on a decision as the pipeline advances it. */
@@ -130,6 +135,11 @@ export interface StepWrite {
   release?: { nextCheckAt: Date | null };
 }
 
+/** A step that was persisted, and the plans it woke (held on a workload whose change ended). */
+export interface StepSaved {
+  woken: string[];
+}
+
 /** The gate's view of the changes counted by rate limits and blast radius. */
 export interface LedgerQuery {
   /** Changes admitted after this instant. */
@@ -151,7 +161,7 @@ export interface GateFacts {
 /** How the gate's check and reservation came out. */
 export type AdmitResult<T> =
   /** Judged; when `T` admits, the reservation is written. */
-  | { outcome: 'judged'; verdict: T }
+  | { outcome: 'judged'; verdict: T; woken: string[] }
   /** The policy changed since the caller read it: judge again by `revision`. */
   | { outcome: 'stale'; revision: number }
   /** Another plan's change to the workload is in flight (at most one is). */
@@ -197,8 +207,15 @@ export interface PlanStore extends AppliedChanges {
   /** The plan as one reconcile step needs it; undefined if it does not exist. */
   loadWork(id: string): Promise<PlanWork | undefined>;
 
-  /** Persists one step (see StepWrite); false when this owner no longer holds the lease. */
-  saveStep(id: string, owner: string, write: StepWrite): Promise<boolean>;
+  /**
+   * Persists one step (see StepWrite); undefined when this owner no longer holds the lease or
+   * the plan left the status the step saw.
+   */
+  saveStep(
+    id: string,
+    owner: string,
+    write: StepWrite,
+  ): Promise<StepSaved | undefined>;
 
   /**
    * The last decision that changed a workload and is not undone yet, optionally within one

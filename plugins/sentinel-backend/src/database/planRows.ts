@@ -143,6 +143,38 @@ export function asCreated(plan: NewPlan): Plan {
   };
 }
 
+/** A plan just stored, as a reconcile step would read it back (for a lease at birth). */
+export function newPlanWork(plan: NewPlan): PlanWork {
+  return {
+    id: plan.id,
+    source: plan.source,
+    mode: plan.mode,
+    status: 'received',
+    createdAt: plan.at,
+    submittedBy: plan.submittedBy,
+    rollbackOf: plan.rollbackOf ?? null,
+    approvedBy: null,
+    heldSince: null,
+    statusReason: null,
+    cancelRequested: false,
+    decisions: plan.decisions.map((d, index) => ({
+      index,
+      verb: d.verb,
+      target: d.target,
+      params: d.params,
+      confidence: d.confidence ?? null,
+      entityRef: d.entityRef,
+      verdict: null,
+      status: 'pending',
+      change: null,
+      before: null,
+      after: null,
+      error: null,
+      deadlineAt: null,
+    })),
+  };
+}
+
 /** A decision row as the controller reads it. */
 export function storedDecision(row: DecisionRow): StoredDecision {
   return {

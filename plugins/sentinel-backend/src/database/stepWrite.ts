@@ -1,7 +1,7 @@
 import type { PlanTarget } from '@internal/backstage-plugin-sentinel-common';
 import type { Knex } from 'knex';
 import { isReconciled } from '../pipeline/planTransitions';
-import type { DecisionPatch, StepWrite } from './PlanStore';
+import type { DecisionPatch, StepSaved, StepWrite } from './PlanStore';
 
 /**
  * How one reconcile step is persisted: the plan's row (status, reason, lease, next check),
@@ -97,8 +97,8 @@ function events(write: StepWrite): { status: string; message: string }[] {
 }
 
 /**
- * Persists a step; false when the plan is no longer this owner's, has left its status, or
- * (with `revision`) the policy is no longer at that revision.
+ * Persists a step and returns the plans it woke; undefined when the plan is no longer this
+ * owner's, has left its status, or (with `revision`) the policy is no longer at that revision.
  */
 export async function persistStep(
   knex: Knex | Knex.Transaction,
@@ -107,7 +107,7 @@ export async function persistStep(
   owner: string,
   write: StepWrite,
   revision?: number,
-): Promise<boolean> {
+): Promise<StepSaved | undefined> {
   return isPostgres
     ? persistInOneStatement(knex, id, owner, write, revision)
     : persistStatementByStatement(knex, id, owner, write, revision);
@@ -119,7 +119,7 @@ async function persistInOneStatement(
   owner: string,
   write: StepWrite,
   revision: number | undefined,
-): Promise<boolean> {
+): Promise<StepSaved | undefined> {
   const bindings: unknown[] = [];
   const bind = (value: unknown, cast?: string) => {
     bindings.push(value);
@@ -203,14 +203,20 @@ async function persistInOneStatement(
         t.kind,
       )} AND "name" = ${bind(
         t.name,
-      )} AND "status" = 'pending') AND EXISTS (SELECT 1 FROM p))`,
+      )} AND "status" = 'pending') AND EXISTS (SELECT 1 FROM p) RETURNING "id")`,
     );
   }
+  const woken = (write.wakeHeldOn ?? [])
+    .map((_, n) => `SELECT "id" FROM w${n}`)
+    .join(' UNION ');
   const result = await knex.raw(
-    `WITH ${ctes.join(', ')} SELECT count(*) AS n FROM p`,
+    `WITH ${ctes.join(', ')} SELECT (SELECT count(*) FROM p) AS n, ${
+      woken ? `ARRAY(${woken})` : `'{}'::text[]`
+    } AS woken`,
     bindings as Knex.RawBinding[],
   );
-  return Number(result.rows[0].n) > 0;
+  const row: { n: string; woken: string[] } = result.rows[0];
+  return Number(row.n) > 0 ? { woken: row.woken } : undefined;
 }
 
 async function persistStatementByStatement(
@@ -219,8 +225,8 @@ async function persistStatementByStatement(
   owner: string,
   write: StepWrite,
   revision: number | undefined,
-): Promise<boolean> {
-  const run = async (tx: Knex.Transaction) => {
+): Promise<StepSaved | undefined> {
+  const run = async (tx: Knex.Transaction): Promise<StepSaved | undefined> => {
     const { values, next } = planValues(write);
     if (next !== undefined) {
       values.next_check_at =
@@ -243,7 +249,7 @@ async function persistStatementByStatement(
       );
     }
     const updated = await query.update(values);
-    if (updated === 0) return false;
+    if (updated === 0) return undefined;
     for (const { index, patch } of mergeDecisionPatches(
       write.decisions ?? [],
     )) {
@@ -265,8 +271,9 @@ async function persistStatementByStatement(
         })),
       );
     }
+    const woken = new Set<string>();
     for (const target of write.wakeHeldOn ?? []) {
-      await tx('plans')
+      const rows: { id: string }[] = await tx('plans')
         .whereNot({ id })
         .whereIn('status', ['received', 'approved', 'executing'])
         .whereIn(
@@ -275,9 +282,11 @@ async function persistStatementByStatement(
             .select('plan_id')
             .where({ ...targetColumns(target), status: 'pending' }),
         )
-        .update({ next_check_at: write.at, woken_at: write.at });
+        .update({ next_check_at: write.at, woken_at: write.at })
+        .returning('id');
+      rows.forEach(row => woken.add(row.id));
     }
-    return true;
+    return { woken: [...woken] };
   };
   return 'commit' in knex && typeof knex.commit === 'function'
     ? run(knex as Knex.Transaction)

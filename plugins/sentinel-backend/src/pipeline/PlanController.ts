@@ -66,8 +66,8 @@ export interface PlanControllerOptions {
    * plans, the only way where none come.
    */
   rolloutRecheckMs(cluster: string): number;
-  /** Wakes the reconciler (plans held on a workload just became due). */
-  kick?: () => void;
+  /** Claims these plans now: they were held on a workload whose change just ended. */
+  wake?: (ids: string[]) => void;
   now?: () => Date;
   /** Test hooks, called where a crash is most dangerous. */
   hooks?: {
@@ -98,7 +98,7 @@ class PlanStep {
     private readonly now: () => Date,
     private readonly plan: PlanWork,
   ) {
-    this.#record = new StepRecorder(o.store, plan, o.owner, now, o.kick);
+    this.#record = new StepRecorder(o.store, plan, o.owner, now, o.wake);
   }
 
   /** What a rollback decision of this plan restores. */
@@ -250,7 +250,7 @@ class PlanStep {
     }
     if (judgement.kind !== 'admit') return this.#refused(decision, judgement);
 
-    this.#record.persisted('executing');
+    this.#record.persisted('executing', judgement.woken);
     this.plan.status = 'executing';
     this.plan.heldSince = null;
     Object.assign(decision, {

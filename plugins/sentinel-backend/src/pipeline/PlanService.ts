@@ -8,11 +8,15 @@ import {
   type PlanSubmission,
 } from '@internal/backstage-plugin-sentinel-common';
 import { createHash, randomUUID } from 'node:crypto';
+import { newPlanWork } from '../database/planRows';
 import type {
   NewDecision,
+  NewPlan,
   PlanListFilter,
   PlanStore,
+  PlanWork,
 } from '../database/PlanStore';
+import type { SlotReservation } from '../reconciler/Reconciler';
 import type { PolicyPlanInput } from '../policy/PolicyEngine';
 import type { PipelineMetrics } from './metrics';
 import type { WorkloadOwnership } from './WorkloadCatalogIndex';
@@ -27,6 +31,11 @@ export interface PlanServiceOptions {
   ownership: WorkloadOwnership;
   /** Wakes the executor so an approved plan starts at once rather than at the next poll. */
   kick: () => void;
+  /**
+   * A free slot of this replica's executor, if any, for a new plan to be leased at birth and
+   * started without a claim.
+   */
+  reserve?: () => SlotReservation<PlanWork> | undefined;
   metrics?: PipelineMetrics;
   /** Every plan runs in shadow mode (sentinel.shadowMode). */
   shadowMode?: boolean;
@@ -78,9 +87,9 @@ export class PlanService {
     const mode = this.#o.shadowMode ? 'shadow' : submission.mode;
     const requestHash = hashOf({ ...submission, mode });
 
-    const id = randomUUID();
-    const stored = await this.#o.store.createPlan({
-      id,
+    const slot = this.#o.reserve?.();
+    const plan: NewPlan = {
+      id: randomUUID(),
       source: submission.source,
       mode,
       submittedBy: options.submittedBy,
@@ -89,7 +98,19 @@ export class PlanService {
       rollbackOf: undoes[0],
       decisions,
       at: this.#now(),
-    });
+      ...(slot && {
+        lease: { owner: slot.owner, expiresAt: slot.leaseExpiresAt },
+      }),
+    };
+    let stored: Awaited<ReturnType<PlanStore['createPlan']>>;
+    try {
+      stored = await this.#o.store.createPlan(plan);
+    } catch (error) {
+      slot?.cancel();
+      throw error;
+    }
+    if (stored.created && slot) slot.start(newPlanWork(plan));
+    else slot?.cancel();
     if (!stored.created) {
       if (stored.requestHash !== requestHash) {
         throw new ConflictError(
@@ -102,7 +123,7 @@ export class PlanService {
       };
     }
     this.#o.metrics?.submitted(submission.source, mode);
-    this.#o.kick();
+    if (!slot) this.#o.kick();
     return { created: true, plan: stored.plan };
   }
 

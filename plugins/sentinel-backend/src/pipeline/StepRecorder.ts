@@ -27,8 +27,8 @@ export class StepRecorder {
     private readonly plan: PlanWork,
     private readonly owner: string,
     private readonly now: () => Date,
-    /** Called when plans held on a workload became due (the reconciler's kick). */
-    private readonly onWake?: () => void,
+    /** Called with the plans held on a workload that became due (the reconciler's wake). */
+    private readonly onWake?: (ids: string[]) => void,
   ) {
     this.#saved = plan.status;
   }
@@ -67,11 +67,11 @@ export class StepRecorder {
     };
   }
 
-  /** A `pendingWrite` was persisted, leaving the plan in `status`. */
-  persisted(status: PlanStatus): void {
+  /** A `pendingWrite` was persisted, leaving the plan in `status` and waking `woken`. */
+  persisted(status: PlanStatus, woken: string[]): void {
     this.#patches = [];
     this.#transitions = [];
-    if (this.#ended.length) this.onWake?.();
+    if (woken.length) this.onWake?.(woken);
     this.#ended = [];
     this.#saved = status;
   }
@@ -99,13 +99,13 @@ export class StepRecorder {
       at: this.now(),
       transitions: write.transitions,
     });
-    const ok = await this.store.saveStep(this.plan.id, this.owner, {
+    const saved = await this.store.saveStep(this.plan.id, this.owner, {
       ...write,
       ...full,
     });
-    if (!ok) throw new LeaseLostError(`lease on plan ${this.plan.id} lost`);
+    if (!saved) throw new LeaseLostError(`lease on plan ${this.plan.id} lost`);
     const last = full.transitions![full.transitions!.length - 1];
-    this.persisted(last?.to ?? this.#saved);
+    this.persisted(last?.to ?? this.#saved, saved.woken);
     return { next: next ?? null, released: write.release !== undefined };
   }
 }

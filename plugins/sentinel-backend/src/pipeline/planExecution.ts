@@ -85,7 +85,7 @@ export function createPlanExecution(options: PlanExecutionOptions) {
       options.inventory?.covers(cluster)
         ? settings.rolloutRecheckMs
         : Math.min(settings.pollIntervalMs, settings.rolloutRecheckMs),
-    kick: () => reconciler?.kick(),
+    wake: ids => reconciler?.wake(ids),
     now: options.now,
     hooks: options.hooks,
   });

@@ -129,6 +129,60 @@ describe('changes waiting on their rollout', () => {
     expect(new Set(plans.map(p => p.status))).toEqual(new Set(['succeeded']));
   });
 
+  it('starts a change held behind another change to the same workload as soon as that one has rolled out', async () => {
+    server.addDeployment(deployment('queued', 1_000));
+    const inventory = new WorkloadInventory(
+      [{ name: 'k8s', kubeConfig }],
+      ownership,
+      logger,
+    );
+    await inventory.start();
+    const driver = new CountingDriver('k8s', kubeConfig);
+    const one = await replica(knex, driver, {
+      inventory,
+      // Neither a poll nor a fallback look comes within the test: only the end of the first
+      // change can start the second.
+      settings: { rolloutRecheckMs: 60_000, pollIntervalMs: 60_000 },
+    });
+    const first = await submit(one.store, [scale(target('queued'), 2)]);
+    const second = await submit(one.store, [scale(target('queued'), 3)]);
+    one.execution.start();
+    try {
+      const plans = await eventually(async () => {
+        const both = await Promise.all(
+          [first, second].map(id => one.store.getPlan(id)),
+        );
+        return both.every(p => p!.status === 'succeeded') && both;
+      }, 'both changes rolled out');
+      expect(driver.applied).toBe(2);
+      // Whichever was taken first, the other was held behind it, saying so.
+      const heldBehind = (held: string, other: string) =>
+        plans
+          .find(p => p!.id === held)!
+          .timeline.some(e =>
+            e.message.startsWith(
+              `Held: plan ${other} is still changing this workload`,
+            ),
+          );
+      const [before, after] = heldBehind(second, first)
+        ? [first, second]
+        : [second, first];
+      expect(heldBehind(after, before)).toBe(true);
+      const ended = (id: string) =>
+        Date.parse(
+          plans
+            .find(p => p!.id === id)!
+            .timeline.find(e => e.status === 'succeeded')!.at,
+        );
+      // The held change rolled out right after the other (its pods take a second), not a
+      // minute on.
+      expect(ended(after) - ended(before)).toBeLessThan(10_000);
+    } finally {
+      await one.execution.stop();
+      await inventory.stop();
+    }
+  });
+
   it('lets another replica finish a change whose replica died while it rolled out, without applying it again', async () => {
     server.addDeployment(deployment('orphaned', 1_500));
     const driver = new CountingDriver('k8s', kubeConfig);

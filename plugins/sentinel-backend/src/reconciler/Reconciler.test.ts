@@ -14,12 +14,14 @@ class MemoryQueue implements WorkQueue<Item> {
   readonly due = new Map<string, number | null>();
   readonly leased = new Set<string>();
   readonly claimedNow: string[] = [];
+  claims = 0;
 
-  add(id: string, at = 0) {
+  add(id: string, at: number | null = 0) {
     this.due.set(id, at);
   }
 
   async claimDue(o: { now: Date; limit: number }): Promise<Item[]> {
+    this.claims += 1;
     const ids = [...this.due]
       .filter(
         ([id, at]) =>
@@ -158,5 +160,81 @@ describe('Reconciler', () => {
     expect(queue.due.get('flaky')).toBeNull();
     // Not released: the replica that took it over holds the lease.
     expect(queue.leased.has('stolen')).toBe(true);
+  });
+
+  it('does not ask the queue again when a claim drained it and nothing new came', async () => {
+    const queue = new MemoryQueue();
+    for (let i = 0; i < 5; i++) queue.add(`item-${i}`);
+    const done = new Set<string>();
+    const controller: Controller<Item> = {
+      async reconcile(item): Promise<StepOutcome> {
+        await new Promise(r => setTimeout(r, 5));
+        done.add(item.id);
+        return { next: null };
+      },
+    };
+    const r = reconciler(queue, controller, {
+      concurrency: 8,
+      pollIntervalMs: 60_000,
+    });
+    r.start();
+    await until(() => done.size === 5);
+    await new Promise(res => setTimeout(res, 50));
+    await r.stop();
+    // One claim found the five with room to spare: nothing else was due, so neither another
+    // claim nor the five steps that ended asked again.
+    expect(queue.claims).toBe(1);
+  });
+
+  it('steps an item reserved at its creation at once, but never ahead of items already due', async () => {
+    const queue = new MemoryQueue();
+    const seen: string[] = [];
+    let finishFirst = () => {};
+    const controller: Controller<Item> = {
+      async reconcile(item): Promise<StepOutcome> {
+        seen.push(item.id);
+        if (item.id === 'first') {
+          await new Promise<void>(res => (finishFirst = res));
+        }
+        return { next: null };
+      },
+    };
+    const r = reconciler(queue, controller, {
+      concurrency: 3,
+      batchSize: 1,
+      pollIntervalMs: 60_000,
+    });
+    // Before its first claim a replica cannot know what is due: no reservation.
+    expect(r.reserve()).toBeUndefined();
+
+    // The first claim fills its batch (more may be due) and the second is under way: a
+    // slot is free, yet a new item must not overtake what may be waiting.
+    queue.add('first');
+    let resumeClaim = () => {};
+    const claim = queue.claimDue.bind(queue);
+    queue.claimDue = async o => {
+      if (queue.claims === 1) {
+        await new Promise<void>(res => (resumeClaim = res));
+      }
+      return claim(o);
+    };
+    r.start();
+    await until(() => seen.includes('first') && queue.claims === 1);
+    expect(r.reserve()).toBeUndefined();
+
+    // The second claim found nothing: the queue is drained, a new item starts at once.
+    resumeClaim();
+    await until(() => queue.claims === 2);
+    await new Promise(res => setTimeout(res, 10));
+    const slot = r.reserve()!;
+    expect(slot.owner).toBe('replica-1');
+    queue.add('born', null); // stored already leased: no claim hands it out
+    queue.leased.add('born');
+    slot.start({ id: 'born' });
+    await until(() => seen.includes('born'));
+    expect(queue.claims).toBe(2);
+
+    finishFirst();
+    await r.stop();
   });
 });

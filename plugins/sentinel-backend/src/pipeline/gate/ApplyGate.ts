@@ -43,6 +43,15 @@ export interface AdmitOptions {
   write: StepWrite;
 }
 
+/**
+ * The gate's answer: admitted (its write persisted, waking `woken`, plans held on workloads
+ * whose change this step ended), held, refused or sent to a person; or the lease was lost.
+ */
+export type GateOutcome =
+  | Exclude<Judgement, { kind: 'admit' }>
+  | { kind: 'admit'; woken: string[] }
+  | { kind: 'lease_lost' };
+
 /** How many times the gate re-runs when the policy changed under it. */
 const MAX_ATTEMPTS = 3;
 
@@ -57,9 +66,7 @@ const MAX_ATTEMPTS = 3;
 export class ApplyGate {
   constructor(private readonly o: ApplyGateOptions) {}
 
-  async admit(
-    options: AdmitOptions,
-  ): Promise<Judgement | { kind: 'lease_lost' }> {
+  async admit(options: AdmitOptions): Promise<GateOutcome> {
     let state = await this.o.policies?.state();
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.#attempt(options, state);
@@ -77,9 +84,7 @@ export class ApplyGate {
   async #attempt(
     options: AdmitOptions,
     state: PolicyState | undefined,
-  ): Promise<
-    Judgement | { kind: 'lease_lost' } | { kind: 'stale'; revision: number }
-  > {
+  ): Promise<GateOutcome | { kind: 'stale'; revision: number }> {
     const { plan, index, current, now } = options;
     const input = policyInput(plan);
     const decision = plan.decisions[index];
@@ -144,8 +149,12 @@ export class ApplyGate {
       },
     });
     switch (result.outcome) {
-      case 'judged':
-        return result.verdict.judgement;
+      case 'judged': {
+        const judgement = result.verdict.judgement;
+        return judgement.kind === 'admit'
+          ? { kind: 'admit', woken: result.woken }
+          : judgement;
+      }
       case 'in_flight':
         return inFlightHold(
           limits,

@@ -25,7 +25,7 @@ export function holdOrRefuse(
   until: Date,
   reason: string,
   rule: string,
-): Judgement {
+): Extract<Judgement, { kind: 'hold' | 'refuse' }> {
   const heldFor = limits.heldSince
     ? limits.now.getTime() - limits.heldSince.getTime()
     : 0;
@@ -48,7 +48,7 @@ export function inFlightHold(
   limits: HoldLimits,
   other: { planId: string } | undefined,
   recheckMs: number,
-): Judgement {
+): Extract<Judgement, { kind: 'hold' | 'refuse' }> {
   return holdOrRefuse(
     limits,
     new Date(limits.now.getTime() + recheckMs),
