@@ -237,4 +237,28 @@ describe('Reconciler', () => {
     finishFirst();
     await r.stop();
   });
+
+  it('steps an item again right after its step when an event woke it during that step', async () => {
+    const queue = new MemoryQueue();
+    queue.add('rollout');
+    let steps = 0;
+    let finishFirst = () => {};
+    const controller: Controller<Item> = {
+      async reconcile(): Promise<StepOutcome> {
+        steps += 1;
+        if (steps === 1) await new Promise<void>(res => (finishFirst = res));
+        // Waiting on the world: only an event brings it back.
+        return { next: null };
+      },
+    };
+    const r = reconciler(queue, controller, { pollIntervalMs: 60_000 });
+    r.start();
+    await until(() => steps === 1);
+    // The rollout ended while the first step was still saving that it waits for it.
+    r.wake(['rollout']);
+    finishFirst();
+    await until(() => steps === 2, 1_000);
+    await r.stop();
+    expect(queue.claimedNow).toEqual(['rollout']);
+  });
 });

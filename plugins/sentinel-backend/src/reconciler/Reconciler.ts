@@ -118,6 +118,9 @@ export class Reconciler<T extends { id: string }> {
   #lookForDue = true;
   /** Items an event woke, to be claimed ahead of the rest. */
   readonly #woken = new Set<string>();
+  /** Items with a step in flight here, and those of them an event woke meanwhile. */
+  readonly #stepping = new Set<string>();
+  readonly #wokenWhileStepping = new Set<string>();
   #timer?: { at: number; handle: ReturnType<typeof setTimeout> };
 
   constructor(options: ReconcilerOptions<T>) {
@@ -174,7 +177,12 @@ export class Reconciler<T extends { id: string }> {
         );
       return;
     }
-    for (const id of ids) this.#woken.add(id);
+    for (const id of ids) {
+      // An item stepped here right now is claimed again as soon as its step ends: the event
+      // may have come after the step looked.
+      if (this.#stepping.has(id)) this.#wokenWhileStepping.add(id);
+      else this.#woken.add(id);
+    }
     // Only these: nothing says that anything else came due.
     this.#wakeAll();
   }
@@ -295,6 +303,7 @@ export class Reconciler<T extends { id: string }> {
 
   /** Runs one step in a slot of its own; a killed replica (test hook) stops claiming. */
   #dispatch(item: T) {
+    this.#stepping.add(item.id);
     const step: Promise<void> = this.#step(item)
       .catch(error => {
         if (error instanceof ReconcilerKilledError) {
@@ -303,9 +312,15 @@ export class Reconciler<T extends { id: string }> {
       })
       .finally(() => {
         this.#steps.delete(step);
-        // Only a loop waiting for a slot has a reason to claim now; an idle one would find
-        // nothing new (a new item kicks it).
-        if (this.#waitingForSlot) this.#wakeAll();
+        this.#stepping.delete(item.id);
+        if (this.#wokenWhileStepping.delete(item.id)) {
+          this.#woken.add(item.id);
+          this.#wakeAll();
+        } else if (this.#waitingForSlot) {
+          // Only a loop waiting for a slot has a reason to claim now; an idle one would find
+          // nothing new (a new item kicks it).
+          this.#wakeAll();
+        }
       });
     this.#steps.add(step);
   }
