@@ -44,7 +44,10 @@ export const PLAN_TRANSITIONS: Readonly<
   simulated: [],
 };
 
-/** Statuses a replica advances without a person: the reconciler claims these when due. */
+/**
+ * Statuses a replica advances without a person: the reconciler claims these when due. The
+ * claim's partial index (migration 20261127000001_due_index) names the same statuses.
+ */
 export const RECONCILED_PLAN_STATUSES: readonly PlanStatus[] = [
   'received',
   'approved',
