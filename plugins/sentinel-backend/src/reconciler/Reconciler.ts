@@ -210,8 +210,12 @@ export class Reconciler<T extends { id: string }> {
       owner: this.#o.owner,
       leaseExpiresAt: new Date(this.#o.now().getTime() + this.#o.leaseMs),
       start: item => {
-        // Stopped meanwhile: the lease runs out and any replica claims the item.
-        if (close() && this.#running) this.#dispatch(item);
+        // After the caller's I/O callbacks (its response to whoever created the item); the
+        // slot stays reserved until then. Stopped meanwhile: the lease runs out and any
+        // replica claims the item.
+        setImmediate(() => {
+          if (close() && this.#running) this.#dispatch(item);
+        });
       },
       cancel: () => {
         if (close() && this.#waitingForSlot) this.#wakeAll();
