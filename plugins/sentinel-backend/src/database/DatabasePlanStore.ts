@@ -402,10 +402,16 @@ export class DatabasePlanStore implements PlanStore {
     options: { owner: string; now: Date; leaseMs: number },
   ): Promise<PlanWork[]> {
     if (ids.length === 0) return [];
+    // The ids select; the status only filters, written so that no index serves it: else a
+    // planner may read the whole due index (every active plan, and the dead versions of
+    // their rows) to intersect it with these few ids.
+    const statuses = RECONCILED_PLAN_STATUSES.map(() => '?').join(', ');
     const free = this.#knex<PlanRow>('plans')
       .select('id')
       .whereIn('id', ids)
-      .whereIn('status', RECONCILED_PLAN_STATUSES as PlanStatus[])
+      .whereRaw(`("status" || '') IN (${statuses})`, [
+        ...RECONCILED_PLAN_STATUSES,
+      ])
       .andWhere(q =>
         q
           .whereNull('lease_expires_at')

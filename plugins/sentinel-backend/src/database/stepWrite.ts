@@ -140,10 +140,13 @@ async function persistInOneStatement(
     );
     if (write.release) set.push('"woken_at" = NULL');
   }
+  // The lease and the status fence the write; they must never select rows. Written so that no
+  // index can serve it ("status" || ''), the status cannot lure a planner whose statistics
+  // date from an empty queue away from the primary key into reading every active plan.
   const ctes = [
     `p AS (UPDATE "plans" SET ${set.join(', ')} WHERE "id" = ${bind(
       id,
-    )} AND "lease_owner" = ${bind(owner)} AND "status" = ${bind(
+    )} AND "lease_owner" = ${bind(owner)} AND ("status" || '') = ${bind(
       write.whileStatus,
     )}${
       revision === undefined
@@ -188,7 +191,8 @@ async function persistInOneStatement(
     ctes.push(`${head}${rows.join(', ')}) AS v(n, s, m) ORDER BY v.n)`);
   }
   // Plans still `received` too: one may be deciding right now to hold for this very change,
-  // and persist its receipt with the hold (woken_at then makes its release due at once).
+  // and persist its receipt with the hold (woken_at then makes its release due at once). The
+  // workload's decisions select (their index); the plan's status only filters (see above).
   for (const [n, target] of (write.wakeHeldOn ?? []).entries()) {
     const t = targetColumns(target);
     ctes.push(
@@ -197,7 +201,7 @@ async function persistInOneStatement(
         'timestamptz',
       )}, "woken_at" = ${bind(write.at, 'timestamptz')} WHERE "id" <> ${bind(
         id,
-      )} AND "status" IN ('received', 'approved', 'executing') AND "id" IN (SELECT "plan_id" FROM "plan_decisions" WHERE "cluster" = ${bind(
+      )} AND ("status" || '') IN ('received', 'approved', 'executing') AND "id" IN (SELECT "plan_id" FROM "plan_decisions" WHERE "cluster" = ${bind(
         t.cluster,
       )} AND "namespace" = ${bind(t.namespace)} AND "kind" = ${bind(
         t.kind,
