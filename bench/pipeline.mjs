@@ -13,7 +13,9 @@
 // Each profile first runs the same load unmeasured (its warm-up plans) until the JIT, the
 // connection pools and the caches are warm, waits for those plans to finish, then measures.
 // BENCH_CLIENTS, BENCH_PLANS, BENCH_WARMUP_PLANS and BENCH_THINK_MS override a profile's load;
-// BENCH_JSON=<file> also writes the figures as JSON.
+// BENCH_JSON=<file> also writes the figures as JSON. Where PostgreSQL runs without autovacuum
+// the plan tables are analyzed after the warm-up (see analyzeWithoutAutovacuum);
+// BENCH_NO_ANALYZE=1 skips that.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -455,7 +457,7 @@ async function analyzeWithoutAutovacuum() {
   await db.connect();
   try {
     const { rows } = await db.query('show autovacuum');
-    if (rows[0].autovacuum === 'on') return;
+    if (rows[0].autovacuum === 'on' || process.env.BENCH_NO_ANALYZE) return;
     await db.query('analyze plans, plan_decisions, plan_events');
     console.log(
       'autovacuum is off on this PostgreSQL: analyzed the plan tables after the warm-up, as autovacuum would',
