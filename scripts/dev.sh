@@ -53,6 +53,7 @@ install_system_packages() {
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+  command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   ((${#missing[@]})) || return 0
   command -v apt-get >/dev/null 2>&1 ||
     sentinel_die "missing ${missing[*]} and no apt-get to install them (set SENTINEL_CHROMIUM to use another Chromium)"

@@ -14,6 +14,7 @@ import {
   JsonObject,
   PatchError,
 } from './patch';
+import { renderPodMetrics, type ServingPod } from './podMetrics';
 
 /** Pod template annotation: how long the controller's pods of this workload take to get ready. */
 export const READY_AFTER_ANNOTATION = 'test.sentinel.io/ready-after-ms';
@@ -1200,8 +1201,46 @@ export class KubernetesTestServer {
 
   // ------------------------------------------------------------------- HTTP
 
+  /** Ready pods, with their owner and images and since when they serve. */
+  private servingPods(): ServingPod[] {
+    const pods: ServingPod[] = [];
+    for (const pod of this.store('pods').values()) {
+      const ready = (pod.status?.conditions ?? []).some(
+        (c: JsonObject) => c.type === 'Ready' && c.status === 'True',
+      );
+      if (!ready) continue;
+      const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+      const scheduled = this.podReadyAt.get(key);
+      pods.push({
+        namespace: pod.metadata.namespace,
+        name: pod.metadata.name,
+        workload:
+          (pod.metadata.ownerReferences ?? [])[0]?.name ?? pod.metadata.name,
+        images: (pod.spec?.containers ?? []).map(
+          (c: JsonObject) => c.image as string,
+        ),
+        readySince:
+          scheduled !== undefined && Number.isFinite(scheduled)
+            ? scheduled
+            : Date.parse(pod.metadata.creationTimestamp) || Date.now(),
+      });
+    }
+    return pods;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse) {
     try {
+      // The pods' own metrics endpoint (see podMetrics.ts), open as an application's usually
+      // is, for Prometheus to scrape: not part of the API server, so no token.
+      if (req.method === 'GET' && req.url === '/metrics') {
+        const text = renderPodMetrics(this.servingPods(), Date.now());
+        res.writeHead(200, {
+          'Content-Type': 'text/plain; version=0.0.4',
+          'Content-Length': Buffer.byteLength(text),
+        });
+        res.end(text);
+        return;
+      }
       const auth = req.headers.authorization ?? '';
       if (auth !== `Bearer ${this.token}`) {
         throw new StatusError(401, 'Unauthorized', 'Unauthorized');

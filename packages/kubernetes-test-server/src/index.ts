@@ -20,3 +20,7 @@ export {
 } from './patch';
 export type { JsonObject } from './patch';
 export { selfSignedCertificate } from './certificate';
+export { REQUESTS_PER_SECOND, renderPodMetrics } from './podMetrics';
+export type { ServingPod } from './podMetrics';
+export { startPrometheus } from './prometheus';
+export type { PrometheusProcess } from './prometheus';

@@ -1,0 +1,147 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A real Prometheus (Debian's `prometheus`) running on a loopback port of its own. */
+export interface PrometheusProcess {
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** Stops it (and with it its data); resolves once it has exited. */
+  stop(): Promise<void>;
+  /** Pauses it as an outage would (SIGSTOP): queries time out until `resume`. */
+  pause(): void;
+  resume(): void;
+}
+
+export interface StartPrometheusOptions {
+  /**
+   * Base URLs whose `/metrics` to scrape (http or https; a certificate is not verified, the
+   * test servers' are self-signed).
+   */
+  targets: string[];
+  /** How often to scrape; short so that tests see fresh samples quickly. Default 1s. */
+  scrapeInterval?: string;
+  /** The binary; default `prometheus` on PATH (SENTINEL_PROMETHEUS overrides). */
+  binary?: string;
+  /** How long to wait for it to get ready. Default 30 s. */
+  readyTimeoutMs?: number;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts Prometheus with a generated configuration and a throwaway data directory, and waits
+ * until it answers `/-/ready`. The binary comes from Debian's package, installed by
+ * `scripts/dev.sh` like Chromium; nothing is downloaded.
+ */
+export async function startPrometheus(
+  options: StartPrometheusOptions,
+): Promise<PrometheusProcess> {
+  const binary =
+    options.binary ?? process.env.SENTINEL_PROMETHEUS ?? 'prometheus';
+  const dir = mkdtempSync(join(tmpdir(), 'sentinel-prometheus-'));
+  const interval = options.scrapeInterval ?? '1s';
+  const config = [
+    'global:',
+    `  scrape_interval: ${interval}`,
+    `  evaluation_interval: ${interval}`,
+    'scrape_configs:',
+    ...(['http', 'https'] as const).flatMap(scheme => {
+      const hosts = options.targets
+        .map(t => new URL(t))
+        .filter(u => u.protocol === `${scheme}:`)
+        .map(u => `'${u.host}'`);
+      return hosts.length
+        ? [
+            `  - job_name: pods-${scheme}`,
+            `    scheme: ${scheme}`,
+            '    tls_config:',
+            '      insecure_skip_verify: true',
+            '    static_configs:',
+            `      - targets: [${hosts.join(', ')}]`,
+          ]
+        : [];
+    }),
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'prometheus.yml'), config);
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', chunk => {
+    stderr = (stderr + String(chunk)).slice(-4000);
+  });
+  const exited = new Promise<void>(resolve =>
+    child.once('exit', () => resolve()),
+  );
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', error =>
+      reject(
+        new Error(
+          `could not start ${binary} (${error.message}); install Debian's prometheus package (scripts/dev.sh does)`,
+        ),
+      ),
+    ),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  const ready = (async () => {
+    for (;;) {
+      if (child.exitCode !== null) {
+        throw new Error(`prometheus exited at start: ${stderr.trim()}`);
+      }
+      try {
+        const res = await fetch(`${url}/-/ready`);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`prometheus did not get ready: ${stderr.trim()}`);
+      }
+      await new Promise(r => setTimeout(r, 100));
+    }
+  })();
+  try {
+    await Promise.race([ready, spawnError]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    url,
+    stop,
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
+  };
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/**
+ * What one PromQL check of a canary analysis found. Analysis never promotes blind: a query
+ * that Prometheus could not answer, or that matched no series, is not a pass.
+ */
+export type QueryOutcome =
+  | { kind: 'value'; value: number }
+  /** Prometheus answered, but no series matched (no traffic yet, a wrong label). */
+  | { kind: 'no_data' }
+  /** Prometheus did not answer in time, or answered with an error. */
+  | { kind: 'unavailable'; reason: string };
+
+// https://prometheus.io/docs/prometheus/latest/querying/api/#instant-queries
+const sample = z.tuple([z.number(), z.string()]);
+const response = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('success'),
+    data: z.discriminatedUnion('resultType', [
+      z.object({
+        resultType: z.literal('vector'),
+        result: z.array(
+          z.object({ metric: z.record(z.string(), z.string()), value: sample }),
+        ),
+      }),
+      z.object({ resultType: z.literal('scalar'), result: sample }),
+    ]),
+  }),
+  z.object({
+    status: z.literal('error'),
+    errorType: z.string().optional(),
+    error: z.string(),
+  }),
+]);
+
+export interface PrometheusClientOptions {
+  /** e.g. http://prometheus.monitoring:9090 */
+  baseUrl: string;
+  /** How long one query may take before it counts as unavailable. Default 5 s. */
+  timeoutMs?: number;
+}
+
+/** Instant queries against Prometheus's HTTP API, reduced to one number per check. */
+export class PrometheusClient {
+  readonly #baseUrl: string;
+  readonly #timeoutMs: number;
+
+  constructor(options: PrometheusClientOptions) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#timeoutMs = options.timeoutMs ?? 5_000;
+  }
+
+  /**
+   * The value of `promql` at `at` (now by default). A query that returns several series is
+   * an error in the check, not a value: a canary check must aggregate to one number.
+   */
+  async query(promql: string, at?: Date): Promise<QueryOutcome> {
+    const body = new URLSearchParams({ query: promql });
+    if (at) body.set('time', String(at.getTime() / 1000));
+    let json: unknown;
+    try {
+      const res = await fetch(`${this.#baseUrl}/api/v1/query`, {
+        method: 'POST',
+        body,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      json = await res.json();
+    } catch (error) {
+      return {
+        kind: 'unavailable',
+        reason: `Prometheus at ${this.#baseUrl} did not answer: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      };
+    }
+    const parsed = response.safeParse(json);
+    if (!parsed.success) {
+      return {
+        kind: 'unavailable',
+        reason: `Prometheus at ${
+          this.#baseUrl
+        } answered something that is not a query result`,
+      };
+    }
+    const result = parsed.data;
+    if (result.status === 'error') {
+      return {
+        kind: 'unavailable',
+        reason: `Prometheus refused the query: ${result.error}`,
+      };
+    }
+    if (result.data.resultType === 'scalar') {
+      return valueOf(result.data.result[1]);
+    }
+    const series = result.data.result;
+    if (series.length === 0) return { kind: 'no_data' };
+    if (series.length > 1) {
+      return {
+        kind: 'unavailable',
+        reason: `the query returned ${series.length} series; aggregate it to one (e.g. sum(...))`,
+      };
+    }
+    return valueOf(series[0].value[1]);
+  }
+}
+
+function valueOf(text: string): QueryOutcome {
+  const value = Number(text);
+  // NaN: a ratio over no traffic (0/0) says nothing about health.
+  return Number.isNaN(value) ? { kind: 'no_data' } : { kind: 'value', value };
+}
