@@ -61,6 +61,17 @@ install_system_packages() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# The embedded default's Prometheus (canary analysis); without it Sentinel still starts, and
+# analysis says Prometheus is unavailable.
+install_prometheus() {
+  command -v prometheus >/dev/null 2>&1 && return 0
+  if command -v apt-get >/dev/null 2>&1 &&
+    (as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus); then
+    return 0
+  fi
+  sentinel_log "could not install Debian's prometheus: canary analysis will find Prometheus unavailable"
+}
+
 require_service() {
   local name="$1" host="$2" port="$3" hint="$4"
   if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
@@ -98,6 +109,7 @@ case "${1:-}" in
     ;;
   start)
     step "install dependencies" install_dependencies
+    step "install Prometheus" install_prometheus
     mkdir -p .sentinel
     report_timings
     trap - EXIT

@@ -13,6 +13,11 @@ export interface Config {
       port?: number;
       /** How long its pods take to become ready, in milliseconds. Defaults to 1000. */
       podReadyDelayMs?: number;
+      /**
+       * Start a real Prometheus (Debian's package) on this loopback port, scraping the
+       * simulated pods' metrics for canary analysis. Not started when unset.
+       */
+      prometheusPort?: number;
     };
   };
 }

@@ -5,6 +5,7 @@ import {
 import {
   KubernetesTestServer,
   selfSignedCertificate,
+  startPrometheus,
 } from '@internal/kubernetes-test-server';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -121,6 +122,25 @@ export default createBackendModule({
         logger.info(
           `Simulated cluster 'demo' is up; try: kubectl --kubeconfig ${kubeconfigPath} get deploy -A`,
         );
+        // A real Prometheus scraping the simulated pods' metrics, for canary analysis.
+        const port = settings.getOptionalNumber('prometheusPort');
+        if (port !== undefined) {
+          try {
+            const prometheus = await startPrometheus({
+              targets: [server.url],
+              port,
+            });
+            lifecycle.addShutdownHook(() => prometheus.stop());
+            logger.info(
+              `Prometheus scrapes the simulated cluster at ${prometheus.url}`,
+            );
+          } catch (error) {
+            // Analysis then finds Prometheus unavailable and pauses rollouts, saying why.
+            logger.warn(
+              `Prometheus did not start for the simulated cluster (scripts/dev.sh installs Debian's prometheus): ${error}`,
+            );
+          }
+        }
       },
     });
   },

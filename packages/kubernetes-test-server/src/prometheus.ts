@@ -21,6 +21,8 @@ export interface StartPrometheusOptions {
    * test servers' are self-signed).
    */
   targets: string[];
+  /** The loopback port to listen on; default a free one. */
+  port?: number;
   /** How often to scrape; short so that tests see fresh samples quickly. Default 1s. */
   scrapeInterval?: string;
   /** The binary; default `prometheus` on PATH (SENTINEL_PROMETHEUS overrides). */
@@ -78,7 +80,7 @@ export async function startPrometheus(
     '',
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), config);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(
     binary,
     [
