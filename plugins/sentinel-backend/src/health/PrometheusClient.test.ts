@@ -3,6 +3,7 @@ import {
   startPrometheus,
   type PrometheusProcess,
 } from '@internal/kubernetes-test-server';
+import { renderQuery, scoreInterval, type MetricCheck } from './healthScore';
 import { PrometheusClient } from './PrometheusClient';
 
 jest.setTimeout(60_000);
@@ -32,6 +33,23 @@ describe('PrometheusClient, against a real Prometheus scraping the simulated clu
           spec: {
             containers: [{ name: 'app', image: 'shop/cart:2.0.0-errors' }],
           },
+        },
+      },
+    });
+  });
+  beforeAll(() => {
+    server.addDeployment({
+      metadata: {
+        name: 'checkout',
+        namespace: 'shop',
+        labels: { app: 'checkout' },
+      },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'checkout' } },
+        template: {
+          metadata: { labels: { app: 'checkout' } },
+          spec: { containers: [{ name: 'app', image: 'shop/checkout:2.0.0' }] },
         },
       },
     });
@@ -86,5 +104,35 @@ describe('PrometheusClient, against a real Prometheus scraping the simulated clu
     }
     // And answers again once it is back.
     expect((await client.query(errorRatio('cart'))).kind).toBe('value');
+  });
+
+  it('scores an -errors workload as failing and a healthy one as passing, from real queries', async () => {
+    const check: MetricCheck = {
+      name: 'error-rate',
+      query:
+        'sum(rate(http_requests_total{namespace="{{namespace}}",workload="{{workload}}",code=~"5.."}[10s])) / sum(rate(http_requests_total{namespace="{{namespace}}",workload="{{workload}}"}[10s]))',
+      weight: 100,
+      critical: true,
+      max: 0.01,
+    };
+    const score = async (workload: string) => {
+      const promql = renderQuery(check.query, {
+        namespace: 'shop',
+        workload,
+        cluster: 'k8s',
+      });
+      let canary = await client.query(promql);
+      const deadline = Date.now() + 30_000;
+      while (canary.kind !== 'value' && Date.now() < deadline) {
+        await new Promise(r => setTimeout(r, 500));
+        canary = await client.query(promql);
+      }
+      return scoreInterval([{ check, canary }], undefined);
+    };
+    const bad = await score('cart');
+    expect(bad.verdict).toBe('fail');
+    expect(bad.checks[0].value).toBeCloseTo(0.2, 2);
+    const good = await score('checkout');
+    expect(good).toMatchObject({ score: 100, verdict: 'pass' });
   });
 });
