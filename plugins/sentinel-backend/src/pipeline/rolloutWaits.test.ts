@@ -83,7 +83,8 @@ describe('changes waiting on their rollout', () => {
 
   it('keeps hundreds of changes waiting at once with four steps in flight, woken by watch events', async () => {
     const names = Array.from({ length: 200 }, (_, i) => `many-${i}`);
-    for (const name of names) server.addDeployment(deployment(name, 1_500));
+    // Pods take long enough to get ready that the applies overlap on a loaded CI machine too.
+    for (const name of names) server.addDeployment(deployment(name, 4_000));
     const inventory = new WorkloadInventory(
       [{ name: 'k8s', kubeConfig }],
       ownership,
