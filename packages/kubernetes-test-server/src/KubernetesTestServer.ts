@@ -15,6 +15,7 @@ import {
   PatchError,
 } from './patch';
 import { renderPodMetrics, type ServingPod } from './podMetrics';
+import { toTable, wantsTable } from './table';
 
 /** Pod template annotation: how long the controller's pods of this workload take to get ready. */
 export const READY_AFTER_ANNOTATION = 'test.sentinel.io/ready-after-ms';
@@ -1442,13 +1443,24 @@ export class KubernetesTestServer {
           this.watch(req, res, url, resource, namespace, matches);
           return undefined;
         }
+        const items = this.list(resource, namespace, matches);
+        if (wantsTable(req.headers.accept)) {
+          return {
+            code: 200,
+            body: toTable(RESOURCES[resource].kind, items, {
+              now: Date.now(),
+              resourceVersion: String(this.currentResourceVersion),
+              includeObject: url.searchParams.get('includeObject'),
+            }),
+          };
+        }
         return {
           code: 200,
           body: {
             kind: RESOURCES[resource].listKind,
             apiVersion: RESOURCES[resource].apiVersion,
             metadata: { resourceVersion: this.currentResourceVersion },
-            items: this.list(resource, namespace, matches),
+            items,
           },
         };
       }
@@ -1468,6 +1480,20 @@ export class KubernetesTestServer {
         'NotFound',
         'the server could not find the requested resource',
       );
+    }
+
+    if (method === 'GET' && !subresource && wantsTable(req.headers.accept)) {
+      return {
+        code: 200,
+        body: toTable(
+          RESOURCES[resource].kind,
+          [clone(this.get(resource, namespace, name))],
+          {
+            now: Date.now(),
+            includeObject: url.searchParams.get('includeObject'),
+          },
+        ),
+      };
     }
 
     if (!isWorkload(resource)) {
@@ -1682,14 +1708,27 @@ export class KubernetesTestServer {
     let closed = false;
     let timeoutTimer: NodeJS.Timeout | undefined;
     let bookmarkTimer: NodeJS.Timeout | undefined;
+    // kubectl get -w asks for Tables: each event's object is a one-row Table, the column
+    // definitions only in the first (as the API server sends them).
+    const asTable = wantsTable(req.headers.accept);
+    let columnsSent = false;
     const watcher: Watcher = {
       resource,
       namespace,
       matches,
       send: (type, object) => {
-        if (!closed) {
-          res.write(`${JSON.stringify({ type, object })}\n`);
+        if (closed) return;
+        let sent = object;
+        if (asTable && type !== 'BOOKMARK' && type !== 'ERROR') {
+          sent = toTable(RESOURCES[resource].kind, [object], {
+            now: Date.now(),
+            resourceVersion: object.metadata?.resourceVersion,
+            includeObject: url.searchParams.get('includeObject'),
+            withColumns: !columnsSent,
+          });
+          columnsSent = true;
         }
+        res.write(`${JSON.stringify({ type, object: sent })}\n`);
       },
       close: () => {
         if (!closed) {

@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,6 +111,107 @@ const hasKubectl =
       );
       const pods = await kubectl('get', 'pods', '-l', 'app=web', '-o', 'name');
       expect(pods.trim().split('\n')).toHaveLength(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await server.stop();
+    }
+  });
+
+  it('prints the columns kubectl prints for a real cluster, in lists and watches', async () => {
+    const server = new KubernetesTestServer({
+      tls: await certificate(),
+      controller: true,
+      podReadyDelayMs: 50,
+    });
+    await server.start();
+    const dir = await mkdtemp(join(tmpdir(), 'kubernetes-test-server-'));
+    try {
+      const kubeconfig = join(dir, 'kubeconfig');
+      await writeFile(kubeconfig, server.kubeconfig({ namespace: 'shop' }));
+      const kubectl = async (...args: string[]) =>
+        (
+          await promisify(execFile)('kubectl', [
+            '--kubeconfig',
+            kubeconfig,
+            ...args,
+          ])
+        ).stdout;
+      server.addDeployment({
+        metadata: { name: 'web', namespace: 'shop' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'web', image: 'nginx:1.25' }] },
+          },
+        },
+      });
+      await kubectl(
+        'wait',
+        '--for=jsonpath={.status.readyReplicas}=2',
+        'deployment/web',
+        '--timeout=10s',
+      );
+      const deployments = (await kubectl('get', 'deploy')).trim().split('\n');
+      expect(deployments[0].split(/\s+/)).toEqual([
+        'NAME',
+        'READY',
+        'UP-TO-DATE',
+        'AVAILABLE',
+        'AGE',
+      ]);
+      expect(deployments[1].split(/\s+/).slice(0, 4)).toEqual([
+        'web',
+        '2/2',
+        '2',
+        '2',
+      ]);
+      const all = (await kubectl('get', 'deploy', '-A')).trim().split('\n');
+      expect(all[0].split(/\s+/)[0]).toBe('NAMESPACE');
+      expect(all[1].split(/\s+/).slice(0, 3)).toEqual(['shop', 'web', '2/2']);
+      const pods = (await kubectl('get', 'pods')).trim().split('\n');
+      expect(pods[0].split(/\s+/)).toEqual([
+        'NAME',
+        'READY',
+        'STATUS',
+        'RESTARTS',
+        'AGE',
+      ]);
+      expect(pods[1].split(/\s+/).slice(1, 4)).toEqual(['1/1', 'Running', '0']);
+
+      // A watch shows the change as a row in the same columns.
+      const watch = spawn('kubectl', [
+        '--kubeconfig',
+        kubeconfig,
+        'get',
+        'deploy',
+        'web',
+        '-w',
+      ]);
+      let seen = '';
+      watch.stdout.on('data', chunk => (seen += String(chunk)));
+      try {
+        const deadline = Date.now() + 10_000;
+        while (!seen.includes('web') && Date.now() < deadline) {
+          await new Promise(r => setTimeout(r, 50));
+        }
+        await kubectl('scale', 'deploy/web', '--replicas=3');
+        while (!/web\s+\d\/3/.test(seen) && Date.now() < deadline) {
+          await new Promise(r => setTimeout(r, 50));
+        }
+      } finally {
+        watch.kill();
+      }
+      const lines = seen.trim().split('\n');
+      expect(lines[0].split(/\s+/)).toEqual([
+        'NAME',
+        'READY',
+        'UP-TO-DATE',
+        'AVAILABLE',
+        'AGE',
+      ]);
+      expect(lines.slice(1).some(l => /^web\s+\d\/3\s/.test(l))).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
       await server.stop();
