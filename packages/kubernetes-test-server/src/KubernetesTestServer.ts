@@ -16,6 +16,20 @@ import {
 } from './patch';
 import { renderPodMetrics, type ServingPod } from './podMetrics';
 import { toTable, wantsTable } from './table';
+import { discovery } from './discovery';
+import {
+  GROUP,
+  GROUP_VERSION,
+  isResourceName,
+  isWorkload,
+  qualified,
+  RESOURCES,
+  VERSION,
+  type ResourceName,
+  type WorkloadName,
+} from './resources';
+import { fieldMatcher, labelMatcher } from './selectors';
+import { StatusError, statusBody } from './status';
 
 /** Pod template annotation: how long the controller's pods of this workload take to get ready. */
 export const READY_AFTER_ANNOTATION = 'test.sentinel.io/ready-after-ms';
@@ -76,90 +90,6 @@ export interface KubernetesTestServerFaults {
 /** A watch event as sent on the wire. */
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
-type WorkloadName = 'deployments' | 'statefulsets';
-type CoreName = 'pods' | 'services' | 'events';
-type ResourceName = WorkloadName | CoreName;
-
-interface ResourceType {
-  kind: string;
-  listKind: string;
-  singular: string;
-  shortNames: string[];
-  /** '' for the core group. */
-  group: string;
-  apiVersion: string;
-  /** Whether clients may create objects of this type (all apps/v1 types, services, events). */
-  creatable: boolean;
-}
-
-const GROUP = 'apps';
-const VERSION = 'v1';
-const GROUP_VERSION = `${GROUP}/${VERSION}`;
-
-const RESOURCES: Record<ResourceName, ResourceType> = {
-  deployments: {
-    kind: 'Deployment',
-    listKind: 'DeploymentList',
-    singular: 'deployment',
-    shortNames: ['deploy'],
-    group: GROUP,
-    apiVersion: GROUP_VERSION,
-    creatable: true,
-  },
-  statefulsets: {
-    kind: 'StatefulSet',
-    listKind: 'StatefulSetList',
-    singular: 'statefulset',
-    shortNames: ['sts'],
-    group: GROUP,
-    apiVersion: GROUP_VERSION,
-    creatable: true,
-  },
-  pods: {
-    kind: 'Pod',
-    listKind: 'PodList',
-    singular: 'pod',
-    shortNames: ['po'],
-    group: '',
-    apiVersion: 'v1',
-    creatable: false,
-  },
-  services: {
-    kind: 'Service',
-    listKind: 'ServiceList',
-    singular: 'service',
-    shortNames: ['svc'],
-    group: '',
-    apiVersion: 'v1',
-    creatable: true,
-  },
-  events: {
-    kind: 'Event',
-    listKind: 'EventList',
-    singular: 'event',
-    shortNames: ['ev'],
-    group: '',
-    apiVersion: 'v1',
-    creatable: true,
-  },
-};
-
-function isResourceName(name: string | undefined): name is ResourceName {
-  return (
-    name !== undefined && Object.prototype.hasOwnProperty.call(RESOURCES, name)
-  );
-}
-
-function isWorkload(name: ResourceName): name is WorkloadName {
-  return name === 'deployments' || name === 'statefulsets';
-}
-
-/** `deployments.apps`, or just `pods` for the core group. */
-function qualified(resource: ResourceName): string {
-  const group = RESOURCES[resource].group;
-  return group ? `${resource}.${group}` : resource;
-}
-
 const PATCH_TYPES = [
   'application/json-patch+json',
   'application/merge-patch+json',
@@ -181,36 +111,6 @@ interface Watcher {
   matches: (object: JsonObject) => boolean;
   send: (type: string, object: JsonObject) => void;
   close: () => void;
-}
-
-/** An error answered as a Kubernetes Status object. */
-class StatusError extends Error {
-  constructor(
-    readonly code: number,
-    readonly reason: string,
-    message: string,
-    readonly details?: JsonObject,
-  ) {
-    super(message);
-  }
-}
-
-function statusBody(
-  code: number,
-  reason: string,
-  message: string,
-  details?: JsonObject,
-): JsonObject {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    ...(details ? { details } : {}),
-    code,
-  };
 }
 
 function clone<T>(value: T): T {
@@ -272,77 +172,6 @@ function eventFor(
     return 'ADDED';
   }
   return before ? 'DELETED' : undefined;
-}
-
-/** Parses an equality-based label selector (`a=b,c!=d,e,!f`). */
-function labelMatcher(
-  selector: string | null,
-): (labels: Record<string, string>) => boolean {
-  if (!selector) {
-    return () => true;
-  }
-  const terms = selector
-    .split(',')
-    .map(term => term.trim())
-    .filter(Boolean)
-    .map(term => {
-      const setMatch = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term);
-      if (setMatch) {
-        const values = setMatch[3].split(',').map(v => v.trim());
-        const key = setMatch[1];
-        return setMatch[2] === 'in'
-          ? (l: Record<string, string>) => values.includes(l[key])
-          : (l: Record<string, string>) => !values.includes(l[key]);
-      }
-      const notEqual = /^([^!=]+)!=(.*)$/.exec(term);
-      if (notEqual) {
-        return (l: Record<string, string>) =>
-          l[notEqual[1].trim()] !== notEqual[2].trim();
-      }
-      const equal = /^([^!=]+)==?(.*)$/.exec(term);
-      if (equal) {
-        return (l: Record<string, string>) =>
-          l[equal[1].trim()] === equal[2].trim();
-      }
-      if (term.startsWith('!')) {
-        return (l: Record<string, string>) => !(term.slice(1) in l);
-      }
-      return (l: Record<string, string>) => term in l;
-    });
-  return labels => terms.every(term => term(labels ?? {}));
-}
-
-/** Parses a field selector supporting metadata.name and metadata.namespace. */
-function fieldMatcher(
-  selector: string | null,
-): (object: JsonObject) => boolean {
-  if (!selector) {
-    return () => true;
-  }
-  const terms = selector
-    .split(',')
-    .filter(Boolean)
-    .map(term => {
-      const match = /^([^!=]+)(!=|==?)(.*)$/.exec(term);
-      if (!match) {
-        throw new StatusError(
-          400,
-          'BadRequest',
-          `invalid field selector "${term}"`,
-        );
-      }
-      const [, field, op, value] = match;
-      const get = (o: JsonObject) =>
-        String(
-          field
-            .split('.')
-            .reduce<any>((node, key) => (node ? node[key] : undefined), o),
-        );
-      return op === '!='
-        ? (o: JsonObject) => get(o) !== value
-        : (o: JsonObject) => get(o) === value;
-    });
-  return object => terms.every(term => term(object));
 }
 
 /** A pod status: Running, with a Ready condition. */
@@ -1371,9 +1200,9 @@ export class KubernetesTestServer {
     const path = `/${parts.join('/')}`;
 
     if (method === 'GET') {
-      const discovery = this.discovery(path);
-      if (discovery) {
-        return { code: 200, body: discovery };
+      const answer = discovery(path);
+      if (answer) {
+        return { code: 200, body: answer };
       }
     }
 
@@ -1800,122 +1629,6 @@ export class KubernetesTestServer {
         bookmarkTimer = setTimeout(bookmark, this.bookmarkIntervalMs);
       };
       bookmarkTimer = setTimeout(bookmark, this.bookmarkIntervalMs);
-    }
-  }
-
-  // -------------------------------------------------------------- discovery
-
-  private discovery(path: string): JsonObject | undefined {
-    switch (path) {
-      case '/version':
-        return {
-          major: '1',
-          minor: '30',
-          gitVersion: 'v1.30.0-sentinel-test',
-          gitCommit: '0000000000000000000000000000000000000000',
-          gitTreeState: 'clean',
-          buildDate: '2024-01-01T00:00:00Z',
-          goVersion: 'go1.22.0',
-          compiler: 'gc',
-          platform: 'linux/amd64',
-        };
-      case '/api':
-        // core/v1 must announce resources in /api/v1: a version with none
-        // makes client-go discovery (kubectl) fail with "received empty response".
-        return {
-          kind: 'APIVersions',
-          versions: ['v1'],
-          serverAddressByClientCIDRs: [
-            { clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' },
-          ],
-        };
-      case '/api/v1':
-        return {
-          kind: 'APIResourceList',
-          groupVersion: 'v1',
-          resources: (['pods', 'services', 'events'] as const).map(resource => {
-            const type = RESOURCES[resource];
-            return {
-              name: resource,
-              singularName: type.singular,
-              namespaced: true,
-              kind: type.kind,
-              verbs: type.creatable
-                ? ['create', 'get', 'list', 'watch']
-                : ['get', 'list', 'watch'],
-              shortNames: type.shortNames,
-              ...(resource === 'events' ? {} : { categories: ['all'] }),
-            };
-          }),
-        };
-      case '/apis': {
-        const version = { groupVersion: GROUP_VERSION, version: VERSION };
-        return {
-          kind: 'APIGroupList',
-          apiVersion: 'v1',
-          groups: [
-            { name: GROUP, versions: [version], preferredVersion: version },
-          ],
-        };
-      }
-      case `/apis/${GROUP}`: {
-        const version = { groupVersion: GROUP_VERSION, version: VERSION };
-        return {
-          kind: 'APIGroup',
-          apiVersion: 'v1',
-          name: GROUP,
-          versions: [version],
-          preferredVersion: version,
-        };
-      }
-      case `/apis/${GROUP_VERSION}`:
-        return {
-          kind: 'APIResourceList',
-          apiVersion: 'v1',
-          groupVersion: GROUP_VERSION,
-          resources: (['deployments', 'statefulsets'] as const).flatMap(
-            resource => {
-              const type = RESOURCES[resource];
-              return [
-                {
-                  name: resource,
-                  singularName: type.singular,
-                  namespaced: true,
-                  kind: type.kind,
-                  verbs: [
-                    'create',
-                    'delete',
-                    'get',
-                    'list',
-                    'patch',
-                    'update',
-                    'watch',
-                  ],
-                  shortNames: type.shortNames,
-                  categories: ['all'],
-                },
-                {
-                  name: `${resource}/scale`,
-                  singularName: '',
-                  namespaced: true,
-                  group: 'autoscaling',
-                  version: 'v1',
-                  kind: 'Scale',
-                  verbs: ['get', 'patch', 'update'],
-                },
-                {
-                  name: `${resource}/status`,
-                  singularName: '',
-                  namespaced: true,
-                  kind: type.kind,
-                  verbs: ['get', 'patch', 'update'],
-                },
-              ];
-            },
-          ),
-        };
-      default:
-        return undefined;
     }
   }
 }
