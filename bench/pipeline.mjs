@@ -355,10 +355,7 @@ async function submitAll(total, path = '/v1/action-plans') {
  * load the backend being measured), then reads the plans once through the API.
  */
 async function waitForTerminal(ids, timeoutMs) {
-  const url = new URL(databaseUrl);
-  url.pathname = '/sentinel_bench_sentinel';
-  const db = new pg.Client({ connectionString: url.toString() });
-  await db.connect();
+  const db = await sentinelDatabase();
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -443,18 +440,22 @@ function check(figures) {
   return results;
 }
 
-/**
- * Where PostgreSQL runs without autovacuum (as on the development machines), its planner has
- * no statistics for tables created a minute ago and may pick a status index over the primary
- * key for the plan store's updates, reading every active plan each time. Production servers
- * run autovacuum, which analyzes a table once enough of it changed: do what it would have
- * done after the warm-up.
- */
-async function analyzeWithoutAutovacuum() {
+/** A connection to the backend's plan store database. */
+async function sentinelDatabase() {
   const url = new URL(databaseUrl);
   url.pathname = '/sentinel_bench_sentinel';
   const db = new pg.Client({ connectionString: url.toString() });
   await db.connect();
+  return db;
+}
+
+/**
+ * Where PostgreSQL runs without autovacuum (as on the development machines), analyzes the
+ * plan tables after the warm-up, as autovacuum would at some quiet moment: the statistics
+ * then say the queue is empty, the worst case for the planner when the load comes (ADR 005).
+ */
+async function analyzeWithoutAutovacuum() {
+  const db = await sentinelDatabase();
   try {
     const { rows } = await db.query('show autovacuum');
     if (rows[0].autovacuum === 'on' || process.env.BENCH_NO_ANALYZE) return;

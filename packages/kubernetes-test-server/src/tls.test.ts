@@ -62,7 +62,17 @@ const hasKubectl =
 
 // kubectl sends the bearer token only over TLS; skipped where kubectl is missing.
 (hasKubectl ? describe : describe.skip)('kubectl against the server', () => {
-  it('discovers core/v1 and apps/v1 and lists controller-made pods', async () => {
+  /**
+   * A TLS test server with its controller, kubectl pointed at it (namespace shop), and a
+   * way to add Deployment web (two nginx pods) and wait until kubectl sees it ready.
+   */
+  async function withKubectl(
+    body: (o: {
+      kubeconfig: string;
+      kubectl: (...args: string[]) => Promise<string>;
+      addReadyWeb: () => Promise<void>;
+    }) => Promise<void>,
+  ) {
     const server = new KubernetesTestServer({
       tls: await certificate(),
       controller: true,
@@ -81,7 +91,34 @@ const hasKubectl =
             ...args,
           ])
         ).stdout;
+      const addReadyWeb = async () => {
+        server.addDeployment({
+          metadata: { name: 'web', namespace: 'shop' },
+          spec: {
+            replicas: 2,
+            selector: { matchLabels: { app: 'web' } },
+            template: {
+              metadata: { labels: { app: 'web' } },
+              spec: { containers: [{ name: 'web', image: 'nginx:1.25' }] },
+            },
+          },
+        });
+        await kubectl(
+          'wait',
+          '--for=jsonpath={.status.readyReplicas}=2',
+          'deployment/web',
+          '--timeout=10s',
+        );
+      };
+      await body({ kubeconfig, kubectl, addReadyWeb });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await server.stop();
+    }
+  }
 
+  it('discovers core/v1 and apps/v1 and lists controller-made pods', async () => {
+    await withKubectl(async ({ kubectl, addReadyWeb }) => {
       const resources = await kubectl('api-resources', '-o', 'name');
       expect(resources.split('\n')).toEqual(
         expect.arrayContaining([
@@ -92,67 +129,15 @@ const hasKubectl =
           'statefulsets.apps',
         ]),
       );
-      server.addDeployment({
-        metadata: { name: 'web', namespace: 'shop' },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: 'web' } },
-          template: {
-            metadata: { labels: { app: 'web' } },
-            spec: { containers: [{ name: 'web', image: 'nginx:1.25' }] },
-          },
-        },
-      });
-      await kubectl(
-        'wait',
-        '--for=jsonpath={.status.readyReplicas}=2',
-        'deployment/web',
-        '--timeout=10s',
-      );
+      await addReadyWeb();
       const pods = await kubectl('get', 'pods', '-l', 'app=web', '-o', 'name');
       expect(pods.trim().split('\n')).toHaveLength(2);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-      await server.stop();
-    }
+    });
   });
 
   it('prints the columns kubectl prints for a real cluster, in lists and watches', async () => {
-    const server = new KubernetesTestServer({
-      tls: await certificate(),
-      controller: true,
-      podReadyDelayMs: 50,
-    });
-    await server.start();
-    const dir = await mkdtemp(join(tmpdir(), 'kubernetes-test-server-'));
-    try {
-      const kubeconfig = join(dir, 'kubeconfig');
-      await writeFile(kubeconfig, server.kubeconfig({ namespace: 'shop' }));
-      const kubectl = async (...args: string[]) =>
-        (
-          await promisify(execFile)('kubectl', [
-            '--kubeconfig',
-            kubeconfig,
-            ...args,
-          ])
-        ).stdout;
-      server.addDeployment({
-        metadata: { name: 'web', namespace: 'shop' },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: 'web' } },
-          template: {
-            metadata: { labels: { app: 'web' } },
-            spec: { containers: [{ name: 'web', image: 'nginx:1.25' }] },
-          },
-        },
-      });
-      await kubectl(
-        'wait',
-        '--for=jsonpath={.status.readyReplicas}=2',
-        'deployment/web',
-        '--timeout=10s',
-      );
+    await withKubectl(async ({ kubeconfig, kubectl, addReadyWeb }) => {
+      await addReadyWeb();
       const deployments = (await kubectl('get', 'deploy')).trim().split('\n');
       expect(deployments[0].split(/\s+/)).toEqual([
         'NAME',
@@ -212,9 +197,6 @@ const hasKubectl =
         'AGE',
       ]);
       expect(lines.slice(1).some(l => /^web\s+\d\/3\s/.test(l))).toBe(true);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-      await server.stop();
-    }
+    });
   });
 });

@@ -14,7 +14,12 @@ import {
 } from '../pipeline/planTransitions';
 import type { LedgerEntry, RecentChange } from '../policy/types';
 import { readPolicyRevision } from './PolicyStore';
-import { decisionValues, persistStep, targetColumns } from './stepWrite';
+import {
+  decisionValues,
+  persistStep,
+  RECONCILED_FILTER,
+  targetColumns,
+} from './stepWrite';
 import {
   ACTIVE,
   asCreated,
@@ -402,16 +407,13 @@ export class DatabasePlanStore implements PlanStore {
     options: { owner: string; now: Date; leaseMs: number },
   ): Promise<PlanWork[]> {
     if (ids.length === 0) return [];
-    // The ids select; the status only filters, written so that no index serves it: else a
-    // planner may read the whole due index (every active plan, and the dead versions of
-    // their rows) to intersect it with these few ids.
-    const statuses = RECONCILED_PLAN_STATUSES.map(() => '?').join(', ');
+    // The ids select; the status only filters (RECONCILED_FILTER): else a planner may read the
+    // whole due index (every active plan, and the dead versions of their rows) to intersect
+    // it with these few ids.
     const free = this.#knex<PlanRow>('plans')
       .select('id')
       .whereIn('id', ids)
-      .whereRaw(`("status" || '') IN (${statuses})`, [
-        ...RECONCILED_PLAN_STATUSES,
-      ])
+      .whereRaw(RECONCILED_FILTER)
       .andWhere(q =>
         q
           .whereNull('lease_expires_at')
@@ -518,9 +520,7 @@ export class DatabasePlanStore implements PlanStore {
     /** Writes an admitted step: the plans it woke, or why it was not written. */
     const persist = async (
       knex: Knex | Knex.Transaction,
-    ): Promise<
-      { saved: string[] } | Exclude<AdmitResult<T>, { outcome: 'judged' }>
-    > => {
+    ): Promise<StepSaved | Exclude<AdmitResult<T>, { outcome: 'judged' }>> => {
       try {
         const saved = await persistStep(
           knex,
@@ -530,9 +530,7 @@ export class DatabasePlanStore implements PlanStore {
           write,
           options.revision,
         );
-        return saved
-          ? { saved: saved.woken }
-          : await this.#whyNotWritten(knex, options.revision);
+        return saved ?? (await this.#whyNotWritten(knex, options.revision));
       } catch (error) {
         if (!isInFlightConflict(error)) throw error;
         return { outcome: 'in_flight' as const, planId: undefined };
@@ -544,9 +542,9 @@ export class DatabasePlanStore implements PlanStore {
         const verdict = options.decide({ recentChanges: [] });
         const written = verdict.admit
           ? await persist(this.#knex)
-          : { saved: [] };
-        return 'saved' in written
-          ? { outcome: 'judged', verdict, woken: written.saved }
+          : { woken: [] };
+        return 'woken' in written
+          ? { outcome: 'judged', verdict, woken: written.woken }
           : written;
       }
       try {
@@ -566,13 +564,13 @@ export class DatabasePlanStore implements PlanStore {
               })
             : [];
           const verdict = options.decide({ recentChanges });
-          const written = verdict.admit ? await persist(tx) : { saved: [] };
+          const written = verdict.admit ? await persist(tx) : { woken: [] };
           // Nothing of a refused attempt may stay: roll the transaction back.
-          if (!('saved' in written)) throw new GateAttemptFailed(written);
+          if (!('woken' in written)) throw new GateAttemptFailed(written);
           return {
             outcome: 'judged' as const,
             verdict,
-            woken: written.saved,
+            woken: written.woken,
           };
         });
       } catch (error) {

@@ -1,6 +1,9 @@
 import type { PlanTarget } from '@internal/backstage-plugin-sentinel-common';
 import type { Knex } from 'knex';
-import { isReconciled } from '../pipeline/planTransitions';
+import {
+  isReconciled,
+  RECONCILED_PLAN_STATUSES,
+} from '../pipeline/planTransitions';
 import type { DecisionPatch, StepSaved, StepWrite } from './PlanStore';
 
 /**
@@ -26,6 +29,16 @@ export function targetColumns(target: PlanTarget) {
     name: target.name,
   };
 }
+
+/**
+ * SQL keeping only plans a replica advances, written so that no index can serve it: the rows
+ * must come by primary key or by a workload's decisions. A planner whose statistics date from
+ * an empty queue (autovacuum analyzes when it likes) would otherwise select by status and read
+ * every active plan (ADR 005). The statuses are the code's own constants, never input.
+ */
+export const RECONCILED_FILTER = `("status" || '') IN (${RECONCILED_PLAN_STATUSES.map(
+  s => `'${s}'`,
+).join(', ')})`;
 
 /** The columns a decision patch writes. */
 export function decisionValues(patch: DecisionPatch): Record<string, unknown> {
@@ -140,9 +153,8 @@ async function persistInOneStatement(
     );
     if (write.release) set.push('"woken_at" = NULL');
   }
-  // The lease and the status fence the write; they must never select rows. Written so that no
-  // index can serve it ("status" || ''), the status cannot lure a planner whose statistics
-  // date from an empty queue away from the primary key into reading every active plan.
+  // The lease and the status fence the write; they must never select rows (see
+  // RECONCILED_FILTER), so the status is written so that no index can serve it.
   const ctes = [
     `p AS (UPDATE "plans" SET ${set.join(', ')} WHERE "id" = ${bind(
       id,
@@ -192,7 +204,7 @@ async function persistInOneStatement(
   }
   // Plans still `received` too: one may be deciding right now to hold for this very change,
   // and persist its receipt with the hold (woken_at then makes its release due at once). The
-  // workload's decisions select (their index); the plan's status only filters (see above).
+  // workload's decisions select (their index); the plan's status only filters.
   for (const [n, target] of (write.wakeHeldOn ?? []).entries()) {
     const t = targetColumns(target);
     ctes.push(
@@ -201,7 +213,7 @@ async function persistInOneStatement(
         'timestamptz',
       )}, "woken_at" = ${bind(write.at, 'timestamptz')} WHERE "id" <> ${bind(
         id,
-      )} AND ("status" || '') IN ('received', 'approved', 'executing') AND "id" IN (SELECT "plan_id" FROM "plan_decisions" WHERE "cluster" = ${bind(
+      )} AND ${RECONCILED_FILTER} AND "id" IN (SELECT "plan_id" FROM "plan_decisions" WHERE "cluster" = ${bind(
         t.cluster,
       )} AND "namespace" = ${bind(t.namespace)} AND "kind" = ${bind(
         t.kind,
@@ -279,7 +291,7 @@ async function persistStatementByStatement(
     for (const target of write.wakeHeldOn ?? []) {
       const rows: { id: string }[] = await tx('plans')
         .whereNot({ id })
-        .whereIn('status', ['received', 'approved', 'executing'])
+        .whereIn('status', RECONCILED_PLAN_STATUSES as string[])
         .whereIn(
           'id',
           tx('plan_decisions')

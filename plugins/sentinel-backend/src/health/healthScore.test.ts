@@ -201,6 +201,7 @@ describe('scoreInterval', () => {
     ['oomKilled', true, /OOMKilled/],
     ['progressDeadlineExceeded', true, /progress deadline/],
     ['restarts', 3, /restarted 3 time/],
+    ['readyRatio', 0.5, /50 % of the pods are ready/],
   ])(
     'fails on the Kubernetes signal %s, whatever the metrics say',
     (signal, bad, reason) => {

@@ -211,6 +211,14 @@ export function judgeKubernetes(signals: KubernetesSignals): CheckResult[] {
       signals.restarts > 0,
       `containers restarted ${signals.restarts} time(s)`,
     ),
+    // Analysis starts once the workload's pods are up: one that is not ready any more is sick.
+    check(
+      'ready',
+      signals.readyRatio,
+      1,
+      signals.readyRatio < 1,
+      `${Math.round(signals.readyRatio * 100)} % of the pods are ready`,
+    ),
   ];
 }
 

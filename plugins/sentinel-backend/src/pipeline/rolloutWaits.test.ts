@@ -73,6 +73,17 @@ describe('changes waiting on their rollout', () => {
   });
   afterAll(() => server.stop());
 
+  /** The workload inventory over the test cluster: its watch events wake waiting plans. */
+  async function startInventory() {
+    const inventory = new WorkloadInventory(
+      [{ name: 'k8s', kubeConfig }],
+      ownership,
+      logger,
+    );
+    await inventory.start();
+    return inventory;
+  }
+
   let knex: Knex;
   beforeEach(async () => {
     // PostgreSQL when available (CI), the embedded default's SQLite otherwise.
@@ -85,12 +96,7 @@ describe('changes waiting on their rollout', () => {
     const names = Array.from({ length: 200 }, (_, i) => `many-${i}`);
     // Pods take long enough to get ready that the applies overlap on a loaded CI machine too.
     for (const name of names) server.addDeployment(deployment(name, 4_000));
-    const inventory = new WorkloadInventory(
-      [{ name: 'k8s', kubeConfig }],
-      ownership,
-      logger,
-    );
-    await inventory.start();
+    const inventory = await startInventory();
     const driver = new CountingDriver('k8s', kubeConfig);
     const one = await replica(knex, driver, {
       inventory,
@@ -132,12 +138,7 @@ describe('changes waiting on their rollout', () => {
 
   it('starts a change held behind another change to the same workload as soon as that one has rolled out', async () => {
     server.addDeployment(deployment('queued', 1_000));
-    const inventory = new WorkloadInventory(
-      [{ name: 'k8s', kubeConfig }],
-      ownership,
-      logger,
-    );
-    await inventory.start();
+    const inventory = await startInventory();
     const driver = new CountingDriver('k8s', kubeConfig);
     const one = await replica(knex, driver, {
       inventory,
