@@ -1,8 +1,18 @@
 /** The resource types the test server stores, and their API groups. */
 
 export type WorkloadName = 'deployments' | 'statefulsets';
-export type CoreName = 'pods' | 'services' | 'events';
-export type ResourceName = WorkloadName | CoreName;
+export type ResourceName = WorkloadName | 'pods' | 'services' | 'events';
+
+export type Verb =
+  | 'create'
+  | 'delete'
+  | 'get'
+  | 'list'
+  | 'patch'
+  | 'update'
+  | 'watch';
+
+export type Subresource = 'scale' | 'status';
 
 export interface ResourceType {
   kind: string;
@@ -11,62 +21,103 @@ export interface ResourceType {
   shortNames: string[];
   /** '' for the core group. */
   group: string;
+  version: string;
+  /** `version` for the core group, `group/version` otherwise. */
   apiVersion: string;
-  /** Whether clients may create objects of this type (all apps/v1 types, services, events). */
-  creatable: boolean;
+  /** What clients may do; discovery announces the same (pods belong to the controller). */
+  verbs: Verb[];
+  subresources: Subresource[];
+  categories: string[];
+  /** Whether objects have spec and status (events have neither). */
+  hasSpec: boolean;
 }
 
-export const GROUP = 'apps';
-export const VERSION = 'v1';
-export const GROUP_VERSION = `${GROUP}/${VERSION}`;
+const ALL_VERBS: Verb[] = [
+  'create',
+  'delete',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+];
+
+function type(
+  kind: string,
+  group: string,
+  version: string,
+  rest: Partial<ResourceType> & Pick<ResourceType, 'shortNames' | 'verbs'>,
+): ResourceType {
+  return {
+    kind,
+    listKind: `${kind}List`,
+    singular: kind.toLowerCase(),
+    group,
+    version,
+    apiVersion: group ? `${group}/${version}` : version,
+    subresources: [],
+    categories: [],
+    hasSpec: true,
+    ...rest,
+  };
+}
 
 export const RESOURCES: Record<ResourceName, ResourceType> = {
-  deployments: {
-    kind: 'Deployment',
-    listKind: 'DeploymentList',
-    singular: 'deployment',
+  deployments: type('Deployment', 'apps', 'v1', {
     shortNames: ['deploy'],
-    group: GROUP,
-    apiVersion: GROUP_VERSION,
-    creatable: true,
-  },
-  statefulsets: {
-    kind: 'StatefulSet',
-    listKind: 'StatefulSetList',
-    singular: 'statefulset',
+    verbs: ALL_VERBS,
+    subresources: ['scale', 'status'],
+    categories: ['all'],
+  }),
+  statefulsets: type('StatefulSet', 'apps', 'v1', {
     shortNames: ['sts'],
-    group: GROUP,
-    apiVersion: GROUP_VERSION,
-    creatable: true,
-  },
-  pods: {
-    kind: 'Pod',
-    listKind: 'PodList',
-    singular: 'pod',
+    verbs: ALL_VERBS,
+    subresources: ['scale', 'status'],
+    categories: ['all'],
+  }),
+  pods: type('Pod', '', 'v1', {
     shortNames: ['po'],
-    group: '',
-    apiVersion: 'v1',
-    creatable: false,
-  },
-  services: {
-    kind: 'Service',
-    listKind: 'ServiceList',
-    singular: 'service',
+    verbs: ['get', 'list', 'watch'],
+    categories: ['all'],
+  }),
+  services: type('Service', '', 'v1', {
     shortNames: ['svc'],
-    group: '',
-    apiVersion: 'v1',
-    creatable: true,
-  },
-  events: {
-    kind: 'Event',
-    listKind: 'EventList',
-    singular: 'event',
+    verbs: ['create', 'get', 'list', 'watch'],
+    categories: ['all'],
+  }),
+  events: type('Event', '', 'v1', {
     shortNames: ['ev'],
-    group: '',
-    apiVersion: 'v1',
-    creatable: true,
-  },
+    verbs: ['create', 'get', 'list', 'watch'],
+    hasSpec: false,
+  }),
 };
+
+export const RESOURCE_NAMES = Object.keys(RESOURCES) as ResourceName[];
+
+/** The API group versions served, core (`v1`) first, each with its resources. */
+export function groupVersions(): Array<{
+  group: string;
+  version: string;
+  apiVersion: string;
+  resources: ResourceName[];
+}> {
+  const byApiVersion = new Map<string, ResourceName[]>();
+  for (const name of RESOURCE_NAMES) {
+    const { apiVersion } = RESOURCES[name];
+    byApiVersion.set(apiVersion, [
+      ...(byApiVersion.get(apiVersion) ?? []),
+      name,
+    ]);
+  }
+  return [...byApiVersion.entries()]
+    .map(([apiVersion, resources]) => ({
+      group: RESOURCES[resources[0]].group,
+      version: RESOURCES[resources[0]].version,
+      apiVersion,
+      resources,
+    }))
+    .sort((a, b) => Number(a.group !== '') - Number(b.group !== ''));
+}
 
 export function isResourceName(name: string | undefined): name is ResourceName {
   return (

@@ -29,3 +29,34 @@ export function statusBody(
     code,
   };
 }
+
+export function badRequest(message: string): StatusError {
+  return new StatusError(400, 'BadRequest', message);
+}
+
+/** A path the server has no resource for. */
+export function pathNotFound(): StatusError {
+  return new StatusError(
+    404,
+    'NotFound',
+    'the server could not find the requested resource',
+  );
+}
+
+export function methodNotAllowed(): StatusError {
+  return new StatusError(
+    405,
+    'MethodNotAllowed',
+    'the server does not allow this method on the requested resource',
+  );
+}
+
+export function unsupportedMediaType(accepted: string[]): StatusError {
+  return new StatusError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: ${accepted.join(
+      ', ',
+    )}`,
+  );
+}
