@@ -3,6 +3,7 @@ import {
   ApisApi,
   AppsV1Api,
   CoreApi,
+  CoreV1Api,
   makeInformer,
   VersionApi,
   KubeConfig,
@@ -472,6 +473,50 @@ describe('KubernetesTestServer with @kubernetes/client-node', () => {
       }),
     );
     expect(error.code).toBe(404);
+  });
+
+  it('replaces, strategic-merge-patches and deletes a Service', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    const namespace = 'services';
+    const created = await core.createNamespacedService({
+      namespace,
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          selector: { app: 'web' },
+          ports: [
+            { name: 'http', port: 80, targetPort: 8080 },
+            { name: 'admin', port: 9000 },
+          ],
+        },
+      },
+    });
+    const replaced = await core.replaceNamespacedService({
+      namespace,
+      name: 'web',
+      body: {
+        ...created,
+        spec: { ...created.spec, selector: { app: 'web', track: 'stable' } },
+      },
+    });
+    expect(replaced.spec?.selector).toEqual({ app: 'web', track: 'stable' });
+    // Service ports merge by port.
+    const patched = await core.patchNamespacedService(
+      {
+        namespace,
+        name: 'web',
+        body: { spec: { ports: [{ port: 80, targetPort: 8081 }] } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    expect(patched.spec?.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 8081 },
+      { name: 'admin', port: 9000 },
+    ]);
+    await core.deleteNamespacedService({ namespace, name: 'web' });
+    expect(
+      (await core.listNamespacedService({ namespace })).items,
+    ).toHaveLength(0);
   });
 
   it('serves StatefulSets seeded in process', async () => {

@@ -61,6 +61,30 @@ describe('applyStrategicMergePatch', () => {
     expect(patched.tolerations).toEqual([{ key: 'y', operator: 'Exists' }]);
   });
 
+  it("merges a service's ports by port, a container's by containerPort", () => {
+    const service: any = applyStrategicMergePatch(
+      {
+        ports: [
+          { name: 'http', port: 80, targetPort: 8080 },
+          { name: 'https', port: 443 },
+        ],
+      },
+      { ports: [{ port: 80, targetPort: 9090 }] },
+    );
+    expect(service.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 9090 },
+      { name: 'https', port: 443 },
+    ]);
+    const container: any = applyStrategicMergePatch(
+      { ports: [{ containerPort: 80 }, { containerPort: 81 }] },
+      { ports: [{ containerPort: 81, name: 'admin' }] },
+    );
+    expect(container.ports).toEqual([
+      { containerPort: 80 },
+      { containerPort: 81, name: 'admin' },
+    ]);
+  });
+
   it('refuses a keyed list element without its merge key', () => {
     expect(() =>
       applyStrategicMergePatch(podSpec, { containers: [{ image: 'x' }] }),

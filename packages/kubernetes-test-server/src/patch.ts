@@ -39,10 +39,11 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
 }
 
 /**
- * Patch merge keys of lists in apps/v1 workloads and core/v1 pod specs, by
- * field name (as in the Go types' `patchMergeKey` tags).
+ * Patch merge keys of lists in apps/v1 workloads and core/v1 pod specs and
+ * services, by field name (as in the Go types' `patchMergeKey` tags); `ports`
+ * are a container's (by containerPort) or a service's (by port).
  */
-const MERGE_KEYS: Record<string, string> = {
+const MERGE_KEYS: Record<string, string | string[]> = {
   containers: 'name',
   initContainers: 'name',
   ephemeralContainers: 'name',
@@ -50,7 +51,7 @@ const MERGE_KEYS: Record<string, string> = {
   volumes: 'name',
   volumeMounts: 'mountPath',
   volumeDevices: 'devicePath',
-  ports: 'containerPort',
+  ports: ['containerPort', 'port'],
   imagePullSecrets: 'name',
   hostAliases: 'ip',
   topologySpreadConstraints: 'topologyKey',
@@ -97,7 +98,7 @@ export function applyStrategicMergePatch(
     }
     const mergeKey = MERGE_KEYS[key];
     if (Array.isArray(value) && mergeKey && Array.isArray(result[key])) {
-      result[key] = mergeList(result[key], value, mergeKey);
+      result[key] = mergeList(result[key], value, chooseKey(mergeKey, value));
       continue;
     }
     if (Array.isArray(value)) {
@@ -114,6 +115,17 @@ export function applyStrategicMergePatch(
     }
   }
   return result;
+}
+
+/** The merge key of a list: the first candidate its patch items carry. */
+function chooseKey(candidates: string | string[], items: unknown[]): string {
+  if (typeof candidates === 'string') {
+    return candidates;
+  }
+  return (
+    candidates.find(key => items.some(item => isObject(item) && key in item)) ??
+    candidates[0]
+  );
 }
 
 function mergeList(

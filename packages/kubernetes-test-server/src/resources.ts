@@ -1,7 +1,13 @@
 /** The resource types the test server stores, and their API groups. */
 
 export type WorkloadName = 'deployments' | 'statefulsets';
-export type ResourceName = WorkloadName | 'pods' | 'services' | 'events';
+export type ResourceName =
+  | WorkloadName
+  | 'pods'
+  | 'services'
+  | 'events'
+  | 'ingresses'
+  | 'httproutes';
 
 export type Verb =
   | 'create'
@@ -30,6 +36,12 @@ export interface ResourceType {
   categories: string[];
   /** Whether objects have spec and status (events have neither). */
   hasSpec: boolean;
+  /**
+   * Whether a strategic merge patch merges lists by their patch merge keys
+   * (built-in workload and pod types); otherwise it applies as a JSON merge
+   * patch, as for types whose lists have no merge keys (Ingress, HTTPRoute).
+   */
+  strategicMerge: boolean;
 }
 
 const ALL_VERBS: Verb[] = [
@@ -58,6 +70,7 @@ function type(
     subresources: [],
     categories: [],
     hasSpec: true,
+    strategicMerge: true,
     ...rest,
   };
 }
@@ -82,13 +95,28 @@ export const RESOURCES: Record<ResourceName, ResourceType> = {
   }),
   services: type('Service', '', 'v1', {
     shortNames: ['svc'],
-    verbs: ['create', 'get', 'list', 'watch'],
+    verbs: ALL_VERBS,
     categories: ['all'],
   }),
   events: type('Event', '', 'v1', {
     shortNames: ['ev'],
     verbs: ['create', 'get', 'list', 'watch'],
     hasSpec: false,
+  }),
+  // Traffic routing, for canary rollouts: NGINX canary annotations on an
+  // Ingress, backendRefs weights on a Gateway API HTTPRoute.
+  ingresses: type('Ingress', 'networking.k8s.io', 'v1', {
+    shortNames: ['ing'],
+    verbs: ALL_VERBS,
+    subresources: ['status'],
+    strategicMerge: false,
+  }),
+  httproutes: type('HTTPRoute', 'gateway.networking.k8s.io', 'v1', {
+    shortNames: [],
+    verbs: ALL_VERBS,
+    subresources: ['status'],
+    categories: ['gateway-api'],
+    strategicMerge: false,
   }),
 };
 

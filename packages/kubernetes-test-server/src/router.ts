@@ -228,7 +228,12 @@ export class Router {
       case 'PATCH': {
         this.allow(resource, 'patch');
         const current = clone(this.store.get(resource, namespace, name));
-        const patched = applyPatch(contentType(req), current, body());
+        const patched = applyPatch(
+          contentType(req),
+          current,
+          body(),
+          RESOURCES[resource].strategicMerge,
+        );
         if (!isObject(patched)) {
           throw badRequest('the patched object is not an object');
         }
@@ -316,7 +321,12 @@ export class Router {
         };
       case 'PATCH': {
         const current = clone(this.store.get(resource, namespace, name));
-        const patched = applyPatch(contentType(req), current, body());
+        const patched = applyPatch(
+          contentType(req),
+          current,
+          body(),
+          RESOURCES[resource].strategicMerge,
+        );
         return {
           code: 200,
           body: applyStatus(this.store, resource, namespace, name, patched),

@@ -1,4 +1,10 @@
-import { age, wantsTable } from './table';
+import {
+  age,
+  ingressAddress,
+  ingressHosts,
+  toTable,
+  wantsTable,
+} from './table';
 
 describe('server-side printing', () => {
   it.each([
@@ -22,5 +28,69 @@ describe('server-side printing', () => {
     ).toBe(true);
     expect(wantsTable('application/json')).toBe(false);
     expect(wantsTable(undefined)).toBe(false);
+  });
+});
+
+describe('Ingress columns', () => {
+  it.each([
+    [[], '*'],
+    [[{}], '*'],
+    [[{ host: 'shop.example.com' }, {}], 'shop.example.com'],
+    [
+      [{ host: 'a' }, { host: 'b' }, { host: 'c' }, { host: 'd' }, {}],
+      'a,b,c + 2 more...',
+    ],
+  ])('writes the hosts of rules %j as %p', (rules, text) => {
+    expect(ingressHosts(rules)).toBe(text);
+  });
+
+  it('writes load balancer addresses sorted, cut to 16 characters', () => {
+    expect(ingressAddress(undefined)).toBe('');
+    expect(
+      ingressAddress({
+        loadBalancer: { ingress: [{ ip: '10.0.0.2' }, { hostname: 'lb' }] },
+      }),
+    ).toBe('10.0.0.2,lb');
+    expect(
+      ingressAddress({
+        loadBalancer: {
+          ingress: [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }],
+        },
+      }),
+    ).toBe('10.0.0.1,10.0...');
+  });
+
+  it('prints class, hosts, address and ports', () => {
+    const table = toTable(
+      'Ingress',
+      [
+        {
+          metadata: { name: 'web', creationTimestamp: '2024-01-01T00:00:00Z' },
+          spec: {
+            ingressClassName: 'nginx',
+            rules: [{ host: 'shop.example.com' }],
+            tls: [{ hosts: ['shop.example.com'] }],
+          },
+          status: { loadBalancer: { ingress: [{ ip: '10.0.0.9' }] } },
+        },
+      ],
+      { now: Date.parse('2024-01-01T00:00:45Z') },
+    );
+    expect(table.columnDefinitions.map((c: any) => c.name)).toEqual([
+      'Name',
+      'Class',
+      'Hosts',
+      'Address',
+      'Ports',
+      'Age',
+    ]);
+    expect(table.rows[0].cells).toEqual([
+      'web',
+      'nginx',
+      'shop.example.com',
+      '10.0.0.9',
+      '80, 443',
+      '45s',
+    ]);
   });
 });

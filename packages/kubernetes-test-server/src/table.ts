@@ -93,7 +93,73 @@ const PRINTERS: Record<
       ];
     },
   },
+  Ingress: {
+    columns: [
+      NAME,
+      {
+        name: 'Class',
+        type: 'string',
+        description: 'The IngressClass (spec.ingressClassName).',
+      },
+      { name: 'Hosts', type: 'string', description: 'Hosts of the rules.' },
+      {
+        name: 'Address',
+        type: 'string',
+        description: 'Load balancer addresses (status).',
+      },
+      { name: 'Ports', type: 'string', description: 'Ports served.' },
+      AGE,
+    ],
+    cells: o => [
+      o.spec?.ingressClassName ?? '<none>',
+      ingressHosts(o.spec?.rules ?? []),
+      ingressAddress(o.status),
+      (o.spec?.tls ?? []).length ? '80, 443' : '80',
+    ],
+  },
+  // The Gateway API CRD's printer columns: a JSON list of hostnames, blank when none.
+  HTTPRoute: {
+    columns: [
+      NAME,
+      {
+        name: 'Hostnames',
+        type: 'string',
+        description: 'Hostnames the route matches.',
+      },
+      AGE,
+    ],
+    cells: o => [
+      o.spec?.hostnames?.length ? JSON.stringify(o.spec.hostnames) : '',
+    ],
+  },
 };
+
+/** An Ingress's rule hosts as kubectl writes them: the first three, `*` when none. */
+export function ingressHosts(rules: JsonObject[]): string {
+  const hosts: string[] = [];
+  let more = false;
+  for (const rule of rules) {
+    if (hosts.length === 3) more = true;
+    if (!more && rule.host) hosts.push(rule.host);
+  }
+  if (hosts.length === 0) return '*';
+  return more
+    ? `${hosts.join(',')} + ${rules.length - 3} more...`
+    : hosts.join(',');
+}
+
+/** Load balancer IPs or host names, sorted and cut to 16 characters as kubectl does. */
+export function ingressAddress(status: JsonObject | undefined): string {
+  const addresses = [
+    ...new Set<string>(
+      (status?.loadBalancer?.ingress ?? [])
+        .map((i: JsonObject) => i.ip || i.hostname)
+        .filter(Boolean),
+    ),
+  ].sort();
+  const text = addresses.join(',');
+  return text.length > 16 ? `${text.slice(0, 13)}...` : text;
+}
 
 /** Whether the request's Accept header asks for a Table (kubectl's `get`). */
 export function wantsTable(accept: string | undefined): boolean {

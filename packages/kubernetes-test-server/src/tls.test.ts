@@ -1,24 +1,11 @@
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
-import { selfSignedCertificate } from './certificate';
 import { KubernetesTestServer } from './KubernetesTestServer';
-
-/** A fresh self-signed certificate for 127.0.0.1, in a temporary folder. */
-async function certificate(): Promise<{ key: string; cert: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'kubernetes-test-server-'));
-  try {
-    return selfSignedCertificate({
-      keyFile: join(dir, 'key.pem'),
-      certFile: join(dir, 'cert.pem'),
-    });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+import {
+  certificate,
+  hasKubectl,
+  withKubectl,
+} from './__testUtils__/withKubectl';
 
 describe('KubernetesTestServer over TLS', () => {
   it('serves https with a kubeconfig that trusts its certificate', async () => {
@@ -56,67 +43,8 @@ describe('KubernetesTestServer over TLS', () => {
   });
 });
 
-const hasKubectl =
-  spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status ===
-  0;
-
 // kubectl sends the bearer token only over TLS; skipped where kubectl is missing.
 (hasKubectl ? describe : describe.skip)('kubectl against the server', () => {
-  /**
-   * A TLS test server with its controller, kubectl pointed at it (namespace shop), and a
-   * way to add Deployment web (two nginx pods) and wait until kubectl sees it ready.
-   */
-  async function withKubectl(
-    body: (o: {
-      kubeconfig: string;
-      kubectl: (...args: string[]) => Promise<string>;
-      addReadyWeb: () => Promise<void>;
-    }) => Promise<void>,
-  ) {
-    const server = new KubernetesTestServer({
-      tls: await certificate(),
-      controller: true,
-      podReadyDelayMs: 50,
-    });
-    await server.start();
-    const dir = await mkdtemp(join(tmpdir(), 'kubernetes-test-server-'));
-    try {
-      const kubeconfig = join(dir, 'kubeconfig');
-      await writeFile(kubeconfig, server.kubeconfig({ namespace: 'shop' }));
-      const kubectl = async (...args: string[]) =>
-        (
-          await promisify(execFile)('kubectl', [
-            '--kubeconfig',
-            kubeconfig,
-            ...args,
-          ])
-        ).stdout;
-      const addReadyWeb = async () => {
-        server.addDeployment({
-          metadata: { name: 'web', namespace: 'shop' },
-          spec: {
-            replicas: 2,
-            selector: { matchLabels: { app: 'web' } },
-            template: {
-              metadata: { labels: { app: 'web' } },
-              spec: { containers: [{ name: 'web', image: 'nginx:1.25' }] },
-            },
-          },
-        });
-        await kubectl(
-          'wait',
-          '--for=jsonpath={.status.readyReplicas}=2',
-          'deployment/web',
-          '--timeout=10s',
-        );
-      };
-      await body({ kubeconfig, kubectl, addReadyWeb });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-      await server.stop();
-    }
-  }
-
   it('discovers core/v1 and apps/v1 and lists controller-made pods', async () => {
     await withKubectl(async ({ kubectl, addReadyWeb }) => {
       const resources = await kubectl('api-resources', '-o', 'name');
