@@ -2,12 +2,45 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hasKubectl, rows, withKubectl } from './__testUtils__/withKubectl';
 
-/** Manifests as kubectl reads them: JSON is YAML, one object per file. */
-async function manifest(dir: string, name: string, object: object) {
+/** A manifest file as kubectl reads it: a stream of JSON objects. */
+async function manifest(dir: string, name: string, ...objects: object[]) {
   const file = join(dir, `${name}.json`);
-  await writeFile(file, JSON.stringify(object));
+  await writeFile(file, objects.map(o => JSON.stringify(o)).join('\n'));
   return file;
 }
+
+function deployment(name: string, image: string, extra: object = {}) {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels: { app: name, tier: 'front' } },
+    spec: {
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image }] },
+      },
+      ...extra,
+    },
+  };
+}
+
+const route = (stable: number, canary: number) => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'HTTPRoute',
+  metadata: { name: 'web' },
+  spec: {
+    hostnames: ['shop.example.com'],
+    rules: [
+      {
+        backendRefs: [
+          { name: 'web-stable', port: 80, weight: stable },
+          { name: 'web-canary', port: 80, weight: canary },
+        ],
+      },
+    ],
+  },
+});
 
 const ingress = (namespace: string, name: string, spec: object) => ({
   apiVersion: 'networking.k8s.io/v1',
@@ -78,22 +111,7 @@ const ingress = (namespace: string, name: string, spec: object) => ({
         'create',
         '--validate=false',
         '-f',
-        await manifest(dir, 'route', {
-          apiVersion: 'gateway.networking.k8s.io/v1',
-          kind: 'HTTPRoute',
-          metadata: { name: 'web' },
-          spec: {
-            hostnames: ['shop.example.com'],
-            rules: [
-              {
-                backendRefs: [
-                  { name: 'web-stable', port: 80, weight: 80 },
-                  { name: 'web-canary', port: 80, weight: 20 },
-                ],
-              },
-            ],
-          },
-        }),
+        await manifest(dir, 'route', route(80, 20)),
       );
       expect(rows(await kubectl('get', 'httproutes'))).toEqual([
         ['NAME', 'HOSTNAMES', 'AGE'],
@@ -107,6 +125,129 @@ const ingress = (namespace: string, name: string, spec: object) => ({
         'jsonpath={.spec.rules[0].backendRefs[*].weight}',
       );
       expect(weights).toBe('80 20');
+    });
+  });
+
+  it('applies a Deployment, then a changed image (client-side apply)', async () => {
+    await withKubectl(async ({ kubectl, dir }) => {
+      const apply = async (image: string) =>
+        (
+          await kubectl(
+            'apply',
+            '-f',
+            await manifest(
+              dir,
+              'web',
+              deployment('web', image, { replicas: 2 }),
+            ),
+          )
+        ).trim();
+      const image = () =>
+        kubectl(
+          'get',
+          'deploy/web',
+          '-o',
+          'jsonpath={.spec.template.spec.containers[0].image} {.metadata.generation}',
+        );
+      expect(await apply('nginx:1.25')).toBe('deployment.apps/web created');
+      expect(await image()).toBe('nginx:1.25 1');
+      expect(await apply('nginx:1.26')).toBe('deployment.apps/web configured');
+      expect(await image()).toBe('nginx:1.26 2');
+      expect(await apply('nginx:1.26')).toBe('deployment.apps/web unchanged');
+      await kubectl(
+        'wait',
+        '--for=jsonpath={.status.updatedReplicas}=2',
+        'deploy/web',
+        '--timeout=10s',
+      );
+    });
+  });
+
+  it('applies canary weights to an Ingress and an HTTPRoute', async () => {
+    await withKubectl(async ({ kubectl, dir }) => {
+      const apply = async (weight: number) =>
+        kubectl(
+          'apply',
+          '-f',
+          await manifest(
+            dir,
+            'traffic',
+            {
+              ...ingress('shop', 'web-canary', {
+                rules: [{ host: 'shop.example.com' }],
+              }),
+              metadata: {
+                name: 'web-canary',
+                annotations: {
+                  'nginx.ingress.kubernetes.io/canary': 'true',
+                  'nginx.ingress.kubernetes.io/canary-weight': String(weight),
+                },
+              },
+            },
+            route(100 - weight, weight),
+          ),
+        );
+      expect(await apply(10)).toBe(
+        'ingress.networking.k8s.io/web-canary created\nhttproute.gateway.networking.k8s.io/web created\n',
+      );
+      expect(await apply(40)).toBe(
+        'ingress.networking.k8s.io/web-canary configured\nhttproute.gateway.networking.k8s.io/web configured\n',
+      );
+      expect(
+        await kubectl(
+          'get',
+          'ingress/web-canary',
+          '-o',
+          'jsonpath={.metadata.annotations.nginx\\.ingress\\.kubernetes\\.io/canary-weight}',
+        ),
+      ).toBe('40');
+      expect(
+        await kubectl(
+          'get',
+          'httproute/web',
+          '-o',
+          'jsonpath={.spec.rules[0].backendRefs[*].weight}',
+        ),
+      ).toBe('60 40');
+    });
+  });
+
+  it('applies server-side: creates, updates, and drops only the fields it no longer applies', async () => {
+    await withKubectl(async ({ kubectl, dir }) => {
+      const apply = async (object: object) =>
+        (
+          await kubectl(
+            'apply',
+            '--server-side',
+            '-f',
+            await manifest(dir, 'api', object),
+          )
+        ).trim();
+      expect(await apply(deployment('api', 'api:1'))).toBe(
+        'deployment.apps/api serverside-applied',
+      );
+      // Another writer owns replicas.
+      await kubectl('scale', 'deploy/api', '--replicas=3');
+      const next = deployment('api', 'api:2');
+      delete (next.metadata.labels as Record<string, string>).tier;
+      expect(await apply(next)).toBe('deployment.apps/api serverside-applied');
+      const applied = JSON.parse(
+        await kubectl(
+          'get',
+          'deploy/api',
+          '-o',
+          'json',
+          '--show-managed-fields',
+        ),
+      );
+      expect(applied.metadata.labels).toEqual({ app: 'api' });
+      expect(applied.spec.replicas).toBe(3);
+      expect(applied.spec.template.spec.containers).toEqual([
+        { name: 'app', image: 'api:2' },
+      ]);
+      expect(applied.metadata.managedFields).toEqual([
+        expect.objectContaining({ manager: 'kubectl', operation: 'Apply' }),
+      ]);
     });
   });
 });

@@ -128,6 +128,15 @@ function chooseKey(candidates: string | string[], items: unknown[]): string {
   );
 }
 
+/** The patch merge key of list `field` holding `items`, or undefined for an atomic list. */
+export function listMergeKey(
+  field: string,
+  items: unknown[],
+): string | undefined {
+  const candidates = MERGE_KEYS[field];
+  return candidates === undefined ? undefined : chooseKey(candidates, items);
+}
+
 function mergeList(
   current: unknown[],
   patch: unknown[],

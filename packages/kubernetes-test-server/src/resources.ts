@@ -27,6 +27,8 @@ export interface ResourceType {
   shortNames: string[];
   /** '' for the core group. */
   group: string;
+  /** The name of its schema in OpenAPI (`io.k8s.api.apps.v1.Deployment`). */
+  schema: string;
   version: string;
   /** `version` for the core group, `group/version` otherwise. */
   apiVersion: string;
@@ -58,7 +60,8 @@ function type(
   kind: string,
   group: string,
   version: string,
-  rest: Partial<ResourceType> & Pick<ResourceType, 'shortNames' | 'verbs'>,
+  rest: Partial<ResourceType> &
+    Pick<ResourceType, 'schema' | 'shortNames' | 'verbs'>,
 ): ResourceType {
   return {
     kind,
@@ -77,28 +80,33 @@ function type(
 
 export const RESOURCES: Record<ResourceName, ResourceType> = {
   deployments: type('Deployment', 'apps', 'v1', {
+    schema: 'io.k8s.api.apps.v1.Deployment',
     shortNames: ['deploy'],
     verbs: ALL_VERBS,
     subresources: ['scale', 'status'],
     categories: ['all'],
   }),
   statefulsets: type('StatefulSet', 'apps', 'v1', {
+    schema: 'io.k8s.api.apps.v1.StatefulSet',
     shortNames: ['sts'],
     verbs: ALL_VERBS,
     subresources: ['scale', 'status'],
     categories: ['all'],
   }),
   pods: type('Pod', '', 'v1', {
+    schema: 'io.k8s.api.core.v1.Pod',
     shortNames: ['po'],
     verbs: ['get', 'list', 'watch'],
     categories: ['all'],
   }),
   services: type('Service', '', 'v1', {
+    schema: 'io.k8s.api.core.v1.Service',
     shortNames: ['svc'],
     verbs: ALL_VERBS,
     categories: ['all'],
   }),
   events: type('Event', '', 'v1', {
+    schema: 'io.k8s.api.core.v1.Event',
     shortNames: ['ev'],
     verbs: ['create', 'get', 'list', 'watch'],
     hasSpec: false,
@@ -106,12 +114,14 @@ export const RESOURCES: Record<ResourceName, ResourceType> = {
   // Traffic routing, for canary rollouts: NGINX canary annotations on an
   // Ingress, backendRefs weights on a Gateway API HTTPRoute.
   ingresses: type('Ingress', 'networking.k8s.io', 'v1', {
+    schema: 'io.k8s.api.networking.v1.Ingress',
     shortNames: ['ing'],
     verbs: ALL_VERBS,
     subresources: ['status'],
     strategicMerge: false,
   }),
   httproutes: type('HTTPRoute', 'gateway.networking.k8s.io', 'v1', {
+    schema: 'io.k8s.networking.gateway.v1.HTTPRoute',
     shortNames: [],
     verbs: ALL_VERBS,
     subresources: ['status'],

@@ -1,8 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { discovery } from './discovery';
-import { clone, isObject } from './objects';
+import { openApi } from './openapi';
+import { clone, isObject, timestamp } from './objects';
 import type { JsonObject } from './patch';
-import { applyPatch, contentType, parseJson, requireJson } from './requests';
+import {
+  APPLY_PATCH,
+  applyPatch,
+  contentType,
+  parseJson,
+  requireJson,
+} from './requests';
 import {
   isResourceName,
   RESOURCES,
@@ -11,6 +18,7 @@ import {
   type Verb,
 } from './resources';
 import { fieldMatcher, labelMatcher } from './selectors';
+import { serverSideApply } from './serverSideApply';
 import { badRequest, methodNotAllowed, pathNotFound } from './status';
 import type { ObjectStore } from './store';
 import { applyScale, applyStatus, toScale } from './subresources';
@@ -91,7 +99,8 @@ export class Router {
       .filter(Boolean)
       .map(decodeURIComponent);
     if (method === 'GET') {
-      const answer = discovery(`/${parts.join('/')}`);
+      const answer =
+        discovery(`/${parts.join('/')}`) ?? openApi(`/${parts.join('/')}`);
       if (answer) {
         return { code: 200, body: answer };
       }
@@ -227,6 +236,9 @@ export class Router {
       }
       case 'PATCH': {
         this.allow(resource, 'patch');
+        if (contentType(req) === APPLY_PATCH) {
+          return this.apply(url, { resource, namespace, name }, body);
+        }
         const current = clone(this.store.get(resource, namespace, name));
         const patched = applyPatch(
           contentType(req),
@@ -270,6 +282,65 @@ export class Router {
       default:
         throw methodNotAllowed();
     }
+  }
+
+  /** Server-side apply: creates the object or applies the configuration to it. */
+  private apply(
+    url: URL,
+    { resource, namespace, name }: Required<Omit<Target, 'subresource'>>,
+    body: () => unknown,
+  ): Answer {
+    const type = RESOURCES[resource];
+    const manager = url.searchParams.get('fieldManager');
+    if (!manager) {
+      throw badRequest('PATCH requests for apply must provide fieldManager');
+    }
+    let applied: unknown;
+    try {
+      applied = body();
+    } catch {
+      throw badRequest(
+        'an applied configuration must be JSON here (YAML documents are not parsed)',
+      );
+    }
+    if (!isObject(applied)) {
+      throw badRequest('an applied configuration must be an object');
+    }
+    if (applied.apiVersion !== type.apiVersion || applied.kind !== type.kind) {
+      throw badRequest(
+        `an applied configuration of ${resource} must have apiVersion ${type.apiVersion} and kind ${type.kind}`,
+      );
+    }
+    if (applied.metadata?.name !== name) {
+      throw badRequest(
+        'the name of the object does not match the name on the URL',
+      );
+    }
+    const current = this.store.find(resource, namespace, name);
+    const options = {
+      manager,
+      strategic: type.strategicMerge,
+      now: timestamp(),
+    };
+    if (!current) {
+      this.allow(resource, 'create');
+      return {
+        code: 201,
+        body: this.store.create(
+          resource,
+          namespace,
+          serverSideApply(undefined, applied, options),
+        ),
+      };
+    }
+    const next = serverSideApply(current, applied, options);
+    return {
+      code: 200,
+      body: this.store.update(resource, namespace, name, {
+        ...next,
+        status: clone(current.status ?? {}),
+      }),
+    };
   }
 
   private scale(

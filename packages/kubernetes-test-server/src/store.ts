@@ -205,6 +205,8 @@ export class ObjectStore {
       apiVersion: RESOURCES[resource].apiVersion,
       kind: RESOURCES[resource].kind,
       metadata: clone({
+        // Kept unless the update sets them, as the API server does.
+        managedFields: current.metadata.managedFields,
         ...(isObject(next.metadata) ? next.metadata : {}),
         name,
         namespace,
