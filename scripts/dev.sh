@@ -65,8 +65,11 @@ install_system_packages() {
 # analysis says Prometheus is unavailable.
 install_prometheus() {
   command -v prometheus >/dev/null 2>&1 && return 0
+  # A fresh machine may have no package lists yet: update them when the install fails.
   if command -v apt-get >/dev/null 2>&1 &&
-    (as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus); then
+    (as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus ||
+      (as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus)); then
     return 0
   fi
   sentinel_log "could not install Debian's prometheus: canary analysis will find Prometheus unavailable"

@@ -15,6 +15,7 @@ import {
 import type { LedgerEntry, RecentChange } from '../policy/types';
 import { readPolicyRevision } from './PolicyStore';
 import {
+  ASYNC_COMMIT,
   decisionValues,
   persistStep,
   RECONCILED_FILTER,
@@ -442,7 +443,8 @@ export class DatabasePlanStore implements PlanStore {
     }
     // One statement claims the plans and returns them with their decisions: claims are the
     // reconciler's most frequent query. Replicas claiming at once each get different rows
-    // and never wait for each other (SKIP LOCKED).
+    // and never wait for each other (SKIP LOCKED). A lease lost in a crash of the database
+    // server is only a claim to make again: committed without waiting for the disk.
     const rows: (PlanRow & { decisions: DecisionRow[] | null })[] =
       await this.#knex('plans')
         .whereIn('id', candidates.forUpdate().skipLocked())
@@ -452,6 +454,7 @@ export class DatabasePlanStore implements PlanStore {
           this.#knex.raw(
             '(SELECT json_agg(d ORDER BY d.decision_index) FROM plan_decisions d WHERE d.plan_id = plans.id) AS decisions',
           ),
+          this.#knex.raw(ASYNC_COMMIT),
         ]);
     return rows.map(row =>
       planWork(

@@ -133,6 +133,13 @@ export interface StepWrite {
    * brings it back). An event that woke the plan during the step makes it due at once.
    */
   release?: { nextCheckAt: Date | null };
+  /**
+   * The next step derives this write again from the cluster if it is lost (a rollout that
+   * began or ended, a look at a rollout still under way): where the store can, it is committed
+   * without waiting for the disk. Visible at once, durable a moment later; lost only when the
+   * database server itself crashes in that moment (ADR 005).
+   */
+  replayable?: boolean;
 }
 
 /** A step that was persisted, and the plans it woke (held on a workload whose change ended). */

@@ -40,6 +40,14 @@ export const RECONCILED_FILTER = `("status" || '') IN (${RECONCILED_PLAN_STATUSE
   s => `'${s}'`,
 ).join(', ')})`;
 
+/**
+ * Makes the statement's own transaction commit asynchronously on PostgreSQL (it lasts until
+ * that commit, which reads it): for writes the next step derives again if a crash of the
+ * database server loses them. Visible at once, on disk within `wal_writer_delay`.
+ */
+export const ASYNC_COMMIT =
+  "set_config('synchronous_commit', 'off', true) AS async_commit";
+
 /** The columns a decision patch writes. */
 export function decisionValues(patch: DecisionPatch): Record<string, unknown> {
   const values: Record<string, unknown> = {};
@@ -225,10 +233,12 @@ async function persistInOneStatement(
   const woken = (write.wakeHeldOn ?? [])
     .map((_, n) => `SELECT "id" FROM w${n}`)
     .join(' UNION ');
+  // A CTE that no one reads is not run, hence FROM.
+  if (write.replayable) ctes.push(`a AS (SELECT ${ASYNC_COMMIT})`);
   const result = await knex.raw(
     `WITH ${ctes.join(', ')} SELECT (SELECT count(*) FROM p) AS n, ${
       woken ? `ARRAY(${woken})` : `'{}'::text[]`
-    } AS woken`,
+    } AS woken${write.replayable ? ' FROM a' : ''}`,
     bindings as Knex.RawBinding[],
   );
   const row: { n: string; woken: string[] } = result.rows[0];

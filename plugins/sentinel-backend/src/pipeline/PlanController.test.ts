@@ -295,6 +295,36 @@ describe('PlanController', () => {
       expect(driver.applied.get('cart')).toBe(1);
       expect(driver.applied.get('checkout')).toBe(1);
     });
+
+    it('finishes a plan again, applying nothing twice, when the database lost the writes it made without waiting for the disk', async () => {
+      const { knex, store } = await storeOn(databaseId);
+      const driver = clusterWith(['cart']);
+      const id = await submit(store, [scale('cart', 4)]);
+      await drain(executor(store, driver));
+      expect((await store.getPlan(id))!.status).toBe('succeeded');
+
+      // What a crash of the database server leaves when the asynchronous commits after the
+      // gate's durable one are lost: the decision admitted and 'applying', the plan executing
+      // and leased to a replica that is gone.
+      await knex('plan_decisions')
+        .where({ plan_id: id })
+        .update({ status: 'applying', after: null });
+      await knex('plans')
+        .where({ id })
+        .update({
+          status: 'executing',
+          lease_owner: 'replica-gone',
+          lease_expires_at: new Date(Date.now() - 1000),
+          next_check_at: new Date(),
+        });
+      await drain(executor(store, driver));
+
+      const plan = (await store.getPlan(id))!;
+      expect(plan.status).toBe('succeeded');
+      expect(plan.decisions[0].status).toBe('succeeded');
+      expect(driver.applied.get('cart')).toBe(1);
+      expect((await driver.getWorkload(target('cart')))!.replicas).toBe(4);
+    });
   });
 
   // Reported as skipped (never as passed) without PostgreSQL; under CI that fails instead.

@@ -346,7 +346,11 @@ class PlanStep {
       after,
       deadlineAt: deadline,
     });
-    return this.#record.save({ release: { nextCheckAt: next } }, next);
+    // Lost, the decision is `applying` again, and #resume finds the change in the cluster.
+    return this.#record.save(
+      { release: { nextCheckAt: next }, replayable: true },
+      next,
+    );
   }
 
   /** A replica died after the gate admitted the change: did the change reach the cluster? */
@@ -414,7 +418,7 @@ class PlanStep {
       default:
         this.o.wakeups?.add(decision.target, this.plan.id);
         return this.#record.save(
-          { release: { nextCheckAt: progress.next } },
+          { release: { nextCheckAt: progress.next }, replayable: true },
           progress.next,
         );
     }
@@ -578,9 +582,17 @@ class PlanStep {
   // ---- the end of a step ------------------------------------------------------------------
 
   /** Moves the plan to a status a replica does not advance, and ends the step. */
-  async #end(to: PlanStatus, message: string): Promise<StepOutcome> {
+  async #end(
+    to: PlanStatus,
+    message: string,
+    options: { replayable?: boolean } = {},
+  ): Promise<StepOutcome> {
     const outcome = await this.#record.save(
-      { transitions: [{ to, message }], release: { nextCheckAt: null } },
+      {
+        transitions: [{ to, message }],
+        release: { nextCheckAt: null },
+        replayable: options.replayable,
+      },
       null,
     );
     this.plan.status = to;
@@ -594,8 +606,12 @@ class PlanStep {
     return outcome;
   }
 
+  /**
+   * Every decision rolled out. Lost, the last decision is `rolling_out` (or `applying`) again,
+   * and the next step finds its rollout complete (or its change in the cluster) once more.
+   */
   #finish(to: 'succeeded', message: string): Promise<StepOutcome> {
-    return this.#end(to, message);
+    return this.#end(to, message, { replayable: true });
   }
 
   async #renewIfLong() {
