@@ -1,7 +1,8 @@
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   ApiException,
   AppsV1Api,
+  CoreV1Api,
   type KubeConfig,
   PatchStrategy,
   setHeaderOptions,
@@ -15,13 +16,18 @@ import {
 } from '@internal/backstage-plugin-sentinel-common';
 import {
   matchesSnapshot,
-  type ClusterDriver,
   type RestoreOptions,
   type RolloutStatus,
   type WorkloadChange,
   type WorkloadState,
   type WriteOptions,
 } from '@internal/backstage-plugin-sentinel-node';
+import { kubernetesSignals } from '../health/kubernetesSignals';
+import type {
+  CandidateDriver,
+  CandidateSpec,
+} from '../rollouts/CandidateDriver';
+import { candidateDeployment, podSelector } from './candidateWorkload';
 
 /** The pod template annotation `kubectl rollout restart` sets. */
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
@@ -44,8 +50,9 @@ const pointer = (segment: string) =>
  * never blindly: every write carries the resourceVersion Sentinel decided on, and a 409
  * becomes a ConflictError so the caller re-reads and re-checks.
  */
-export class KubernetesClusterDriver implements ClusterDriver {
+export class KubernetesClusterDriver implements CandidateDriver {
   readonly #apps: AppsV1Api;
+  readonly #core: CoreV1Api;
   readonly #retry: RetryOptions;
 
   constructor(
@@ -54,6 +61,7 @@ export class KubernetesClusterDriver implements ClusterDriver {
     options: { retry?: Partial<RetryOptions> } = {},
   ) {
     this.#apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.#core = kubeConfig.makeApiClient(CoreV1Api);
     this.#retry = { attempts: 4, baseDelayMs: 200, ...options.retry };
   }
 
@@ -167,6 +175,93 @@ export class KubernetesClusterDriver implements ClusterDriver {
 
   async rolloutStatus(ref: WorkloadRef): Promise<RolloutStatus> {
     return rolloutStatusOf(ref, await this.#read(ref));
+  }
+
+  async ensureCandidate(stable: WorkloadRef, spec: CandidateSpec) {
+    if (stable.kind !== 'Deployment') {
+      throw new InputError(
+        `${stringifyWorkloadRef(
+          stable,
+        )}: progressive rollouts take Deployments only`,
+      );
+    }
+    const namespace = stable.namespace;
+    const candidate = { ...stable, name: spec.name };
+    const existing = await this.getWorkload(candidate);
+    if (existing) {
+      const containers = (await this.#read(candidate)).spec?.template?.spec
+        ?.containers;
+      const images = Object.entries(spec.containers).map(([name, c]) => ({
+        name,
+        image: c.image,
+      }));
+      const same =
+        existing.replicas === spec.replicas &&
+        images.every(i =>
+          containers?.some(c => c.name === i.name && c.image === i.image),
+        );
+      if (same) return;
+      await this.#patch(
+        candidate,
+        {
+          spec: {
+            replicas: spec.replicas,
+            template: { spec: { containers: images } },
+          },
+        },
+        PatchStrategy.StrategicMergePatch,
+      );
+      return;
+    }
+    const body = candidateDeployment(
+      (await this.#read(stable)) as V1Deployment,
+      spec,
+    );
+    try {
+      await this.#withRetry(() =>
+        this.#apps.createNamespacedDeployment({ namespace, body }),
+      );
+    } catch (error) {
+      // Created by a step that died before it could say so: set it as this step wants it.
+      if (error instanceof ApiException && error.code === 409) {
+        await this.ensureCandidate(stable, spec);
+        return;
+      }
+      throw error;
+    }
+  }
+
+  async removeCandidate(ref: WorkloadRef): Promise<void> {
+    try {
+      await this.#withRetry(() =>
+        this.#apps.deleteNamespacedDeployment({
+          name: ref.name,
+          namespace: ref.namespace,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return;
+      throw error;
+    }
+  }
+
+  async healthSignals(ref: WorkloadRef, restartsBefore = 0) {
+    let workload: V1Deployment;
+    try {
+      workload = (await this.#read(ref)) as V1Deployment;
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) {
+        return undefined;
+      }
+      throw error;
+    }
+    const pods = await this.#withRetry(() =>
+      this.#core.listNamespacedPod({
+        namespace: ref.namespace,
+        labelSelector: podSelector(workload),
+      }),
+    );
+    return kubernetesSignals(workload, pods.items, restartsBefore);
   }
 
   async #read(ref: WorkloadRef): Promise<Workload> {

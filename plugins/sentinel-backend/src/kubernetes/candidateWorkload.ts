@@ -1,0 +1,61 @@
+import type { V1Deployment } from '@kubernetes/client-node';
+import {
+  CANDIDATE_LABEL,
+  MANAGED_BY_LABEL,
+  ROLLOUT_ID_ANNOTATION,
+  type CandidateSpec,
+} from '../rollouts/CandidateDriver';
+
+/**
+ * The candidate Deployment of a progressive rollout, built from the stable one. Pure.
+ *
+ * Its pods keep the stable pod labels, so the Service that selects the stable pods sends the
+ * candidate its share of traffic by replica count; its selector adds `sentinel.io/candidate`
+ * so that neither Deployment adopts the other's pods.
+ */
+export function candidateDeployment(
+  stable: V1Deployment,
+  spec: CandidateSpec,
+): V1Deployment {
+  const template = structuredClone(stable.spec?.template ?? {});
+  const marker = { [CANDIDATE_LABEL]: spec.name };
+  template.metadata = {
+    ...template.metadata,
+    labels: { ...template.metadata?.labels, ...marker },
+  };
+  const containers = template.spec?.containers ?? [];
+  for (const container of containers) {
+    const image = spec.containers[container.name]?.image;
+    if (image) container.image = image;
+  }
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: spec.name,
+      namespace: stable.metadata?.namespace,
+      labels: {
+        ...stable.metadata?.labels,
+        ...marker,
+        [MANAGED_BY_LABEL]: 'sentinel',
+      },
+      annotations: { [ROLLOUT_ID_ANNOTATION]: spec.rolloutId },
+    },
+    spec: {
+      ...structuredClone(stable.spec ?? { selector: {}, template: {} }),
+      replicas: spec.replicas,
+      selector: {
+        ...stable.spec?.selector,
+        matchLabels: { ...stable.spec?.selector?.matchLabels, ...marker },
+      },
+      template,
+    },
+  };
+}
+
+/** The label selector of a workload's pods, as the pods list takes it. */
+export function podSelector(workload: V1Deployment): string {
+  return Object.entries(workload.spec?.selector?.matchLabels ?? {})
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+}

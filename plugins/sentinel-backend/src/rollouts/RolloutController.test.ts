@@ -1,0 +1,346 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import {
+  KubernetesTestServer,
+  startPrometheus,
+  type PrometheusProcess,
+} from '@internal/kubernetes-test-server';
+import type { PlanTarget } from '@internal/backstage-plugin-sentinel-common';
+import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { applyDatabaseMigrations } from '../database/migrations';
+import { KubernetesClusterDriver } from '../kubernetes/KubernetesClusterDriver';
+import { DEFAULT_ROLLOUTS, type RolloutSettings } from './rolloutConfig';
+import { createRolloutExecution } from './rolloutExecution';
+import type { RolloutPhase } from './rolloutPhases';
+import { RolloutStore } from './RolloutStore';
+import type { Rollout, RolloutStep } from './types';
+
+jest.setTimeout(180_000);
+
+const logger = mockServices.logger.mock();
+
+const target = (name: string): PlanTarget => ({
+  cluster: 'k8s',
+  namespace: 'shop',
+  kind: 'Deployment',
+  name,
+});
+
+/** Short intervals and windows, so that a rollout of three steps takes seconds. */
+const settings = (prometheusUrl: string): RolloutSettings => ({
+  ...DEFAULT_ROLLOUTS,
+  prometheusUrl,
+  recheckMs: 200,
+  analysis: {
+    ...DEFAULT_ROLLOUTS.analysis,
+    checks: DEFAULT_ROLLOUTS.analysis.checks.map(check => ({
+      ...check,
+      query: check.query.replace(/\[30s\]/g, '[4s]'),
+    })),
+    intervalSeconds: 1.5,
+    passAfter: 2,
+    inconclusiveAfter: 4,
+    readySeconds: 4,
+    inconclusiveSeconds: 60,
+  },
+});
+
+/** The real Kubernetes driver, counting the changes it writes to stable workloads. */
+class CountingDriver extends KubernetesClusterDriver {
+  applied = 0;
+  override async apply(...args: Parameters<KubernetesClusterDriver['apply']>) {
+    const result = await super.apply(...args);
+    this.applied += 1;
+    return result;
+  }
+}
+
+const STEPS: RolloutStep[] = [{ weight: 25 }, { weight: 50 }, { weight: 100 }];
+
+describe('RolloutController (canary) on the Kubernetes test server, scored by real Prometheus', () => {
+  const databases = createTestDatabases();
+  const server = new KubernetesTestServer({
+    controller: true,
+    podReadyDelayMs: 200,
+  });
+  const kubeConfig = new KubeConfig();
+  let prometheus: PrometheusProcess;
+  let apps: AppsV1Api;
+  let knex: Knex;
+
+  beforeAll(async () => {
+    await server.start();
+    kubeConfig.loadFromString(server.kubeconfig({ name: 'k8s' }));
+    apps = kubeConfig.makeApiClient(AppsV1Api);
+    prometheus = await startPrometheus({ targets: [server.url] });
+  });
+  afterAll(async () => {
+    await prometheus?.stop();
+    await server.stop();
+  });
+
+  beforeEach(async () => {
+    // PostgreSQL when available (CI), the embedded default's SQLite otherwise.
+    const [id] = databases.eachSupportedId()[0];
+    knex = await databases.init(id);
+    await applyDatabaseMigrations(knex);
+  });
+
+  /** A stable Deployment with `replicas` pods of `image`, ready. */
+  async function stableWorkload(name: string, replicas = 2) {
+    server.addDeployment({
+      metadata: { name, namespace: 'shop', labels: { app: name } },
+      spec: {
+        replicas,
+        progressDeadlineSeconds: 600,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'app', image: `shop/${name}:1.0.0` }] },
+        },
+      },
+    });
+    const driver = new KubernetesClusterDriver('k8s', kubeConfig);
+    await eventually(
+      async () =>
+        (await driver.rolloutStatus(target(name))).state === 'complete',
+    );
+    return (await driver.getWorkload(target(name)))!;
+  }
+
+  function replicaOf(store: RolloutStore, owner = randomUUID().slice(0, 8)) {
+    const driver = new CountingDriver('k8s', kubeConfig);
+    const execution = createRolloutExecution({
+      store,
+      clusterDrivers: new Map([['k8s', driver]]),
+      settings: settings(prometheus.url),
+      logger,
+      owner: `replica-${owner}`,
+      leaseMs: 2_000,
+      pollIntervalMs: 100,
+    });
+    return { driver, execution };
+  }
+
+  async function startRollout(
+    store: RolloutStore,
+    name: string,
+    image: string,
+    options: {
+      steps?: RolloutStep[];
+      rollbackPolicy?: Rollout['rollbackPolicy'];
+    } = {},
+  ): Promise<Rollout> {
+    const stable = await stableWorkload(name);
+    return store.create(
+      {
+        id: randomUUID(),
+        planId: randomUUID(),
+        decisionIndex: 0,
+        target: target(name),
+        entityRef: `component:default/${name}`,
+        strategy: 'canary',
+        rollbackPolicy: options.rollbackPolicy ?? 'auto',
+        stable,
+        candidate: {
+          workload: `${name}-canary`,
+          containers: { app: { image } },
+          replicas: 0,
+        },
+        steps: options.steps ?? STEPS,
+        analysis: settings(prometheus.url).analysis,
+      },
+      new Date(),
+    );
+  }
+
+  async function waitForPhase(
+    store: RolloutStore,
+    id: string,
+    phases: RolloutPhase[],
+    timeoutMs = 90_000,
+  ): Promise<Rollout> {
+    let rollout = (await store.get(id))!;
+    try {
+      await eventually(async () => {
+        rollout = (await store.get(id))!;
+        return phases.includes(rollout.phase);
+      }, timeoutMs);
+    } catch {
+      const errors = [...logger.error.mock.calls, ...logger.warn.mock.calls]
+        .map(call => call.map(String).join(' '))
+        .slice(-5);
+      throw new Error(
+        `rollout ${rollout.phase}/${rollout.stage} (${
+          rollout.phaseReason
+        }), not ${phases.join(' or ')}; last errors: ${errors.join('; ')}`,
+      );
+    }
+    return rollout;
+  }
+
+  async function imageOf(name: string) {
+    const d = await apps.readNamespacedDeployment({ name, namespace: 'shop' });
+    return d.spec?.template?.spec?.containers?.[0]?.image;
+  }
+
+  async function exists(name: string) {
+    try {
+      await apps.readNamespacedDeployment({ name, namespace: 'shop' });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The stable workload's replica count, sampled while the rollout runs. */
+  function sampleStableReplicas(name: string) {
+    const seen = new Set<number>();
+    const timer = setInterval(() => {
+      apps
+        .readNamespacedDeployment({ name, namespace: 'shop' })
+        .then(d => seen.add(d.spec?.replicas ?? -1))
+        .catch(() => seen.add(-1));
+    }, 100);
+    return { seen, stop: () => clearInterval(timer) };
+  }
+
+  it('walks a good canary through every step, analyzed by Prometheus, and promotes it', async () => {
+    const store = new RolloutStore(knex);
+    const { execution, driver } = replicaOf(store);
+    const rollout = await startRollout(store, 'cart', 'shop/cart:2.0.0');
+    const replicas = sampleStableReplicas('cart');
+    execution.start();
+    try {
+      const done = await waitForPhase(store, rollout.id, [
+        'succeeded',
+        'aborted',
+        'failed',
+      ]);
+      expect(done.phase).toBe('succeeded');
+    } finally {
+      replicas.stop();
+      await execution.stop();
+    }
+    expect(await imageOf('cart')).toBe('shop/cart:2.0.0');
+    expect(await exists('cart-canary')).toBe(false);
+    // Never scaled down: traffic moved by adding candidate replicas beside the stable ones.
+    expect([...replicas.seen]).toEqual([2]);
+    // One write to the stable workload: the promotion.
+    expect(driver.applied).toBe(1);
+
+    const timeline = (await store.timeline(rollout.id)).map(e => e.message);
+    expect(timeline).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(
+          'step 1 of 3 (25 %): cart-canary scaled to 1 replica(s) (~33 % of traffic)',
+        ),
+        expect.stringContaining(
+          'step 2 of 3 (50 %): cart-canary scaled to 2 replica(s) (~50 % of traffic)',
+        ),
+        expect.stringContaining('step 3 of 3 (100 %)'),
+        expect.stringContaining(
+          'promoted: k8s/shop/Deployment/cart runs shop/cart:2.0.0',
+        ),
+      ]),
+    );
+    const analyses = await store.analyses(rollout.id);
+    // Every step passed two intervals in a row, each with real values from Prometheus.
+    for (const step of [0, 1, 2]) {
+      expect(
+        analyses.filter(a => a.step === step && a.verdict === 'pass').length,
+      ).toBeGreaterThanOrEqual(2);
+    }
+    const passed = analyses.find(a => a.verdict === 'pass')!;
+    expect(passed.checks).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'error-rate',
+          value: 0,
+          threshold: 0.05,
+          verdict: 'pass',
+        }),
+        expect.objectContaining({ name: 'latency-p99', verdict: 'pass' }),
+      ]),
+    );
+  });
+
+  it('aborts a canary that answers 20 % of requests with errors, leaving the stable workload untouched', async () => {
+    const store = new RolloutStore(knex);
+    const { execution, driver } = replicaOf(store);
+    const rollout = await startRollout(
+      store,
+      'orders',
+      'shop/orders:2.0.0-errors',
+    );
+    execution.start();
+    let done: Rollout;
+    try {
+      done = await waitForPhase(store, rollout.id, [
+        'aborted',
+        'succeeded',
+        'failed',
+      ]);
+    } finally {
+      await execution.stop();
+    }
+    expect(done.phase).toBe('aborted');
+    expect(done.phaseReason).toMatch(/critical check error-rate failed/);
+    expect(done.phaseReason).toMatch(/orders untouched/);
+    expect(await imageOf('orders')).toBe('shop/orders:1.0.0');
+    expect(await exists('orders-canary')).toBe(false);
+    expect(driver.applied).toBe(0);
+    const failed = (await store.analyses(rollout.id)).find(
+      a => a.verdict === 'fail',
+    )!;
+    expect(failed.checks).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'error-rate',
+          verdict: 'fail',
+          threshold: 0.05,
+          value: expect.closeTo(0.2, 2),
+        }),
+      ]),
+    );
+  });
+
+  it('aborts a canary whose pods never get ready', async () => {
+    const store = new RolloutStore(knex);
+    const { execution, driver } = replicaOf(store);
+    const rollout = await startRollout(
+      store,
+      'search',
+      'shop/search:2.0.0-broken',
+    );
+    execution.start();
+    let done: Rollout;
+    try {
+      done = await waitForPhase(store, rollout.id, [
+        'aborted',
+        'succeeded',
+        'failed',
+      ]);
+    } finally {
+      await execution.stop();
+    }
+    expect(done.phase).toBe('aborted');
+    expect(done.phaseReason).toMatch(/search-canary was not ready within 4 s/);
+    expect(await imageOf('search')).toBe('shop/search:1.0.0');
+    expect(await exists('search-canary')).toBe(false);
+    expect(driver.applied).toBe(0);
+  });
+});
+
+async function eventually(
+  condition: () => Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise(r => setTimeout(r, 100));
+  }
+}

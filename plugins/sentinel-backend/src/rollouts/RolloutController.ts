@@ -1,0 +1,672 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { isError } from '@backstage/errors';
+import {
+  stringifyWorkloadRef,
+  type WorkloadRef,
+} from '@internal/backstage-plugin-sentinel-common';
+import {
+  matchesSnapshot,
+  type ClusterDriver,
+} from '@internal/backstage-plugin-sentinel-node';
+import type { PrometheusClient } from '../health/PrometheusClient';
+import { judgeAnalysis } from '../health/healthScore';
+import type { RolloutWakeups } from '../pipeline/RolloutWakeups';
+import {
+  LeaseLostError,
+  type Controller,
+  type StepOutcome,
+} from '../reconciler/Reconciler';
+import { analyzeInterval } from './analyzeInterval';
+import { isCandidateDriver, type CandidateDriver } from './CandidateDriver';
+import { candidateReplicas, effectiveWeight, isFinalStep } from './canarySteps';
+import type { RolloutPatch } from './rolloutRows';
+import { hasEnded, type RolloutPhase } from './rolloutPhases';
+import type { RolloutStore, RolloutStepWrite } from './RolloutStore';
+import type { Rollout, StoredAnalysis } from './types';
+
+export interface RolloutControllerOptions {
+  store: RolloutStore;
+  clusterDrivers: ReadonlyMap<string, ClusterDriver>;
+  prometheus?: PrometheusClient;
+  logger: LoggerService;
+  owner: string;
+  /** How long a person's pause (or a pause for a person) may last before the rollout aborts. */
+  maxPauseMs: number;
+  /** How often to look at a candidate's pods where no watch event wakes the rollout. */
+  recheckMs: number;
+  /** Attempts at an abort while the cluster does not answer, before it needs a person. */
+  abortAttempts: number;
+  /** A rollout ended (its plan waits on it). */
+  onEnded?: (rollout: Rollout) => void;
+  /** Watch events of these workloads wake the rollout. */
+  wakeups?: RolloutWakeups;
+  now?: () => Date;
+}
+
+/** The end of a step: what it persists, and when the rollout is due again. */
+interface StepResult {
+  patch: RolloutPatch;
+  events?: string[];
+  analysis?: Omit<StoredAnalysis, 'at'>;
+  next: Date | null;
+}
+
+const seconds = (s: number) => s * 1000;
+
+/**
+ * One step of one canary rollout per call (ADR 006): create the candidate, scale it for the
+ * step, wait for its pods, analyze one interval, pause, advance, promote, or abort. Each step
+ * acts on the cluster at most once, idempotently, persists what it did fenced by its lease
+ * and the phase it saw, and says when to look again; a person's action that lands meanwhile
+ * wins. The stable workload is never scaled below its replica count, and never changed except
+ * by a promotion (an abort restores it).
+ */
+export class RolloutController implements Controller<Rollout> {
+  readonly #o: RolloutControllerOptions;
+  readonly #now: () => Date;
+
+  constructor(options: RolloutControllerOptions) {
+    this.#o = options;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async reconcile(rollout: Rollout): Promise<StepOutcome> {
+    if (hasEnded(rollout.phase)) return { next: null };
+    const now = this.#now();
+    const driver = this.#o.clusterDrivers.get(rollout.target.cluster);
+    let result: StepResult;
+    if (!isCandidateDriver(driver)) {
+      result =
+        rollout.phase === 'aborting'
+          ? this.#failed(
+              rollout,
+              `cluster '${rollout.target.cluster}' has no driver for progressive rollouts`,
+            )
+          : this.#abort(
+              now,
+              `cluster '${rollout.target.cluster}' has no driver for progressive rollouts`,
+            );
+    } else {
+      this.#watch(rollout);
+      try {
+        result = await this.#step(rollout, driver, now);
+      } catch (error) {
+        result = this.#retry(rollout, now, error);
+      }
+    }
+    return this.#save(rollout, now, result);
+  }
+
+  async #step(
+    r: Rollout,
+    driver: CandidateDriver,
+    now: Date,
+  ): Promise<StepResult> {
+    switch (r.phase) {
+      case 'pending':
+        return this.#scaleForStep(r, driver, now, 0);
+      case 'progressing':
+        if (r.stage === 'scale') return this.#awaitCandidate(r, driver, now);
+        if (r.stage === 'analyze') return this.#analyze(r, driver, now);
+        if (r.stage === 'pause') return this.#afterPause(r, driver, now);
+        // Resumed by a person: the step again, from its pods.
+        return this.#scaleForStep(r, driver, now, r.currentStep);
+      case 'paused':
+        return this.#paused(r, driver, now);
+      case 'promoting':
+        return this.#promote(r, driver, now);
+      case 'aborting':
+        return this.#carryOutAbort(r, driver, now);
+      default:
+        return { patch: {}, next: null };
+    }
+  }
+
+  // ---- steps ------------------------------------------------------------------------------
+
+  /** Creates or scales the candidate for step `index`, then waits for its pods. */
+  async #scaleForStep(
+    r: Rollout,
+    driver: CandidateDriver,
+    now: Date,
+    index: number,
+  ): Promise<StepResult> {
+    const step = r.steps[index];
+    const replicas = candidateReplicas(r.stable.replicas, step.weight);
+    await driver.ensureCandidate(r.target, {
+      name: r.candidate.workload,
+      rolloutId: r.id,
+      containers: r.candidate.containers,
+      replicas,
+    });
+    const weight = effectiveWeight(r.stable.replicas, replicas);
+    const deadline = new Date(now.getTime() + seconds(r.analysis.readySeconds));
+    const reason = `${this.#stepName(r, index)}: ${
+      r.candidate.workload
+    } scaled to ${replicas} replica(s) (~${weight} % of traffic), waiting for its pods`;
+    return {
+      patch: {
+        phase: 'progressing',
+        phaseReason: reason,
+        stage: 'scale',
+        currentStep: index,
+        weight,
+        candidate: { ...r.candidate, replicas },
+        intervals: [],
+        attempts: 0,
+        stageStartedAt: now,
+        phaseDeadlineAt: deadline,
+      },
+      events: [reason],
+      next: this.#soonest(now, deadline),
+    };
+  }
+
+  async #awaitCandidate(
+    r: Rollout,
+    driver: CandidateDriver,
+    now: Date,
+  ): Promise<StepResult> {
+    const status = await driver.rolloutStatus(this.#candidateRef(r));
+    if (status.state === 'complete') {
+      const reason = `${this.#stepName(r)}: ${
+        r.candidate.workload
+      } is ready; analyzing every ${r.analysis.intervalSeconds} s`;
+      return {
+        patch: {
+          phaseReason: reason,
+          stage: 'analyze',
+          intervals: [],
+          attempts: 0,
+          stageStartedAt: now,
+          phaseDeadlineAt: null,
+        },
+        events: [reason],
+        next: new Date(now.getTime() + seconds(r.analysis.intervalSeconds)),
+      };
+    }
+    if (status.state === 'failed') {
+      return this.#analysisFailed(
+        r,
+        now,
+        `${r.candidate.workload} failed to roll out: ${status.reason}`,
+      );
+    }
+    if (r.phaseDeadlineAt && now >= r.phaseDeadlineAt) {
+      return this.#analysisFailed(
+        r,
+        now,
+        `${r.candidate.workload} was not ready within ${r.analysis.readySeconds} s`,
+      );
+    }
+    return { patch: {}, next: this.#soonest(now, r.phaseDeadlineAt) };
+  }
+
+  /** One analysis interval, and what its verdict means for the step. */
+  async #analyze(
+    r: Rollout,
+    driver: CandidateDriver,
+    now: Date,
+  ): Promise<StepResult> {
+    const score = await analyzeInterval(r, driver, this.#o.prometheus);
+    const intervals = [
+      ...r.intervals,
+      { verdict: score.verdict, reason: score.reason },
+    ];
+    const health = {
+      score: score.score,
+      verdict: score.verdict,
+      reason: score.reason,
+      checkedAt: now.toISOString(),
+      metrics: score.checks,
+    };
+    const analysis = {
+      step: r.currentStep,
+      score: score.score,
+      verdict: score.verdict,
+      reason: score.reason,
+      checks: score.checks,
+    };
+    const judged = judgeAnalysis(intervals, r.analysis);
+    const measured = { intervals, health };
+    const nextInterval = new Date(
+      now.getTime() + seconds(r.analysis.intervalSeconds),
+    );
+    switch (judged.verdict) {
+      case 'pass':
+        return withMeasurement(
+          await this.#stepPassed(r, driver, now, judged.reason),
+          measured,
+          analysis,
+        );
+      case 'fail':
+        return withMeasurement(
+          this.#analysisFailed(r, now, `analysis failed: ${judged.reason}`),
+          measured,
+          analysis,
+        );
+      case 'inconclusive': {
+        if (r.phase === 'paused') {
+          // Still inconclusive while paused for it: keep looking until the deadline.
+          return { patch: measured, analysis, next: nextInterval };
+        }
+        const deadline = new Date(
+          now.getTime() + seconds(r.analysis.inconclusiveSeconds),
+        );
+        const reason = `paused: ${judged.reason}; analyzing again every ${
+          r.analysis.intervalSeconds
+        } s, ${
+          r.analysis.onInconclusive === 'abort'
+            ? 'aborting'
+            : 'waiting for a person'
+        } after ${deadline.toISOString()}`;
+        return {
+          patch: {
+            ...measured,
+            phase: 'paused',
+            phaseReason: reason,
+            phaseDeadlineAt: deadline,
+          },
+          analysis,
+          events: [reason],
+          next: nextInterval,
+        };
+      }
+      default:
+        if (r.phase === 'paused') {
+          // An interval passed while paused for an inconclusive analysis: back to work.
+          const reason = `${this.#stepName(r)}: analysis answers again (${
+            score.reason
+          }); resumed`;
+          return {
+            patch: {
+              ...measured,
+              phase: 'progressing',
+              phaseReason: reason,
+              phaseDeadlineAt: null,
+            },
+            analysis,
+            events: [reason],
+            next: nextInterval,
+          };
+        }
+        return {
+          patch: {
+            ...measured,
+            phaseReason: `${this.#stepName(r)}: ${judged.reason}`,
+          },
+          analysis,
+          next: nextInterval,
+        };
+    }
+  }
+
+  async #stepPassed(
+    r: Rollout,
+    driver: CandidateDriver,
+    now: Date,
+    why: string,
+  ): Promise<StepResult> {
+    const step = r.steps[r.currentStep];
+    if (isFinalStep(r.steps, r.currentStep)) {
+      return this.#startPromotion(
+        now,
+        `${this.#stepName(r)} passed (${why}); promoting`,
+      );
+    }
+    if (step.gate) {
+      const reason = `${this.#stepName(
+        r,
+      )} passed (${why}); waiting at a manual gate: resume, promote or abort`;
+      return this.#holdForPerson(now, reason);
+    }
+    if (step.pauseSeconds) {
+      const until = new Date(now.getTime() + seconds(step.pauseSeconds));
+      const reason = `${this.#stepName(r)} passed (${why}); pausing ${
+        step.pauseSeconds
+      } s`;
+      return {
+        patch: {
+          phase: 'progressing',
+          phaseReason: reason,
+          stage: 'pause',
+          stageStartedAt: now,
+          phaseDeadlineAt: until,
+        },
+        events: [reason],
+        next: until,
+      };
+    }
+    return this.#scaleForStep(r, driver, now, r.currentStep + 1);
+  }
+
+  async #afterPause(
+    r: Rollout,
+    driver: CandidateDriver,
+    now: Date,
+  ): Promise<StepResult> {
+    if (r.phaseDeadlineAt && now < r.phaseDeadlineAt) {
+      return { patch: {}, next: r.phaseDeadlineAt };
+    }
+    return this.#scaleForStep(r, driver, now, r.currentStep + 1);
+  }
+
+  async #paused(
+    r: Rollout,
+    driver: CandidateDriver,
+    now: Date,
+  ): Promise<StepResult> {
+    const overdue = r.phaseDeadlineAt !== null && now >= r.phaseDeadlineAt;
+    if (r.stage === 'analyze') {
+      if (!overdue) return this.#analyze(r, driver, now);
+      if (r.analysis.onInconclusive === 'abort') {
+        return this.#abort(
+          now,
+          `the analysis stayed inconclusive for ${r.analysis.inconclusiveSeconds} s: ${r.phaseReason}`,
+        );
+      }
+      return this.#holdForPerson(
+        now,
+        `the analysis stayed inconclusive for ${r.analysis.inconclusiveSeconds} s; waiting for a person to resume, promote or abort`,
+      );
+    }
+    if (overdue) {
+      return this.#abort(
+        now,
+        `paused longer than ${
+          this.#o.maxPauseMs / 1000
+        } s without anyone resuming or promoting it`,
+      );
+    }
+    return { patch: {}, next: r.phaseDeadlineAt };
+  }
+
+  // ---- failure, promotion, abort -----------------------------------------------------------
+
+  /** A failed step: what the workload's rollback policy says. */
+  #analysisFailed(r: Rollout, now: Date, reason: string): StepResult {
+    if (r.rollbackPolicy === 'auto') return this.#abort(now, reason);
+    const policy =
+      r.rollbackPolicy === 'freeze'
+        ? 'rollback policy freeze: every further change to the workload is held until a person resumes, promotes or aborts'
+        : 'rollback policy manual: a person resumes, promotes or aborts';
+    return this.#holdForPerson(now, `paused: ${reason}; ${policy}`);
+  }
+
+  #holdForPerson(now: Date, reason: string): StepResult {
+    const deadline = new Date(now.getTime() + this.#o.maxPauseMs);
+    return {
+      patch: {
+        phase: 'paused',
+        phaseReason: reason,
+        stage: 'hold',
+        stageStartedAt: now,
+        phaseDeadlineAt: deadline,
+      },
+      events: [reason],
+      next: deadline,
+    };
+  }
+
+  #startPromotion(now: Date, reason: string): StepResult {
+    return {
+      patch: {
+        phase: 'promoting',
+        phaseReason: reason,
+        stage: 'create',
+        stageStartedAt: now,
+        phaseDeadlineAt: null,
+        attempts: 0,
+      },
+      events: [reason],
+      next: now,
+    };
+  }
+
+  /**
+   * Gives the stable workload the new images, waits for it to roll out, then removes the
+   * candidate. Should the stable workload fail to roll out in time, the rollout aborts,
+   * which restores it.
+   */
+  async #promote(
+    r: Rollout,
+    driver: CandidateDriver,
+    now: Date,
+  ): Promise<StepResult> {
+    if (r.stage !== 'promote') {
+      const current = await driver.getWorkload(r.target);
+      if (!current) {
+        return this.#abort(now, `${describe(r.target)} is gone`);
+      }
+      const promoted = current.containers.every(
+        c => (r.candidate.containers[c.name]?.image ?? c.image) === c.image,
+      );
+      if (!promoted) {
+        if (!matchesSnapshot(current, r.stable)) {
+          return this.#abort(
+            now,
+            `${describe(
+              r.target,
+            )} was changed by someone else during the rollout; not promoting over it`,
+          );
+        }
+        await driver.apply(
+          r.target,
+          { verb: 'rollout', containers: r.candidate.containers },
+          { expectedResourceVersion: current.resourceVersion, current },
+        );
+      }
+      const deadline = new Date(
+        now.getTime() + seconds(r.analysis.readySeconds),
+      );
+      const reason = `promoting: ${describe(
+        r.target,
+      )} takes the new images; waiting for its rollout`;
+      return {
+        patch: {
+          phaseReason: reason,
+          stage: 'promote',
+          stageStartedAt: now,
+          phaseDeadlineAt: deadline,
+        },
+        events: [reason],
+        next: this.#soonest(now, deadline),
+      };
+    }
+    const status = await driver.rolloutStatus(r.target);
+    if (status.state === 'complete') {
+      await driver.removeCandidate(this.#candidateRef(r));
+      const reason = `promoted: ${describe(r.target)} runs ${images(r)}; ${
+        r.candidate.workload
+      } removed`;
+      return {
+        patch: {
+          phase: 'succeeded',
+          phaseReason: reason,
+          stage: 'done',
+          weight: 100,
+          endedAt: now,
+          phaseDeadlineAt: null,
+        },
+        events: [reason],
+        next: null,
+      };
+    }
+    if (
+      status.state === 'failed' ||
+      (r.phaseDeadlineAt && now >= r.phaseDeadlineAt)
+    ) {
+      return this.#abort(
+        now,
+        `the promoted ${describe(r.target)} did not roll out${
+          status.state === 'failed' ? `: ${status.reason}` : ' in time'
+        }`,
+      );
+    }
+    return { patch: {}, next: this.#soonest(now, r.phaseDeadlineAt) };
+  }
+
+  #abort(now: Date, reason: string): StepResult {
+    const message = `aborting: ${reason}`;
+    return {
+      patch: {
+        phase: 'aborting',
+        phaseReason: message,
+        stage: 'undo',
+        stageStartedAt: now,
+        attempts: 0,
+        phaseDeadlineAt: null,
+      },
+      events: [message],
+      next: now,
+    };
+  }
+
+  /**
+   * Removes the candidate and, if a promotion had begun, puts the stable workload back as it
+   * was. Retried with back-off while the cluster does not answer (see #retry).
+   */
+  async #carryOutAbort(
+    r: Rollout,
+    driver: CandidateDriver,
+    now: Date,
+  ): Promise<StepResult> {
+    await driver.removeCandidate(this.#candidateRef(r));
+    const current = await driver.getWorkload(r.target);
+    let restored = '';
+    if (current && !matchesSnapshot(current, r.stable)) {
+      const ours = current.containers.every(
+        c => (r.candidate.containers[c.name]?.image ?? c.image) === c.image,
+      );
+      if (ours) {
+        await driver.restore(r.stable, { expected: current });
+        restored = `; ${describe(r.target)} restored to ${r.stable.containers
+          .map(c => c.image)
+          .join(', ')}`;
+      }
+    }
+    const reason = `aborted (${r.phaseReason.replace(/^aborting: /, '')}): ${
+      r.candidate.workload
+    } removed${restored}${restored ? '' : `, ${describe(r.target)} untouched`}`;
+    return {
+      patch: {
+        phase: 'aborted',
+        phaseReason: reason,
+        stage: 'done',
+        weight: 0,
+        endedAt: now,
+      },
+      events: [reason],
+      next: null,
+    };
+  }
+
+  #failed(r: Rollout, reason: string): StepResult {
+    const message = `failed: ${reason}; a person must restore ${describe(
+      r.target,
+    )} and remove ${r.candidate.workload}`;
+    return {
+      patch: {
+        phase: 'failed',
+        phaseReason: message,
+        stage: 'done',
+        endedAt: this.#now(),
+      },
+      events: [message],
+      next: null,
+    };
+  }
+
+  /** The cluster did not answer (or refused): try again with back-off; an abort gives up last. */
+  #retry(r: Rollout, now: Date, error: unknown): StepResult {
+    const message = isError(error) ? error.message : String(error);
+    const attempts = r.attempts + 1;
+    if (r.phase === 'aborting' && attempts >= this.#o.abortAttempts) {
+      return this.#failed(r, `the abort failed ${attempts} times: ${message}`);
+    }
+    const backoff = Math.min(30_000, 1_000 * 2 ** Math.min(attempts - 1, 5));
+    this.#o.logger.warn(
+      `Sentinel rollout ${r.id} (${describe(r.target)}, ${
+        r.phase
+      }): ${message}; trying again in ${backoff / 1000} s`,
+    );
+    return {
+      patch: {
+        attempts,
+        phaseReason: `${r.phaseReason.replace(
+          / \(attempt \d+ failed: .*\)$/,
+          '',
+        )} (attempt ${attempts} failed: ${message})`,
+      },
+      next: new Date(now.getTime() + backoff),
+    };
+  }
+
+  // ---- persistence --------------------------------------------------------------------------
+
+  async #save(r: Rollout, now: Date, result: StepResult): Promise<StepOutcome> {
+    const write: RolloutStepWrite = {
+      at: now,
+      whilePhase: r.phase,
+      patch: result.patch,
+      events: result.events,
+      analysis: result.analysis,
+      nextCheckAt: result.next,
+    };
+    if (!(await this.#o.store.saveStep(r.id, this.#o.owner, write))) {
+      // A person acted meanwhile (the rollout is due again) or another replica has it.
+      throw new LeaseLostError(`lease on rollout ${r.id} lost`);
+    }
+    const phase: RolloutPhase = result.patch.phase ?? r.phase;
+    if (hasEnded(phase)) {
+      this.#unwatch(r);
+      this.#o.onEnded?.({ ...r, ...result.patch, phase });
+    }
+    return { next: result.next, released: true };
+  }
+
+  #watch(r: Rollout) {
+    this.#o.wakeups?.add(this.#candidateRef(r), r.id);
+    this.#o.wakeups?.add(r.target, r.id);
+  }
+
+  #unwatch(r: Rollout) {
+    this.#o.wakeups?.remove(this.#candidateRef(r), r.id);
+    this.#o.wakeups?.remove(r.target, r.id);
+  }
+
+  /** The next look: at the deadline, or sooner where watch events may not come. */
+  #soonest(now: Date, deadline: Date | null): Date {
+    const recheck = now.getTime() + this.#o.recheckMs;
+    return new Date(deadline ? Math.min(recheck, deadline.getTime()) : recheck);
+  }
+
+  #candidateRef(r: Rollout): WorkloadRef {
+    return { ...r.target, name: r.candidate.workload };
+  }
+
+  #stepName(r: Rollout, index = r.currentStep): string {
+    return `step ${index + 1} of ${r.steps.length} (${
+      r.steps[index].weight
+    } %)`;
+  }
+}
+
+/** A step's result that also records the interval just analyzed. */
+function withMeasurement(
+  result: StepResult,
+  measured: RolloutPatch,
+  analysis: StepResult['analysis'],
+): StepResult {
+  return { ...result, patch: { ...measured, ...result.patch }, analysis };
+}
+
+function describe(ref: WorkloadRef): string {
+  return stringifyWorkloadRef(ref);
+}
+
+function images(r: Rollout): string {
+  return Object.values(r.candidate.containers)
+    .map(c => c.image)
+    .join(', ');
+}

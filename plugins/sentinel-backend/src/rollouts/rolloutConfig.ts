@@ -1,0 +1,146 @@
+import type { Config } from '@backstage/config';
+import { DEFAULT_THRESHOLDS, type MetricCheck } from '../health/healthScore';
+import { checkSteps } from './canarySteps';
+import {
+  ROLLBACK_POLICIES,
+  type AnalysisConfig,
+  type RollbackPolicy,
+  type RolloutStep,
+} from './types';
+
+/** How progressive rollouts run (`sentinel.rollouts`), with the defaults. */
+export interface RolloutSettings {
+  steps: RolloutStep[];
+  analysis: AnalysisConfig;
+  rollbackPolicy: RollbackPolicy;
+  /** Where the analysis asks (`sentinel.prometheus.baseUrl`); none: every check is inconclusive. */
+  prometheusUrl?: string;
+  maxPauseMs: number;
+  abortAttempts: number;
+  recheckMs: number;
+  concurrency: number;
+}
+
+/**
+ * The checks every canary gets unless the configuration says otherwise, in the metric names
+ * of the simulated cluster (and of most HTTP services' instrumentation): the 5xx share and the
+ * p99 latency, each over the last 30 s.
+ */
+export const DEFAULT_CHECKS: MetricCheck[] = [
+  {
+    name: 'error-rate',
+    query:
+      'sum(rate(http_requests_total{namespace="{{namespace}}",workload="{{workload}}",code=~"5.."}[30s])) / sum(rate(http_requests_total{namespace="{{namespace}}",workload="{{workload}}"}[30s]))',
+    weight: 50,
+    critical: true,
+    max: 0.05,
+  },
+  {
+    name: 'latency-p99',
+    query:
+      'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="{{namespace}}",workload="{{workload}}"}[30s])))',
+    weight: 50,
+    max: 1,
+  },
+];
+
+export const DEFAULT_ROLLOUTS: RolloutSettings = {
+  steps: [
+    { weight: 10, pauseSeconds: 10 },
+    { weight: 25, pauseSeconds: 10 },
+    { weight: 50, pauseSeconds: 10 },
+    { weight: 100 },
+  ],
+  analysis: {
+    checks: DEFAULT_CHECKS,
+    intervalSeconds: 10,
+    passAfter: 2,
+    inconclusiveAfter: 3,
+    thresholds: DEFAULT_THRESHOLDS,
+    readySeconds: 300,
+    inconclusiveSeconds: 300,
+    onInconclusive: 'abort',
+  },
+  rollbackPolicy: 'auto',
+  maxPauseMs: 24 * 3600_000,
+  abortAttempts: 20,
+  recheckMs: 5_000,
+  concurrency: 16,
+};
+
+/** Reads `sentinel.rollouts` and `sentinel.prometheus`; throws naming a bad key. */
+export function readRolloutSettings(root: Config): RolloutSettings {
+  const config = root.getOptionalConfig('sentinel.rollouts');
+  const d = DEFAULT_ROLLOUTS;
+  const steps =
+    config?.getOptionalConfigArray('steps')?.map(step => ({
+      weight: step.getNumber('weight'),
+      ...(step.has('pauseSeconds') && {
+        pauseSeconds: step.getNumber('pauseSeconds'),
+      }),
+      ...(step.has('gate') && { gate: step.getBoolean('gate') }),
+    })) ?? d.steps;
+  const problem = checkSteps(steps);
+  if (problem) throw new Error(`sentinel.rollouts.steps: ${problem}`);
+  const a = config?.getOptionalConfig('analysis');
+  const checks =
+    a?.getOptionalConfigArray('checks')?.map(check => ({
+      name: check.getString('name'),
+      query: check.getString('query'),
+      weight: check.getNumber('weight'),
+      critical: check.getOptionalBoolean('critical'),
+      max: check.getOptionalNumber('max'),
+      min: check.getOptionalNumber('min'),
+      against: check.getOptionalString('against') as 'stable' | undefined,
+      tolerance: check.getOptionalNumber('tolerance'),
+      slack: check.getOptionalNumber('slack'),
+    })) ?? d.analysis.checks;
+  const onInconclusive =
+    a?.getOptionalString('onInconclusive') ?? d.analysis.onInconclusive;
+  if (onInconclusive !== 'abort' && onInconclusive !== 'wait') {
+    throw new Error(
+      `sentinel.rollouts.analysis.onInconclusive must be abort or wait, not ${onInconclusive}`,
+    );
+  }
+  const rollbackPolicy =
+    config?.getOptionalString('rollbackPolicy') ?? d.rollbackPolicy;
+  if (!ROLLBACK_POLICIES.includes(rollbackPolicy as RollbackPolicy)) {
+    throw new Error(
+      `sentinel.rollouts.rollbackPolicy must be one of ${ROLLBACK_POLICIES.join(
+        ', ',
+      )}, not ${rollbackPolicy}`,
+    );
+  }
+  const num = (c: Config | undefined, key: string, fallback: number) =>
+    c?.getOptionalNumber(key) ?? fallback;
+  return {
+    steps,
+    analysis: {
+      checks,
+      intervalSeconds: num(a, 'intervalSeconds', d.analysis.intervalSeconds),
+      passAfter: num(a, 'passAfter', d.analysis.passAfter),
+      inconclusiveAfter: num(
+        a,
+        'inconclusiveAfter',
+        d.analysis.inconclusiveAfter,
+      ),
+      thresholds: {
+        pass: num(a, 'passScore', d.analysis.thresholds.pass),
+        marginal: num(a, 'marginalScore', d.analysis.thresholds.marginal),
+      },
+      readySeconds: num(a, 'readySeconds', d.analysis.readySeconds),
+      inconclusiveSeconds: num(
+        a,
+        'inconclusiveSeconds',
+        d.analysis.inconclusiveSeconds,
+      ),
+      onInconclusive,
+    },
+    rollbackPolicy: rollbackPolicy as RollbackPolicy,
+    prometheusUrl: root.getOptionalString('sentinel.prometheus.baseUrl'),
+    maxPauseMs: num(config, 'maxPauseSeconds', d.maxPauseMs / 1000) * 1000,
+    abortAttempts: num(config, 'abortAttempts', d.abortAttempts),
+    recheckMs: num(config, 'recheckSeconds', d.recheckMs / 1000) * 1000,
+    concurrency: num(config, 'concurrency', d.concurrency),
+  };
+}

@@ -1,0 +1,134 @@
+import type { PlanTarget } from '@internal/backstage-plugin-sentinel-common';
+import type { WorkloadState } from '@internal/backstage-plugin-sentinel-node';
+import type {
+  AnalysisRules,
+  CheckResult,
+  CheckVerdict,
+  MetricCheck,
+  ScoreThresholds,
+} from '../health/healthScore';
+import type { RolloutPhase } from './rolloutPhases';
+
+export type RolloutStrategy = 'canary' | 'bluegreen';
+
+/**
+ * What happens when a step's analysis fails: `auto` aborts and rolls back, `manual` pauses and
+ * tells the owners, `freeze` pauses and holds every further change to the workload until a
+ * person acts.
+ */
+export type RollbackPolicy = 'auto' | 'manual' | 'freeze';
+export const ROLLBACK_POLICIES: readonly RollbackPolicy[] = [
+  'auto',
+  'manual',
+  'freeze',
+];
+
+/** One step of a canary: the share of traffic the candidate takes, then a pause. */
+export interface RolloutStep {
+  weight: number;
+  /** Waited after the step's analysis passed, before the next step. */
+  pauseSeconds?: number;
+  /** The step waits for a person to resume or promote it (a manual gate). */
+  gate?: boolean;
+}
+
+/** How each step is analyzed. */
+export interface AnalysisConfig extends AnalysisRules {
+  /** PromQL checks, templated with `{{namespace}}`, `{{workload}}`, `{{cluster}}`. */
+  checks: MetricCheck[];
+  intervalSeconds: number;
+  thresholds: ScoreThresholds;
+  /** How long the candidate's pods may take to become ready at a step. */
+  readySeconds: number;
+  /** How long an inconclusive analysis (Prometheus down, no data) may pause a rollout. */
+  inconclusiveSeconds: number;
+  /** What then: abort, or keep waiting for a person. */
+  onInconclusive: 'abort' | 'wait';
+}
+
+/** The workload beside the stable one that takes the new images. */
+export interface Candidate {
+  /** `<name>-canary` (canary) or `<name>-green` (blue/green). */
+  workload: string;
+  containers: Record<string, { image: string }>;
+  replicas: number;
+}
+
+/** Where within its phase a rollout is. */
+export type RolloutStage =
+  /** Created, the candidate not yet. */
+  | 'create'
+  /** The candidate scaled for the step; waiting for its pods. */
+  | 'scale'
+  /** Analyzing the step, one interval per look. */
+  | 'analyze'
+  /** The step passed; pausing before the next. */
+  | 'pause'
+  /** Waiting for a person at a manual gate or after a failed/inconclusive analysis. */
+  | 'hold'
+  /** Promotion written to the stable workload; waiting for its rollout. */
+  | 'promote'
+  /** Abort: removing the candidate, restoring the stable workload. */
+  | 'undo'
+  | 'done';
+
+export interface IntervalVerdict {
+  verdict: CheckVerdict;
+  reason: string;
+}
+
+export interface RolloutHealth {
+  score: number;
+  verdict: CheckVerdict;
+  reason: string;
+  checkedAt: string;
+  metrics: CheckResult[];
+}
+
+/** A rollout as the controller reads and the API shows it. */
+export interface Rollout {
+  id: string;
+  planId: string;
+  decisionIndex: number;
+  target: PlanTarget;
+  entityRef: string | null;
+  strategy: RolloutStrategy;
+  rollbackPolicy: RollbackPolicy;
+  phase: RolloutPhase;
+  phaseReason: string;
+  stage: RolloutStage;
+  /** The stable workload before the rollout: what an abort restores. */
+  stable: WorkloadState;
+  candidate: Candidate;
+  steps: RolloutStep[];
+  analysis: AnalysisConfig;
+  currentStep: number;
+  /** The candidate's share of traffic now (0-100). */
+  weight: number;
+  intervals: IntervalVerdict[];
+  health: RolloutHealth | null;
+  /** Failed attempts of the current stage (the API server down, say). */
+  attempts: number;
+  stageStartedAt: Date;
+  phaseDeadlineAt: Date | null;
+  startedAt: Date;
+  updatedAt: Date;
+  endedAt: Date | null;
+  leaseOwner: string | null;
+}
+
+export interface RolloutEvent {
+  at: Date;
+  phase: RolloutPhase;
+  actor: string;
+  message: string;
+}
+
+export interface StoredAnalysis {
+  step: number;
+  at: Date;
+  score: number;
+  verdict: CheckVerdict;
+  reason: string;
+  checks: CheckResult[];
+}
