@@ -44,6 +44,44 @@ export interface Config {
      * Redis shared by all replicas for rate-limit counters, e.g. redis://redis:6379. Without
      * it the database counts (fine for one replica); when Redis is down the database answers.
      */
+    /** Where canary analysis queries metrics. Without it every check is inconclusive. */
+    prometheus?: {
+      /** e.g. http://prometheus.monitoring:9090 */
+      baseUrl: string;
+    };
+    /** Canary and blue/green rollouts (docs/progressive-delivery.md). */
+    rollouts?: {
+      /** The canary's steps; default 10/25/50/100 % with 10 s pauses. */
+      steps?: Array<{ weight: number; pauseSeconds?: number; gate?: boolean }>;
+      /** auto (abort on a failed analysis, the default), manual or freeze. */
+      rollbackPolicy?: 'auto' | 'manual' | 'freeze';
+      analysis?: {
+        /** PromQL checks templated with {{namespace}}, {{workload}}, {{cluster}}. */
+        checks?: Array<{
+          name: string;
+          query: string;
+          weight: number;
+          critical?: boolean;
+          max?: number;
+          min?: number;
+          against?: 'stable';
+          tolerance?: number;
+          slack?: number;
+        }>;
+        intervalSeconds?: number;
+        passAfter?: number;
+        inconclusiveAfter?: number;
+        passScore?: number;
+        marginalScore?: number;
+        readySeconds?: number;
+        inconclusiveSeconds?: number;
+        onInconclusive?: 'abort' | 'wait';
+      };
+      maxPauseSeconds?: number;
+      abortAttempts?: number;
+      recheckSeconds?: number;
+      concurrency?: number;
+    };
     redis?: {
       /** @visibility secret */
       connection?: string;

@@ -25,6 +25,10 @@ import { readClusterConfigs } from './kubernetes/clusterConfig';
 import { KubernetesClusterDriver } from './kubernetes/KubernetesClusterDriver';
 import { WorkloadInventory } from './kubernetes/WorkloadInventory';
 import { WorkloadReader } from './pipeline/WorkloadReader';
+import { ProgressiveRollouts } from './rollouts/ProgressiveRollouts';
+import { readRolloutSettings } from './rollouts/rolloutConfig';
+import { createRolloutExecution } from './rollouts/rolloutExecution';
+import { RolloutStore } from './rollouts/RolloutStore';
 import { createRouter } from './router';
 
 /**
@@ -123,6 +127,29 @@ export const sentinelPlugin = createBackendPlugin({
           new Date(),
         );
         const metrics = createPipelineMetrics();
+        const owner = `${hostname()}-${process.pid}-${randomUUID().slice(
+          0,
+          8,
+        )}`;
+        // Canary and blue/green rollouts: a reconciler of their own; an ended rollout wakes
+        // its plan, a started (or aborted) one is stepped at once.
+        const rolloutStore = new RolloutStore(knex);
+        const rolloutSettings = readRolloutSettings(config);
+        let wakePlans = (_ids: string[]) => {};
+        const rolloutExecution = createRolloutExecution({
+          store: rolloutStore,
+          clusterDrivers,
+          settings: rolloutSettings,
+          logger: logger.child({ component: 'rollouts' }),
+          owner,
+          inventory,
+          onEnded: rollout => wakePlans([rollout.planId]),
+        });
+        const rollouts = new ProgressiveRollouts(
+          rolloutStore,
+          rolloutSettings,
+          id => rolloutExecution.reconciler.wake([id]),
+        );
         const execution = createPlanExecution({
           store,
           clusterDrivers,
@@ -130,12 +157,14 @@ export const sentinelPlugin = createBackendPlugin({
           ledger,
           logger: logger.child({ component: 'executor' }),
           metrics,
-          owner: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+          owner,
           settings,
           inventory,
           workloads,
+          rollouts,
         });
         kick = () => execution.reconciler.kick();
+        wakePlans = ids => execution.reconciler.wake(ids);
         const plans = new PlanService({
           store,
           clusters: [...clusterDrivers.keys()],
@@ -173,6 +202,9 @@ export const sentinelPlugin = createBackendPlugin({
             plans,
             policies,
             inventory,
+            rollouts: rolloutStore,
+            wakeRollout: id => rolloutExecution.reconciler.wake([id]),
+            maxPauseMs: rolloutSettings.maxPauseMs,
             httpAuth: deps.httpAuth,
             permissions: deps.permissions,
             auditor: deps.auditor,
@@ -187,8 +219,10 @@ export const sentinelPlugin = createBackendPlugin({
         lifecycle.addStartupHook(async () => {
           await inventory.start();
           execution.start();
+          rolloutExecution.start();
         });
         lifecycle.addShutdownHook(async () => {
+          await rolloutExecution.stop();
           await execution.stop();
           await inventory.stop();
           await closeLedger();

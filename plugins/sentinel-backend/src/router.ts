@@ -15,6 +15,8 @@ import type { PlanService } from './pipeline/PlanService';
 import type { PolicyService } from './policy/PolicyService';
 import { addPlanRoutes } from './routes/plans';
 import { addPolicyRoutes } from './routes/policies';
+import { addRolloutRoutes } from './routes/rollouts';
+import type { RolloutStore } from './rollouts/RolloutStore';
 import { addWorkloadRoutes } from './routes/workloads';
 import type { WorkloadInventory } from './kubernetes/WorkloadInventory';
 import { createRouteSupport } from './routes/support';
@@ -25,6 +27,11 @@ export interface RouterOptions {
   plans: PlanService;
   policies: PolicyService;
   inventory: WorkloadInventory;
+  rollouts: RolloutStore;
+  /** Steps a rollout now (a person acted on it). */
+  wakeRollout: (id: string) => void;
+  /** How long a person's pause may last before the rollout aborts. */
+  maxPauseMs: number;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   auditor: AuditorService;
@@ -57,6 +64,12 @@ export async function createRouter(
   addPlanRoutes(router, options.plans, support);
   addPolicyRoutes(router, options.plans, options.policies, support);
   addWorkloadRoutes(router, options.inventory, support);
+  addRolloutRoutes(
+    router,
+    options.rollouts,
+    { maxPauseMs: options.maxPauseMs, wake: options.wakeRollout },
+    support,
+  );
 
   // Backstage's error body, but never a stack trace, not even in development: API clients
   // (the optimizer, scripts) see what went wrong, not Sentinel's insides.

@@ -35,6 +35,10 @@ import {
   type LastApplied,
   type RecordedChange,
 } from './recordedChange';
+import {
+  progressiveStrategy,
+  type ProgressiveRollouts,
+} from '../rollouts/ProgressiveRollouts';
 import { restoreDecision } from './restoreDecision';
 import { rolloutProgress } from './rolloutProgress';
 import { simulateDecision } from './simulateDecision';
@@ -56,6 +60,8 @@ export interface PlanControllerOptions {
   /** Shares admitted changes with every replica's receipt-time rate limits. */
   ledger?: ChangeLedger;
   wakeups?: RolloutWakeups;
+  /** Canary and blue/green rollouts; without them such decisions fail, saying so. */
+  rollouts?: ProgressiveRollouts;
   /** Unique per replica; the lease owner. */
   owner: string;
   leaseMs: number;
@@ -275,6 +281,9 @@ class PlanStep {
     recorded: RecordedChange,
     before: WorkloadState,
   ): Promise<Next> {
+    if (progressiveStrategy(decision)) {
+      return this.#startRollout(decision, before);
+    }
     let after: WorkloadState;
     try {
       after =
@@ -365,6 +374,10 @@ class PlanStep {
         `workload ${describeTarget(decision)} is gone`,
       );
     }
+    if (progressiveStrategy(decision)) {
+      // Starting a rollout twice returns the one the dead replica started.
+      return this.#startRollout(decision, before);
+    }
     this.o.wakeups?.add(decision.target, this.plan.id);
     if (current.resourceVersion === before.resourceVersion) {
       return this.#write(decision, driver, recorded, before);
@@ -383,6 +396,7 @@ class PlanStep {
   // ---- rollout ----------------------------------------------------------------------------
 
   async #checkRollout(decision: StoredDecision): Promise<Next> {
+    if (progressiveStrategy(decision)) return this.#checkProgressive(decision);
     const driver = this.o.clusterDrivers.get(decision.target.cluster);
     const recorded = decision.change as RecordedChange;
     if (!driver?.rolloutStatus) return this.#succeeded(decision, recorded);
@@ -422,6 +436,105 @@ class PlanStep {
           progress.next,
         );
     }
+  }
+
+  // ---- progressive rollouts ----------------------------------------------------------------
+
+  /**
+   * A canary or blue/green decision: the rollout controller takes it from here. The decision
+   * waits `rolling_out` (holding every other change to the workload) until the rollout ends,
+   * which wakes the plan; the fallback look is only for a wake that was lost.
+   */
+  async #startRollout(
+    decision: StoredDecision,
+    before: WorkloadState,
+  ): Promise<Next> {
+    if (!this.o.rollouts) {
+      return this.#fail(
+        decision,
+        `${String(
+          decision.params.strategy,
+        )} rollouts are not enabled on this Sentinel`,
+        { released: true },
+      );
+    }
+    const rollout = await this.o.rollouts.start(
+      this.plan.id,
+      decision,
+      before,
+      this.now(),
+    );
+    decision.status = 'rolling_out';
+    this.#record.patch(decision.index, {
+      status: 'rolling_out',
+      after: before,
+      deadlineAt: null,
+    });
+    this.#record.note(
+      `decision ${decision.index}: ${rollout.strategy} rollout ${
+        rollout.id
+      } of ${describeTarget(decision)} started`,
+    );
+    const next = this.#progressiveRecheck();
+    return this.#record.save({ release: { nextCheckAt: next } }, next);
+  }
+
+  async #checkProgressive(decision: StoredDecision): Promise<Next> {
+    const outcome = await this.o.rollouts?.outcome(
+      this.plan.id,
+      decision.index,
+    );
+    if (!outcome) {
+      // Admitted, but its rollout was never stored (a replica died in between): start it.
+      return this.#startRollout(decision, decision.before as WorkloadState);
+    }
+    const { rollout } = outcome;
+    switch (outcome.state) {
+      case 'running': {
+        const next = this.#progressiveRecheck();
+        return this.#record.save(
+          { release: { nextCheckAt: next }, replayable: true },
+          next,
+        );
+      }
+      case 'succeeded': {
+        const driver = this.o.clusterDrivers.get(decision.target.cluster);
+        const after = await driver?.getWorkload(decision.target);
+        if (after) decision.after = after;
+        return this.#succeeded(decision, decision.change as RecordedChange);
+      }
+      case 'aborted':
+        // The rollout restored the workload itself: nothing of this decision is applied.
+        this.o.metrics?.decision(decision.verb, 'failed');
+        decision.status = 'rolled_back';
+        this.#record.patch(decision.index, {
+          status: 'rolled_back',
+          error: rollout.phaseReason,
+        });
+        this.#record.ended(decision.target);
+        return this.#undo(
+          'rolled_back',
+          `decision ${decision.index} (${describe(decision)}): rollout ${
+            rollout.id
+          } ${rollout.phaseReason}`,
+          { undoneByRollout: true },
+        );
+      default:
+        return this.#fail(
+          decision,
+          `rollout ${rollout.id} ${rollout.phaseReason}`,
+        );
+    }
+  }
+
+  #progressiveRecheck(): Date {
+    return new Date(
+      this.now().getTime() +
+        Math.max(
+          60_000,
+          this.o.rolloutRecheckMs(this.plan.decisions[0].target.cluster),
+        ),
+    );
   }
 
   async #succeeded(
@@ -514,6 +627,7 @@ class PlanStep {
   async #undo(
     status: Extract<PlanStatus, 'rolled_back' | 'cancelled'>,
     reason: string,
+    options: { undoneByRollout?: boolean } = {},
   ): Promise<Next> {
     await this.#record.flush();
     const applied = this.plan.decisions
@@ -522,7 +636,11 @@ class PlanStep {
     const problems: string[] = [];
     for (const decision of applied) {
       try {
-        await restoreDecision(this.o.clusterDrivers, decision);
+        await restoreDecision(this.o.clusterDrivers, decision, {
+          planId: this.plan.id,
+          rollouts: this.o.rollouts,
+          reason,
+        });
         this.#record.patch(decision.index, { status: 'rolled_back' });
         this.o.wakeups?.remove(decision.target, this.plan.id);
         this.#record.ended(decision.target);
@@ -537,7 +655,11 @@ class PlanStep {
     if (problems.length) {
       return this.#end('failed', `${reason}; ${problems.join('; ')}`);
     }
-    if (status === 'rolled_back' && applied.length === 0) {
+    if (
+      status === 'rolled_back' &&
+      applied.length === 0 &&
+      !options.undoneByRollout
+    ) {
       return this.#end('failed', `${reason}; nothing had been applied`);
     }
     if (applied.length) {

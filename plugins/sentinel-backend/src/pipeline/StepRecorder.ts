@@ -19,6 +19,7 @@ export class StepRecorder {
   #patches: { index: number; patch: DecisionPatch }[] = [];
   #transitions: { to: PlanStatus; message: string }[] = [];
   #ended: PlanTarget[] = [];
+  #notes: string[] = [];
   /** The plan's status as last persisted: what the next write is fenced on. */
   #saved: PlanStatus;
 
@@ -42,6 +43,11 @@ export class StepRecorder {
     this.#transitions.push({ to, message });
   }
 
+  /** A timeline entry without a change of status, persisted with the step's next write. */
+  note(message: string): void {
+    this.#notes.push(message);
+  }
+
   /** The change to `target` has ended: plans held on it become due with the next write. */
   ended(target: PlanTarget): void {
     this.#ended.push(target);
@@ -63,6 +69,7 @@ export class StepRecorder {
       transitions: [...this.#transitions, ...(extra.transitions ?? [])],
       decisions: [...this.#patches, ...(extra.decisions ?? [])],
       wakeHeldOn: [...this.#ended],
+      ...(this.#notes.length && { notes: [...this.#notes] }),
       ...(extra.heldSince !== undefined && { heldSince: extra.heldSince }),
     };
   }
@@ -71,6 +78,7 @@ export class StepRecorder {
   persisted(status: PlanStatus, woken: string[]): void {
     this.#patches = [];
     this.#transitions = [];
+    this.#notes = [];
     if (woken.length) this.onWake?.(woken);
     this.#ended = [];
     this.#saved = status;
@@ -81,6 +89,7 @@ export class StepRecorder {
     if (
       this.#patches.length ||
       this.#ended.length ||
+      this.#notes.length ||
       this.#transitions.length
     ) {
       await this.save({});
@@ -102,6 +111,7 @@ export class StepRecorder {
     const saved = await this.store.saveStep(this.plan.id, this.owner, {
       ...write,
       ...full,
+      notes: [...(full.notes ?? []), ...(write.notes ?? [])],
     });
     if (!saved) throw new LeaseLostError(`lease on plan ${this.plan.id} lost`);
     const last = full.transitions![full.transitions!.length - 1];

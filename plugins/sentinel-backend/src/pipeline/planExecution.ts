@@ -9,6 +9,7 @@ import type { ChangeLedger } from '../policy/ChangeLedger';
 import type { PolicyEngine } from '../policy/PolicyEngine';
 import type { PolicyService } from '../policy/PolicyService';
 import { Reconciler } from '../reconciler/Reconciler';
+import type { ProgressiveRollouts } from '../rollouts/ProgressiveRollouts';
 import type { ExecutionSettings } from './executionConfig';
 import { ApplyGate } from './gate/ApplyGate';
 import type { PipelineMetrics } from './metrics';
@@ -42,6 +43,8 @@ export interface PlanExecutionOptions {
   inventory?: WorkloadCache & WorkloadEvents;
   /** Reads of current workload state (built from the drivers and inventory if not given). */
   workloads?: WorkloadReader;
+  /** Canary and blue/green rollouts (their own reconciler runs them). */
+  rollouts?: ProgressiveRollouts;
   now?: () => Date;
   hooks?: PlanControllerOptions['hooks'];
 }
@@ -77,6 +80,7 @@ export function createPlanExecution(options: PlanExecutionOptions) {
     metrics: options.metrics,
     ledger: options.ledger,
     wakeups,
+    rollouts: options.rollouts,
     owner: options.owner,
     leaseMs: settings.leaseMs,
     rolloutTimeoutMs: settings.rolloutTimeoutMs,

@@ -5,6 +5,10 @@ import {
   type WorkloadState,
 } from '@internal/backstage-plugin-sentinel-node';
 import type { StoredDecision } from '../database/PlanStore';
+import {
+  progressiveStrategy,
+  type ProgressiveRollouts,
+} from '../rollouts/ProgressiveRollouts';
 
 /**
  * Puts a decision's workload back as it was before the decision's change. Nothing happens
@@ -14,9 +18,24 @@ import type { StoredDecision } from '../database/PlanStore';
 export async function restoreDecision(
   drivers: ReadonlyMap<string, ClusterDriver>,
   decision: StoredDecision,
+  context: { planId: string; rollouts?: ProgressiveRollouts; reason: string },
 ): Promise<void> {
   const before = decision.before as WorkloadState | null;
   if (!decision.change || !before) return;
+  // A rollout still running is aborted (recorded now, carried out by its controller, which
+  // also restores a promotion that had begun); one that promoted is undone like any change.
+  if (progressiveStrategy(decision) && context.rollouts) {
+    const aborted = await context.rollouts.abort(
+      context.planId,
+      decision.index,
+      context.reason,
+    );
+    const outcome = await context.rollouts.outcome(
+      context.planId,
+      decision.index,
+    );
+    if (aborted || outcome?.state !== 'succeeded') return;
+  }
   const driver = drivers.get(decision.target.cluster);
   const current = await driver?.getWorkload(decision.target);
   if (!driver || !current) {

@@ -109,6 +109,14 @@ export class RolloutController implements Controller<Rollout> {
         if (r.stage === 'scale') return this.#awaitCandidate(r, driver, now);
         if (r.stage === 'analyze') return this.#analyze(r, driver, now);
         if (r.stage === 'pause') return this.#afterPause(r, driver, now);
+        if (r.stage === 'advance') {
+          return isFinalStep(r.steps, r.currentStep)
+            ? this.#startPromotion(
+                now,
+                `promoted past ${this.#stepName(r)} by a person`,
+              )
+            : this.#scaleForStep(r, driver, now, r.currentStep + 1);
+        }
         // Resumed by a person: the step again, from its pods.
         return this.#scaleForStep(r, driver, now, r.currentStep);
       case 'paused':

@@ -64,6 +64,10 @@ export type RolloutStage =
   | 'analyze'
   /** The step passed; pausing before the next. */
   | 'pause'
+  /** A person resumed it: the step again, from its pods. */
+  | 'resume'
+  /** A person promoted it one step: on to the next. */
+  | 'advance'
   /** Waiting for a person at a manual gate or after a failed/inconclusive analysis. */
   | 'hold'
   /** Promotion written to the stable workload; waiting for its rollout. */

@@ -1,0 +1,117 @@
+import type { WorkloadState } from '@internal/backstage-plugin-sentinel-node';
+import { randomUUID } from 'node:crypto';
+import type { StoredDecision } from '../database/PlanStore';
+import type { RolloutSettings } from './rolloutConfig';
+import { canAbort } from './rolloutPhases';
+import type { RolloutStore } from './RolloutStore';
+import type { Rollout, RolloutStrategy } from './types';
+
+/** Where a decision's rollout stands, as its plan sees it. */
+export type RolloutOutcome =
+  | { state: 'running'; rollout: Rollout }
+  | { state: 'succeeded' | 'aborted' | 'failed'; rollout: Rollout };
+
+/** The strategy of a `rollout` decision that runs as a progressive rollout, if it does. */
+export function progressiveStrategy(
+  decision: Pick<StoredDecision, 'verb' | 'params'>,
+): RolloutStrategy | undefined {
+  const strategy = decision.params.strategy;
+  return decision.verb === 'rollout' &&
+    (strategy === 'canary' || strategy === 'bluegreen')
+    ? strategy
+    : undefined;
+}
+
+/**
+ * What a plan's decision does with a progressive rollout: start it (once, whatever replica
+ * asks), read how it ended, abort it. The rollout itself is the RolloutController's.
+ */
+export class ProgressiveRollouts {
+  constructor(
+    private readonly store: RolloutStore,
+    private readonly settings: RolloutSettings,
+    /** Called with a new rollout's id: step it now rather than at the next poll. */
+    private readonly onStarted?: (id: string) => void,
+  ) {}
+
+  async start(
+    planId: string,
+    decision: StoredDecision,
+    stable: WorkloadState,
+    at: Date,
+  ): Promise<Rollout> {
+    const strategy = progressiveStrategy(decision)!;
+    const containers = decision.params.containers as Record<
+      string,
+      { image: string }
+    >;
+    const rollout = await this.store.create(
+      {
+        id: randomUUID(),
+        planId,
+        decisionIndex: decision.index,
+        target: decision.target,
+        entityRef: decision.entityRef,
+        strategy,
+        rollbackPolicy: this.settings.rollbackPolicy,
+        stable,
+        candidate: {
+          workload: `${decision.target.name}-${
+            strategy === 'canary' ? 'canary' : 'green'
+          }`,
+          containers,
+          replicas: 0,
+        },
+        steps: strategy === 'canary' ? this.settings.steps : [{ weight: 100 }],
+        analysis: this.settings.analysis,
+      },
+      at,
+    );
+    this.onStarted?.(rollout.id);
+    return rollout;
+  }
+
+  async outcome(
+    planId: string,
+    index: number,
+  ): Promise<RolloutOutcome | undefined> {
+    const rollout = await this.store.getByDecision(planId, index);
+    if (!rollout) return undefined;
+    switch (rollout.phase) {
+      case 'succeeded':
+        return { state: 'succeeded', rollout };
+      case 'aborted':
+        return { state: 'aborted', rollout };
+      case 'failed':
+        return { state: 'failed', rollout };
+      default:
+        return { state: 'running', rollout };
+    }
+  }
+
+  /**
+   * Records an abort of the decision's rollout (the controller carries it out, on any
+   * replica, retrying while the cluster is down). False when it had ended already.
+   */
+  async abort(
+    planId: string,
+    index: number,
+    reason: string,
+    actor = 'sentinel',
+  ): Promise<boolean> {
+    const rollout = await this.store.getByDecision(planId, index);
+    if (!rollout || !canAbort(rollout.phase) || rollout.phase === 'aborting') {
+      return false;
+    }
+    await this.store.act(rollout.id, {
+      to: 'aborting',
+      from: ['pending', 'progressing', 'paused', 'promoting'],
+      actor,
+      message: `aborting: ${reason}`,
+      patch: { stage: 'undo', attempts: 0, phaseDeadlineAt: null },
+      at: new Date(),
+    });
+    this.onStarted?.(rollout.id);
+    return true;
+  }
+}

@@ -1,0 +1,253 @@
+import {
+  KubernetesTestServer,
+  startPrometheus,
+  type PrometheusProcess,
+} from '@internal/kubernetes-test-server';
+import type { Plan } from '@internal/backstage-plugin-sentinel-common';
+import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { startSentinel } from '../__testUtils__/startSentinel';
+
+jest.setTimeout(180_000);
+
+/**
+ * The rollout API end to end: plans with canary decisions through a whole Sentinel backend
+ * (plan pipeline, rollout reconciler, routes) against the Kubernetes test server, analyzed by
+ * a real Prometheus scraping it.
+ */
+describe('rollouts API', () => {
+  const cluster = new KubernetesTestServer({
+    controller: true,
+    podReadyDelayMs: 200,
+  });
+  let prometheus: PrometheusProcess;
+  let apps: AppsV1Api;
+  let server: any;
+
+  beforeAll(async () => {
+    await cluster.start();
+    const kubeconfig = join(
+      mkdtempSync(join(tmpdir(), 'sentinel-rollouts-')),
+      'kubeconfig',
+    );
+    writeFileSync(kubeconfig, cluster.kubeconfig({ name: 'k8s' }));
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(kubeconfig);
+    apps = kubeConfig.makeApiClient(AppsV1Api);
+    prometheus = await startPrometheus({ targets: [cluster.url] });
+    cluster.addDeployment({
+      metadata: { name: 'cart', namespace: 'shop', labels: { app: 'cart' } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'cart' } },
+        template: {
+          metadata: { labels: { app: 'cart' } },
+          spec: { containers: [{ name: 'app', image: 'shop/cart:1.0.0' }] },
+        },
+      },
+    });
+    ({ server } = await startSentinel({
+      catalogWorkloads: 'k8s/shop/Deployment/cart',
+      config: {
+        backend: { baseUrl: 'http://localhost:7007' },
+        sentinel: {
+          clusters: [{ name: 'k8s', kubeconfig: { path: kubeconfig } }],
+          prometheus: { baseUrl: prometheus.url },
+          rollouts: {
+            steps: [{ weight: 50, pauseSeconds: 2 }, { weight: 100 }],
+            recheckSeconds: 0.2,
+            analysis: {
+              checks: [
+                {
+                  name: 'error-rate',
+                  query:
+                    'sum(rate(http_requests_total{namespace="{{namespace}}",workload="{{workload}}",code=~"5.."}[4s])) / sum(rate(http_requests_total{namespace="{{namespace}}",workload="{{workload}}"}[4s]))',
+                  weight: 100,
+                  critical: true,
+                  max: 0.05,
+                },
+              ],
+              intervalSeconds: 1.5,
+              passAfter: 2,
+              inconclusiveAfter: 4,
+              readySeconds: 5,
+            },
+          },
+        },
+      },
+    }));
+  });
+  afterAll(async () => {
+    await prometheus?.stop();
+    await cluster.stop();
+  });
+
+  const canary = (image: string) => ({
+    source: 'InfraMind',
+    decisions: [
+      {
+        verb: 'rollout',
+        target: { cluster: 'k8s', namespace: 'shop', name: 'cart' },
+        params: { containers: { app: { image } }, strategy: 'canary' },
+        rationale: 'new release',
+        confidence: 0.95,
+      },
+    ],
+  });
+
+  async function until<T>(
+    read: () => Promise<T>,
+    done: (value: T) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await read();
+      if (done(value)) return value;
+      if (Date.now() > deadline) {
+        throw new Error(`timed out; last: ${JSON.stringify(value)}`);
+      }
+      await new Promise(r => setTimeout(r, 100));
+    }
+  }
+
+  const plan = async (id: string): Promise<Plan> =>
+    (await request(server).get(`/api/sentinel/v1/action-plans/${id}`)).body;
+
+  const imageOfCart = async () =>
+    (await apps.readNamespacedDeployment({ name: 'cart', namespace: 'shop' }))
+      .spec?.template?.spec?.containers?.[0]?.image;
+
+  it('runs a canary decision as a rollout the plan follows, and shows it with its analyses', async () => {
+    const submitted = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send(canary('shop/cart:2.0.0'));
+    expect(submitted.status).toBe(202);
+    const done = await until(
+      () => plan(submitted.body.id),
+      p => ['succeeded', 'rolled_back', 'failed'].includes(p.status),
+    );
+    expect(done.status).toBe('succeeded');
+    expect(done.decisions[0].status).toBe('succeeded');
+    expect(await imageOfCart()).toBe('shop/cart:2.0.0');
+
+    const list = await request(server).get(
+      '/api/sentinel/v1/rollouts?entityRef=component:default/cart',
+    );
+    expect(list.status).toBe(200);
+    expect(list.body.items).toHaveLength(1);
+    const rollout = list.body.items[0];
+    expect(rollout).toMatchObject({
+      planId: submitted.body.id,
+      decisionIndex: 0,
+      strategy: 'canary',
+      phase: 'succeeded',
+      weight: 100,
+      stable: { image: 'shop/cart:1.0.0', replicas: 2 },
+      candidate: { workload: 'cart-canary', image: 'shop/cart:2.0.0' },
+      steps: [{ weight: 50, pauseSeconds: 2 }, { weight: 100 }],
+    });
+    const detail = await request(server).get(
+      `/api/sentinel/v1/rollouts/${rollout.id}`,
+    );
+    expect(detail.body.timeline.map((e: any) => e.phase)).toEqual(
+      expect.arrayContaining([
+        'pending',
+        'progressing',
+        'promoting',
+        'succeeded',
+      ]),
+    );
+    expect(detail.body.analyses.length).toBeGreaterThanOrEqual(4);
+    const passed = detail.body.analyses.find((a: any) => a.verdict === 'pass');
+    expect(passed.metrics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'error-rate',
+          value: 0,
+          threshold: 0.05,
+          verdict: 'pass',
+        }),
+      ]),
+    );
+    // Finished: nothing left to steer.
+    const late = await request(server)
+      .post(`/api/sentinel/v1/rollouts/${rollout.id}/abort`)
+      .send({});
+    expect(late.status).toBe(409);
+    expect(late.body.error.message).toMatch(/is succeeded: cannot abort it/);
+  });
+
+  it('lets a person pause, resume and abort a rollout; the plan ends rolled back and the workload untouched', async () => {
+    const submitted = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send(canary('shop/cart:3.0.0'));
+    expect(submitted.status).toBe(202);
+    const rolloutOf = async () =>
+      (
+        await request(server).get(
+          `/api/sentinel/v1/rollouts?entityRef=component:default/cart&phase=progressing`,
+        )
+      ).body.items[0];
+    const running = await until(rolloutOf, r => r !== undefined);
+
+    const paused = await request(server)
+      .post(`/api/sentinel/v1/rollouts/${running.id}/pause`)
+      .send({ reason: 'looking at a dashboard' });
+    expect(paused.status).toBe(202);
+    expect(paused.body.phase).toBe('paused');
+    expect(paused.body.phaseReason).toMatch(
+      /^paused by user:default\/mock: looking at a dashboard/,
+    );
+    const again = await request(server)
+      .post(`/api/sentinel/v1/rollouts/${running.id}/pause`)
+      .send({});
+    expect(again.status).toBe(409);
+
+    const resumed = await request(server)
+      .post(`/api/sentinel/v1/rollouts/${running.id}/resume`)
+      .send({});
+    expect(resumed.status).toBe(202);
+    expect(resumed.body.phase).toBe('progressing');
+
+    const aborted = await request(server)
+      .post(`/api/sentinel/v1/rollouts/${running.id}/abort`)
+      .send({ reason: 'wrong build' });
+    expect(aborted.status).toBe(202);
+    expect(aborted.body.phase).toBe('aborting');
+
+    const done = await until(
+      () => plan(submitted.body.id),
+      p => ['succeeded', 'rolled_back', 'failed'].includes(p.status),
+    );
+    expect(done.status).toBe('rolled_back');
+    expect(done.decisions[0].status).toBe('rolled_back');
+    const ended = (
+      await request(server).get(`/api/sentinel/v1/rollouts/${running.id}`)
+    ).body;
+    expect(ended.phase).toBe('aborted');
+    expect(ended.phaseReason).toMatch(
+      /aborted by user:default\/mock: wrong build/,
+    );
+    expect(await imageOfCart()).toBe('shop/cart:2.0.0');
+  });
+
+  it('names the field of a bad query and answers 404 for an unknown rollout', async () => {
+    const bad = await request(server).get(
+      '/api/sentinel/v1/rollouts?phase=sideways',
+    );
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/phase/);
+    const missing = await request(server)
+      .post('/api/sentinel/v1/rollouts/no-such-rollout/abort')
+      .send({});
+    expect(missing.status).toBe(404);
+    const wrong = await request(server)
+      .post('/api/sentinel/v1/rollouts/no-such-rollout/pause')
+      .send({ full: true });
+    expect(wrong.status).toBe(400);
+  });
+});
