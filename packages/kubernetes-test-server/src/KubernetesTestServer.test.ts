@@ -175,6 +175,7 @@ describe('KubernetesTestServer with @kubernetes/client-node', () => {
       'deployments',
       'deployments/scale',
       'deployments/status',
+      'replicasets',
       'statefulsets',
       'statefulsets/scale',
       'statefulsets/status',

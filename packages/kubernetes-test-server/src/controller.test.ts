@@ -55,6 +55,15 @@ function progressing(d: V1Deployment) {
   return d.status?.conditions?.find(c => c.type === 'Progressing');
 }
 
+/** Whether the controller has seen the latest spec and finished rolling it out. */
+function rolledOut(d: V1Deployment): boolean {
+  return (
+    d.status?.observedGeneration === d.metadata?.generation &&
+    progressing(d)?.reason === 'NewReplicaSetAvailable' &&
+    d.status?.replicas === d.spec?.replicas
+  );
+}
+
 async function failure(call: Promise<unknown>): Promise<ApiException<any>> {
   try {
     await call;
@@ -152,12 +161,28 @@ describe('KubernetesTestServer controller and faults', () => {
       labelSelector: 'app=web',
     });
     expect(pods.items).toHaveLength(2);
-    for (const pod of pods.items) {
-      expect(pod.metadata?.name).toMatch(/^web-[0-9a-f]{10}-[01]$/);
-      expect(pod.metadata?.ownerReferences?.[0]).toMatchObject({
+    // Pods belong to the Deployment's ReplicaSet, which belongs to the Deployment.
+    const [replicaSet] = (await apps.listNamespacedReplicaSet({ namespace }))
+      .items;
+    expect(replicaSet.metadata?.ownerReferences).toEqual([
+      expect.objectContaining({
+        kind: 'Deployment',
         name: 'web',
         uid: created.metadata?.uid,
-      });
+        controller: true,
+      }),
+    ]);
+    for (const pod of pods.items) {
+      expect(pod.metadata?.name).toMatch(/^web-[0-9a-f]{10}-[01]$/);
+      expect(pod.metadata?.name).toMatch(`${replicaSet.metadata?.name}-`);
+      expect(pod.metadata?.ownerReferences).toEqual([
+        expect.objectContaining({
+          kind: 'ReplicaSet',
+          name: replicaSet.metadata?.name,
+          uid: replicaSet.metadata?.uid,
+          controller: true,
+        }),
+      ]);
       expect(pod.status?.phase).toBe('Running');
       expect(
         pod.status?.conditions?.find(c => c.type === 'Ready')?.status,
@@ -217,6 +242,143 @@ describe('KubernetesTestServer controller and faults', () => {
       async () =>
         (await core.listNamespacedPod({ namespace })).items.length === 0,
     );
+    expect(
+      (await apps.listNamespacedReplicaSet({ namespace })).items,
+    ).toHaveLength(0);
+  });
+
+  it('keeps a ReplicaSet per template revision and renumbers one rolled back to', async () => {
+    const namespace = 'revisions';
+    const body = deployment('shop', 'shop:1');
+    body.metadata!.annotations = { 'kubernetes.io/change-cause': 'first' };
+    await apps.createNamespacedDeployment({ namespace, body });
+    const settled = (image: string) =>
+      waitFor(async () => {
+        const d = await get(namespace, 'shop');
+        return (
+          d.spec?.template.spec?.containers[0].image === image &&
+          rolledOut(d) &&
+          d
+        );
+      });
+    const setImage = (image: string, cause: string) =>
+      apps.patchNamespacedDeployment(
+        {
+          namespace,
+          name: 'shop',
+          body: {
+            metadata: { annotations: { 'kubernetes.io/change-cause': cause } },
+            spec: {
+              template: { spec: { containers: [{ name: 'web', image }] } },
+            },
+          },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+      );
+    const replicaSets = async () =>
+      Object.fromEntries(
+        (await apps.listNamespacedReplicaSet({ namespace })).items.map(rs => [
+          rs.spec?.template?.spec?.containers[0].image,
+          rs,
+        ]),
+      );
+    const firstPods = async () =>
+      (await core.listNamespacedPod({ namespace })).items
+        .map(p => p.metadata?.name)
+        .sort();
+
+    const first = await settled('shop:1');
+    expect(
+      first.metadata?.annotations?.['deployment.kubernetes.io/revision'],
+    ).toBe('1');
+    const podsOfFirst = await firstPods();
+
+    await setImage('shop:2', 'second');
+    const second = await settled('shop:2');
+    expect(
+      second.metadata?.annotations?.['deployment.kubernetes.io/revision'],
+    ).toBe('2');
+    let sets = await replicaSets();
+    const hash = (image: string) =>
+      sets[image].metadata?.labels?.['pod-template-hash'];
+    expect(sets['shop:1'].metadata?.annotations).toMatchObject({
+      'deployment.kubernetes.io/revision': '1',
+      'kubernetes.io/change-cause': 'first',
+    });
+    expect(sets['shop:1'].spec?.replicas).toBe(0);
+    expect(sets['shop:1'].status?.replicas).toBe(0);
+    expect(sets['shop:2']).toMatchObject({
+      metadata: {
+        name: `shop-${hash('shop:2')}`,
+        labels: { app: 'shop', 'pod-template-hash': hash('shop:2') },
+        annotations: {
+          'deployment.kubernetes.io/revision': '2',
+          'kubernetes.io/change-cause': 'second',
+        },
+      },
+      spec: {
+        replicas: 2,
+        selector: {
+          matchLabels: { app: 'shop', 'pod-template-hash': hash('shop:2') },
+        },
+        template: {
+          metadata: {
+            labels: { app: 'shop', 'pod-template-hash': hash('shop:2') },
+          },
+        },
+      },
+      status: { replicas: 2, readyReplicas: 2, availableReplicas: 2 },
+    });
+    // The annotations kubectl apply keeps stay on the Deployment.
+    expect(
+      sets['shop:2'].metadata?.annotations?.[
+        'kubectl.kubernetes.io/last-applied-configuration'
+      ],
+    ).toBeUndefined();
+
+    // Back to the first template: its ReplicaSet becomes revision 3 and its
+    // pod names come back.
+    await setImage('shop:1', 'rollback');
+    const third = await settled('shop:1');
+    expect(
+      third.metadata?.annotations?.['deployment.kubernetes.io/revision'],
+    ).toBe('3');
+    sets = await replicaSets();
+    expect(Object.keys(sets).sort()).toEqual(['shop:1', 'shop:2']);
+    expect(sets['shop:1'].metadata?.annotations).toMatchObject({
+      'deployment.kubernetes.io/revision': '3',
+      'deployment.kubernetes.io/revision-history': '1',
+    });
+    expect(sets['shop:1'].spec?.replicas).toBe(2);
+    expect(sets['shop:2'].spec?.replicas).toBe(0);
+    expect(await firstPods()).toEqual(podsOfFirst);
+  });
+
+  it('deletes the oldest idle ReplicaSets beyond revisionHistoryLimit', async () => {
+    const namespace = 'history';
+    const body = deployment('app', 'app:1', 1);
+    body.spec!.revisionHistoryLimit = 1;
+    await apps.createNamespacedDeployment({ namespace, body });
+    for (const image of ['app:2', 'app:3']) {
+      await waitFor(async () => rolledOut(await get(namespace, 'app')));
+      await apps.patchNamespacedDeployment({
+        namespace,
+        name: 'app',
+        body: [
+          {
+            op: 'replace',
+            path: '/spec/template/spec/containers/0/image',
+            value: image,
+          },
+        ],
+      });
+    }
+    const images = await waitFor(async () => {
+      const items = (await apps.listNamespacedReplicaSet({ namespace })).items;
+      const all = items.map(rs => rs.spec?.template?.spec?.containers[0].image);
+      return all.length === 2 && all.includes('app:3') && all.sort();
+    });
+    expect(images).toEqual(['app:2', 'app:3']);
   });
 
   it('readies pods after the delay their template annotation asks for', async () => {

@@ -250,4 +250,70 @@ const ingress = (namespace: string, name: string, spec: object) => ({
       ]);
     });
   });
+
+  it('lists the rollout history and undoes to the previous template', async () => {
+    await withKubectl(async ({ kubectl, dir }) => {
+      const release = async (image: string) => {
+        const web = deployment('web', image, { replicas: 2 });
+        (web.metadata as any).annotations = {
+          'kubernetes.io/change-cause': `release ${image}`,
+        };
+        await kubectl('apply', '-f', await manifest(dir, 'web', web));
+        await kubectl('rollout', 'status', 'deploy/web', '--timeout=10s');
+      };
+      const image = () =>
+        kubectl(
+          'get',
+          'deploy/web',
+          '-o',
+          'jsonpath={.spec.template.spec.containers[0].image}',
+        );
+      await release('web:1');
+      await release('web:2');
+      expect(rows(await kubectl('rollout', 'history', 'deploy/web'))).toEqual([
+        ['deployment.apps/web'],
+        ['REVISION', 'CHANGE-CAUSE'],
+        ['1', 'release', 'web:1'],
+        ['2', 'release', 'web:2'],
+      ]);
+
+      expect(await kubectl('rollout', 'undo', 'deploy/web')).toBe(
+        'deployment.apps/web rolled back\n',
+      );
+      await kubectl('rollout', 'status', 'deploy/web', '--timeout=10s');
+      expect(await image()).toBe('web:1');
+      expect(rows(await kubectl('rollout', 'history', 'deploy/web'))).toEqual([
+        ['deployment.apps/web'],
+        ['REVISION', 'CHANGE-CAUSE'],
+        ['2', 'release', 'web:2'],
+        ['3', 'release', 'web:1'],
+      ]);
+      expect(
+        await kubectl('rollout', 'history', 'deploy/web', '--revision=3'),
+      ).toMatch(/Image:\s+web:1/);
+      // The rolled back to ReplicaSet runs the pods again: no third one.
+      const replicaSets = rows(await kubectl('get', 'rs'));
+      expect(replicaSets[0]).toEqual([
+        'NAME',
+        'DESIRED',
+        'CURRENT',
+        'READY',
+        'AGE',
+      ]);
+      expect(
+        replicaSets
+          .slice(1)
+          .map(cells => cells.slice(1, 4))
+          .sort(),
+      ).toEqual([
+        ['0', '0', '0'],
+        ['2', '2', '2'],
+      ]);
+
+      // And back again to revision 2 by number.
+      await kubectl('rollout', 'undo', 'deploy/web', '--to-revision=2');
+      await kubectl('rollout', 'status', 'deploy/web', '--timeout=10s');
+      expect(await image()).toBe('web:2');
+    });
+  });
 });

@@ -3,6 +3,7 @@
 export type WorkloadName = 'deployments' | 'statefulsets';
 export type ResourceName =
   | WorkloadName
+  | 'replicasets'
   | 'pods'
   | 'services'
   | 'events'
@@ -91,6 +92,13 @@ export const RESOURCES: Record<ResourceName, ResourceType> = {
     shortNames: ['sts'],
     verbs: ALL_VERBS,
     subresources: ['scale', 'status'],
+    categories: ['all'],
+  }),
+  // The deployment controller's, one per pod template a Deployment ran.
+  replicasets: type('ReplicaSet', 'apps', 'v1', {
+    schema: 'io.k8s.api.apps.v1.ReplicaSet',
+    shortNames: ['rs'],
+    verbs: ['get', 'list', 'watch'],
     categories: ['all'],
   }),
   pods: type('Pod', '', 'v1', {

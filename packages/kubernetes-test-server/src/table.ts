@@ -53,6 +53,20 @@ const PRINTERS: Record<
       o.status?.availableReplicas ?? 0,
     ],
   },
+  ReplicaSet: {
+    columns: [
+      NAME,
+      { name: 'Desired', type: 'integer', description: 'Pods wanted.' },
+      { name: 'Current', type: 'integer', description: 'Pods there are.' },
+      { name: 'Ready', type: 'integer', description: 'Pods ready.' },
+      AGE,
+    ],
+    cells: o => [
+      o.spec?.replicas ?? 1,
+      o.status?.replicas ?? 0,
+      o.status?.readyReplicas ?? 0,
+    ],
+  },
   StatefulSet: {
     columns: [
       NAME,
