@@ -59,11 +59,11 @@ export interface KubernetesTestServerOptions {
 }
 
 /**
- * A Kubernetes API test server for apps/v1 Deployments and StatefulSets that
- * speaks the real REST protocol (JSON only), so that `@kubernetes/client-node`
- * and kubectl can drive it. This class is the HTTP front (TLS, the bearer
- * token, faults, the pods' metrics); the store, routes, watches and the
- * controller live in modules of their own.
+ * A Kubernetes API test server (workloads, pods, services, events, Ingresses,
+ * HTTPRoutes) that speaks the real REST protocol (JSON only), so that
+ * `@kubernetes/client-node` and kubectl can drive it. This class is the HTTP
+ * front (TLS, the bearer token, faults, the pods' metrics); the store,
+ * routes, watches and the controller live in modules of their own.
  */
 export class KubernetesTestServer {
   readonly token: string;

@@ -87,8 +87,8 @@ function operationPrefix(type: ResourceType): string {
     .join('');
 }
 
-function gvk(type: ResourceType, kind = type.kind): JsonObject {
-  return { group: type.group, version: type.version, kind };
+function gvk(type: ResourceType): JsonObject {
+  return { group: type.group, version: type.version, kind: type.kind };
 }
 
 /** The operations of one resource, by path. */

@@ -36,6 +36,9 @@ export interface Target {
   subresource?: Subresource;
 }
 
+/** One object, by namespace and name. */
+type ObjectTarget = { resource: ResourceName; namespace: string; name: string };
+
 /**
  * Parses `/api/v1/...` and `/apis/{group}/{version}/...` paths:
  * `[namespaces/{ns}/]{resource}[/{name}[/{subresource}]]`. NotFound for
@@ -99,8 +102,8 @@ export class Router {
       .filter(Boolean)
       .map(decodeURIComponent);
     if (method === 'GET') {
-      const answer =
-        discovery(`/${parts.join('/')}`) ?? openApi(`/${parts.join('/')}`);
+      const path = `/${parts.join('/')}`;
+      const answer = discovery(path) ?? openApi(path);
       if (answer) {
         return { code: 200, body: answer };
       }
@@ -113,8 +116,8 @@ export class Router {
     if (!target.namespace) {
       throw pathNotFound();
     }
-    const object = {
-      ...target,
+    const object: ObjectTarget = {
+      resource: target.resource,
       namespace: target.namespace,
       name: target.name,
     };
@@ -189,7 +192,7 @@ export class Router {
   private object(
     req: IncomingMessage,
     url: URL,
-    { resource, namespace, name }: Required<Omit<Target, 'subresource'>>,
+    { resource, namespace, name }: ObjectTarget,
     body: () => unknown,
   ): Answer {
     switch (req.method) {
@@ -287,7 +290,7 @@ export class Router {
   /** Server-side apply: creates the object or applies the configuration to it. */
   private apply(
     url: URL,
-    { resource, namespace, name }: Required<Omit<Target, 'subresource'>>,
+    { resource, namespace, name }: ObjectTarget,
     body: () => unknown,
   ): Answer {
     const type = RESOURCES[resource];
@@ -345,7 +348,7 @@ export class Router {
 
   private scale(
     req: IncomingMessage,
-    { resource, namespace, name }: Required<Omit<Target, 'subresource'>>,
+    { resource, namespace, name }: ObjectTarget,
     body: () => unknown,
   ): Answer {
     switch (req.method) {
@@ -375,7 +378,7 @@ export class Router {
 
   private status(
     req: IncomingMessage,
-    { resource, namespace, name }: Required<Omit<Target, 'subresource'>>,
+    { resource, namespace, name }: ObjectTarget,
     body: () => unknown,
   ): Answer {
     switch (req.method) {
