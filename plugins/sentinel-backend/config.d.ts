@@ -48,6 +48,8 @@ export interface Config {
     prometheus?: {
       /** e.g. http://prometheus.monitoring:9090 */
       baseUrl: string;
+      /** How long one query may take before the check is inconclusive; default 5. */
+      timeoutSeconds?: number;
     };
     /** Canary and blue/green rollouts (docs/progressive-delivery.md). */
     rollouts?: {

@@ -1,6 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import {
   KubernetesTestServer,
+  READY_AFTER_ANNOTATION,
   startPrometheus,
   type PrometheusProcess,
 } from '@internal/kubernetes-test-server';
@@ -11,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { KubernetesClusterDriver } from '../kubernetes/KubernetesClusterDriver';
+import { ReconcilerKilledError } from '../reconciler/Reconciler';
 import { DEFAULT_ROLLOUTS, type RolloutSettings } from './rolloutConfig';
 import { createRolloutExecution } from './rolloutExecution';
 import type { RolloutPhase } from './rolloutPhases';
@@ -32,6 +34,7 @@ const target = (name: string): PlanTarget => ({
 const settings = (prometheusUrl: string): RolloutSettings => ({
   ...DEFAULT_ROLLOUTS,
   prometheusUrl,
+  prometheusTimeoutMs: 500,
   recheckMs: 200,
   analysis: {
     ...DEFAULT_ROLLOUTS.analysis,
@@ -89,15 +92,20 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
   });
 
   /** A stable Deployment with `replicas` pods of `image`, ready. */
-  async function stableWorkload(name: string, replicas = 2) {
+  async function stableWorkload(name: string, readyAfterMs?: number) {
     server.addDeployment({
       metadata: { name, namespace: 'shop', labels: { app: name } },
       spec: {
-        replicas,
+        replicas: 2,
         progressDeadlineSeconds: 600,
         selector: { matchLabels: { app: name } },
         template: {
-          metadata: { labels: { app: name } },
+          metadata: {
+            labels: { app: name },
+            ...(readyAfterMs !== undefined && {
+              annotations: { [READY_AFTER_ANNOTATION]: String(readyAfterMs) },
+            }),
+          },
           spec: { containers: [{ name: 'app', image: `shop/${name}:1.0.0` }] },
         },
       },
@@ -110,8 +118,11 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
     return (await driver.getWorkload(target(name)))!;
   }
 
-  function replicaOf(store: RolloutStore, owner = randomUUID().slice(0, 8)) {
-    const driver = new CountingDriver('k8s', kubeConfig);
+  function replicaOf(
+    store: RolloutStore,
+    driver = new CountingDriver('k8s', kubeConfig),
+    owner = randomUUID().slice(0, 8),
+  ) {
     const execution = createRolloutExecution({
       store,
       clusterDrivers: new Map([['k8s', driver]]),
@@ -131,9 +142,10 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
     options: {
       steps?: RolloutStep[];
       rollbackPolicy?: Rollout['rollbackPolicy'];
+      readyAfterMs?: number;
     } = {},
   ): Promise<Rollout> {
-    const stable = await stableWorkload(name);
+    const stable = await stableWorkload(name, options.readyAfterMs);
     return store.create(
       {
         id: randomUUID(),
@@ -331,6 +343,184 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
     expect(await imageOf('search')).toBe('shop/search:1.0.0');
     expect(await exists('search-canary')).toBe(false);
     expect(driver.applied).toBe(0);
+  });
+
+  it('pauses, saying why, while Prometheus does not answer, and goes on when it is back', async () => {
+    const store = new RolloutStore(knex);
+    const { execution } = replicaOf(store);
+    const rollout = await startRollout(store, 'catalog', 'shop/catalog:2.0.0', {
+      steps: [{ weight: 50 }, { weight: 100 }],
+    });
+    execution.start();
+    try {
+      await eventually(
+        async () => (await store.get(rollout.id))!.stage === 'analyze',
+      );
+      prometheus.pause();
+      let paused: Rollout;
+      try {
+        paused = await waitForPhase(store, rollout.id, ['paused']);
+      } finally {
+        prometheus.resume();
+      }
+      expect(paused.phaseReason).toMatch(
+        /^paused: 4 interval\(s\) in a row were inconclusive: check error-rate is inconclusive: Prometheus at http:\/\/127\.0\.0\.1:\d+ did not answer/,
+      );
+      // Never promoted blind: nothing of the stable workload changed while paused.
+      expect(await imageOf('catalog')).toBe('shop/catalog:1.0.0');
+      const done = await waitForPhase(store, rollout.id, [
+        'succeeded',
+        'aborted',
+        'failed',
+      ]);
+      expect(done.phase).toBe('succeeded');
+      const phases = (await store.timeline(rollout.id)).map(e => e.phase);
+      expect(phases.indexOf('paused')).toBeLessThan(
+        phases.lastIndexOf('progressing'),
+      );
+    } finally {
+      await execution.stop();
+    }
+    expect(await imageOf('catalog')).toBe('shop/catalog:2.0.0');
+  });
+
+  describe('abort', () => {
+    const abortNow = (store: RolloutStore, id: string) =>
+      store.act(id, {
+        to: 'aborting',
+        from: ['pending', 'progressing', 'paused', 'promoting'],
+        actor: 'user:default/ops',
+        message: 'aborting: aborted by user:default/ops',
+        patch: { stage: 'undo', attempts: 0, phaseDeadlineAt: null },
+        at: new Date(),
+      });
+
+    /** Runs a rollout until `reached`, aborts it, and checks that it ends aborted and clean. */
+    async function abortWhen(
+      name: string,
+      reached: (r: Rollout) => boolean,
+      options: {
+        steps?: RolloutStep[];
+        readyAfterMs?: number;
+        before?: (store: RolloutStore, r: Rollout) => Promise<void>;
+      } = {},
+    ) {
+      const store = new RolloutStore(knex);
+      const { execution } = replicaOf(store);
+      const rollout = await startRollout(
+        store,
+        name,
+        `shop/${name}:2.0.0`,
+        options,
+      );
+      await options.before?.(store, rollout);
+      execution.start();
+      let done: Rollout;
+      try {
+        await eventually(async () => reached((await store.get(rollout.id))!));
+        if ((await store.get(rollout.id))!.phase !== 'aborting') {
+          await abortNow(store, rollout.id);
+        }
+        done = await waitForPhase(store, rollout.id, [
+          'aborted',
+          'failed',
+          'succeeded',
+        ]);
+      } finally {
+        await execution.stop();
+      }
+      expect(done.phase).toBe('aborted');
+      expect(await imageOf(name)).toBe(`shop/${name}:1.0.0`);
+      expect(await exists(`${name}-canary`)).toBe(false);
+      return store.timeline(rollout.id);
+    }
+
+    it('works before the canary exists (pending)', async () => {
+      const timeline = await abortWhen(
+        'a-pending',
+        r => r.phase === 'aborting',
+        {
+          before: async (store, r) => {
+            await abortNow(store, r.id);
+          },
+        },
+      );
+      expect(timeline.map(e => e.phase)).toEqual([
+        'pending',
+        'aborting',
+        'aborted',
+      ]);
+    });
+
+    it('works while the canary is analyzed (progressing)', async () => {
+      await abortWhen('a-progressing', r => r.stage === 'analyze');
+    });
+
+    it('works while paused', async () => {
+      await abortWhen('a-paused', r => r.phase === 'paused', {
+        steps: [{ weight: 50, gate: true }, { weight: 100 }],
+      });
+    });
+
+    it('works while promoting, restoring the stable workload', async () => {
+      const timeline = await abortWhen(
+        'a-promoting',
+        r => r.phase === 'promoting' && r.stage === 'promote',
+        { steps: [{ weight: 100 }], readyAfterMs: 3_000 },
+      );
+      expect(timeline[timeline.length - 1].message).toMatch(
+        /a-promoting restored to shop\/a-promoting:1\.0\.0/,
+      );
+    });
+  });
+
+  it('is taken over at the same step by another replica when one is killed mid-step, applying nothing twice', async () => {
+    const store = new RolloutStore(knex);
+    /** Dies in the middle of its second analysis, as a killed process would. */
+    class DoomedDriver extends CountingDriver {
+      calls = 0;
+      override async healthSignals(
+        ...args: Parameters<KubernetesClusterDriver['healthSignals']>
+      ) {
+        if (++this.calls === 2) throw new ReconcilerKilledError();
+        return super.healthSignals(...args);
+      }
+    }
+    const doomed = replicaOf(store, new DoomedDriver('k8s', kubeConfig));
+    const rollout = await startRollout(
+      store,
+      'payments',
+      'shop/payments:2.0.0',
+    );
+    doomed.execution.start();
+    await eventually(async () => (doomed.driver as DoomedDriver).calls >= 2);
+    await doomed.execution.stop();
+    const orphaned = (await store.get(rollout.id))!;
+    expect(orphaned.phase).toBe('progressing');
+    expect(orphaned.leaseOwner).not.toBeNull(); // the dead replica's lease, until it expires
+
+    const heir = replicaOf(store);
+    heir.execution.start();
+    let done: Rollout;
+    try {
+      done = await waitForPhase(store, rollout.id, [
+        'succeeded',
+        'aborted',
+        'failed',
+      ]);
+    } finally {
+      await heir.execution.stop();
+    }
+    expect(done.phase).toBe('succeeded');
+    // Taken over where it was: the heir's first event names no earlier step than the orphan's.
+    const timeline = (await store.timeline(rollout.id)).map(e => e.message);
+    expect(
+      timeline.filter(m =>
+        m.includes('step 1 of 3 (25 %): payments-canary scaled'),
+      ),
+    ).toHaveLength(1);
+    expect(doomed.driver.applied + heir.driver.applied).toBe(1);
+    expect(await imageOf('payments')).toBe('shop/payments:2.0.0');
   });
 });
 

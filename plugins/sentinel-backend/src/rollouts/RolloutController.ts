@@ -13,6 +13,7 @@ import { judgeAnalysis } from '../health/healthScore';
 import type { RolloutWakeups } from '../pipeline/RolloutWakeups';
 import {
   LeaseLostError,
+  ReconcilerKilledError,
   type Controller,
   type StepOutcome,
 } from '../reconciler/Reconciler';
@@ -91,6 +92,8 @@ export class RolloutController implements Controller<Rollout> {
       try {
         result = await this.#step(rollout, driver, now);
       } catch (error) {
+        // A killed replica (a test hook) stops here, as a dead process would.
+        if (error instanceof ReconcilerKilledError) throw error;
         result = this.#retry(rollout, now, error);
       }
     }

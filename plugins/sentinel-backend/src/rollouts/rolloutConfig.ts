@@ -15,6 +15,8 @@ export interface RolloutSettings {
   rollbackPolicy: RollbackPolicy;
   /** Where the analysis asks (`sentinel.prometheus.baseUrl`); none: every check is inconclusive. */
   prometheusUrl?: string;
+  /** How long one query may take before it counts as unavailable. */
+  prometheusTimeoutMs: number;
   maxPauseMs: number;
   abortAttempts: number;
   recheckMs: number;
@@ -62,6 +64,7 @@ export const DEFAULT_ROLLOUTS: RolloutSettings = {
     onInconclusive: 'abort',
   },
   rollbackPolicy: 'auto',
+  prometheusTimeoutMs: 5_000,
   maxPauseMs: 24 * 3600_000,
   abortAttempts: 20,
   recheckMs: 5_000,
@@ -138,6 +141,9 @@ export function readRolloutSettings(root: Config): RolloutSettings {
     },
     rollbackPolicy: rollbackPolicy as RollbackPolicy,
     prometheusUrl: root.getOptionalString('sentinel.prometheus.baseUrl'),
+    prometheusTimeoutMs:
+      (root.getOptionalNumber('sentinel.prometheus.timeoutSeconds') ??
+        d.prometheusTimeoutMs / 1000) * 1000,
     maxPauseMs: num(config, 'maxPauseSeconds', d.maxPauseMs / 1000) * 1000,
     abortAttempts: num(config, 'abortAttempts', d.abortAttempts),
     recheckMs: num(config, 'recheckSeconds', d.recheckMs / 1000) * 1000,

@@ -35,7 +35,10 @@ export function createRolloutExecution(options: RolloutExecutionOptions) {
     store: options.store,
     clusterDrivers: options.clusterDrivers,
     prometheus: settings.prometheusUrl
-      ? new PrometheusClient({ baseUrl: settings.prometheusUrl })
+      ? new PrometheusClient({
+          baseUrl: settings.prometheusUrl,
+          timeoutMs: settings.prometheusTimeoutMs,
+        })
       : undefined,
     logger: options.logger,
     owner: options.owner,

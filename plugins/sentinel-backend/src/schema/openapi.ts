@@ -7,6 +7,7 @@ import {
   VERBS,
 } from '@internal/backstage-plugin-sentinel-common';
 import { z } from 'zod';
+import { ROLLOUT_PHASES } from '../rollouts/rolloutPhases';
 
 /*
  * The OpenAPI document of Sentinel's HTTP API (API-CONTRACT.md). The request schema of plan
@@ -14,6 +15,18 @@ import { z } from 'zod';
  * drift from the server; `openapi.yaml` next to this file is this document, written out by
  * `yarn generate:openapi`, and the typed client in sentinel-common is generated from it.
  */
+
+/** What each person's action on a rollout does. */
+const ROLLOUT_ACTIONS = {
+  pause:
+    'Pauses a progressing rollout where it is; it aborts after sentinel.rollouts.maxPauseSeconds unless resumed or promoted.',
+  resume:
+    'Resumes a paused rollout: its current step again, from the candidate’s pods.',
+  promote:
+    'Moves a progressing or paused rollout on to its next step (the last one promotes); `full` promotes at once.',
+  abort:
+    'Aborts in every phase that has not ended: the candidate is removed and the stable workload restored. Recorded at once, carried out when the cluster answers.',
+} as const;
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
@@ -519,6 +532,103 @@ export function buildOpenApiDocument() {
           },
         },
       },
+      '/v1/rollouts': {
+        get: {
+          operationId: 'listRollouts',
+          description:
+            'Canary and blue/green rollouts, newest first. `phase` takes a comma-separated list.',
+          parameters: [
+            ...['entityRef', 'cluster', 'namespace', 'phase', 'cursor'].map(
+              name => ({ name, in: 'query', schema: { type: 'string' } }),
+            ),
+            {
+              name: 'limit',
+              in: 'query',
+              schema: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 200,
+                default: 50,
+              },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'Rollouts',
+              content: json({
+                type: 'object',
+                required: ['items', 'nextCursor'],
+                properties: {
+                  items: { type: 'array', items: ref('Rollout') },
+                  nextCursor: nullable({ type: 'string' }),
+                },
+              }),
+            },
+            '400': errorResponse('Invalid query'),
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to read plans'),
+          },
+        },
+      },
+      '/v1/rollouts/{id}': {
+        get: {
+          operationId: 'getRollout',
+          description:
+            'One rollout with its timeline and every analyzed interval (metric, value, threshold, verdict).',
+          parameters: [planId],
+          responses: {
+            '200': {
+              description: 'The rollout',
+              content: json(ref('RolloutDetail')),
+            },
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to read plans'),
+            '404': errorResponse('No such rollout'),
+          },
+        },
+      },
+      ...Object.fromEntries(
+        (['pause', 'resume', 'promote', 'abort'] as const).map(verb => [
+          `/v1/rollouts/{id}/${verb}`,
+          {
+            post: {
+              operationId: `${verb}Rollout`,
+              description: ROLLOUT_ACTIONS[verb],
+              parameters: [planId],
+              requestBody: {
+                required: false,
+                content: json({
+                  type: 'object',
+                  additionalProperties: false,
+                  properties: {
+                    reason: { type: 'string', minLength: 1, maxLength: 2000 },
+                    ...(verb === 'promote' && {
+                      full: {
+                        type: 'boolean',
+                        description:
+                          'Skip every remaining step and its analysis (admins only, audited)',
+                      },
+                    }),
+                  },
+                }),
+              },
+              responses: {
+                '202': {
+                  description: 'The rollout as the action left it',
+                  content: json(ref('Rollout')),
+                },
+                '400': errorResponse('Invalid request'),
+                '401': errorResponse('No valid credentials'),
+                '403': errorResponse('Not allowed to steer rollouts'),
+                '404': errorResponse('No such rollout'),
+                '409': errorResponse(
+                  'The rollout is in a phase the action does not apply to',
+                ),
+              },
+            },
+          },
+        ]),
+      ),
     },
     components: {
       securitySchemes: {
@@ -747,6 +857,181 @@ export function buildOpenApiDocument() {
               properties: { score: { type: 'number' } },
             }),
             lastPlanId: nullable({ type: 'string' }),
+          },
+        },
+        Rollout: {
+          type: 'object',
+          required: [
+            'id',
+            'planId',
+            'decisionIndex',
+            'target',
+            'entityRef',
+            'strategy',
+            'rollbackPolicy',
+            'phase',
+            'phaseReason',
+            'stable',
+            'candidate',
+            'steps',
+            'currentStep',
+            'weight',
+            'health',
+            'deadline',
+            'startedAt',
+            'updatedAt',
+            'endedAt',
+          ],
+          properties: {
+            id: { type: 'string' },
+            planId: { type: 'string' },
+            decisionIndex: { type: 'integer' },
+            target: {
+              type: 'object',
+              required: ['cluster', 'namespace', 'kind', 'name'],
+              properties: {
+                cluster: { type: 'string' },
+                namespace: { type: 'string' },
+                kind: { type: 'string' },
+                name: { type: 'string' },
+              },
+            },
+            entityRef: nullable({ type: 'string' }),
+            strategy: { type: 'string', enum: ['canary', 'bluegreen'] },
+            rollbackPolicy: {
+              type: 'string',
+              enum: ['auto', 'manual', 'freeze'],
+            },
+            phase: { type: 'string', enum: [...ROLLOUT_PHASES] },
+            phaseReason: { type: 'string' },
+            stable: {
+              type: 'object',
+              required: ['image', 'containers', 'replicas'],
+              properties: {
+                image: nullable({ type: 'string' }),
+                containers: { type: 'array', items: ref('ContainerImage') },
+                replicas: { type: 'integer' },
+              },
+            },
+            candidate: {
+              type: 'object',
+              required: ['workload', 'image', 'containers', 'replicas'],
+              properties: {
+                workload: { type: 'string' },
+                image: nullable({ type: 'string' }),
+                containers: { type: 'array', items: ref('ContainerImage') },
+                replicas: { type: 'integer' },
+              },
+            },
+            steps: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['weight'],
+                properties: {
+                  weight: { type: 'integer' },
+                  pauseSeconds: { type: 'number' },
+                  gate: { type: 'boolean' },
+                },
+              },
+            },
+            currentStep: { type: 'integer' },
+            weight: {
+              type: 'integer',
+              description: 'The candidate’s share of traffic (0-100)',
+            },
+            health: nullable({
+              type: 'object',
+              required: ['score', 'verdict', 'reason', 'checkedAt', 'metrics'],
+              properties: {
+                score: { type: 'number' },
+                verdict: {
+                  type: 'string',
+                  enum: ['pass', 'fail', 'inconclusive'],
+                },
+                reason: { type: 'string' },
+                checkedAt: { type: 'string', format: 'date-time' },
+                metrics: { type: 'array', items: ref('AnalysisMetric') },
+              },
+            }),
+            deadline: nullable({ type: 'string', format: 'date-time' }),
+            startedAt: { type: 'string', format: 'date-time' },
+            updatedAt: { type: 'string', format: 'date-time' },
+            endedAt: nullable({ type: 'string', format: 'date-time' }),
+          },
+        },
+        RolloutDetail: {
+          allOf: [
+            ref('Rollout'),
+            {
+              type: 'object',
+              required: ['timeline', 'analyses'],
+              properties: {
+                timeline: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['at', 'phase', 'actor', 'message'],
+                    properties: {
+                      at: { type: 'string', format: 'date-time' },
+                      phase: { type: 'string', enum: [...ROLLOUT_PHASES] },
+                      actor: { type: 'string' },
+                      message: { type: 'string' },
+                    },
+                  },
+                },
+                analyses: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: [
+                      'step',
+                      'at',
+                      'score',
+                      'verdict',
+                      'reason',
+                      'metrics',
+                    ],
+                    properties: {
+                      step: { type: 'integer' },
+                      at: { type: 'string', format: 'date-time' },
+                      score: { type: 'number' },
+                      verdict: {
+                        type: 'string',
+                        enum: ['pass', 'fail', 'inconclusive'],
+                      },
+                      reason: { type: 'string' },
+                      metrics: { type: 'array', items: ref('AnalysisMetric') },
+                    },
+                  },
+                },
+              },
+            },
+          ],
+        },
+        ContainerImage: {
+          type: 'object',
+          required: ['name', 'image'],
+          properties: { name: { type: 'string' }, image: { type: 'string' } },
+        },
+        AnalysisMetric: {
+          type: 'object',
+          required: [
+            'name',
+            'value',
+            'threshold',
+            'weight',
+            'critical',
+            'verdict',
+          ],
+          properties: {
+            name: { type: 'string' },
+            value: nullable({ type: 'number' }),
+            threshold: nullable({ type: 'number' }),
+            weight: { type: 'number' },
+            critical: { type: 'boolean' },
+            verdict: { type: 'string', enum: ['pass', 'fail', 'inconclusive'] },
+            reason: { type: 'string' },
           },
         },
         PlanEvent: {

@@ -248,6 +248,108 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/rollouts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Canary and blue/green rollouts, newest first. `phase` takes a comma-separated list. */
+    get: operations['listRollouts'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/rollouts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description One rollout with its timeline and every analyzed interval (metric, value, threshold, verdict). */
+    get: operations['getRollout'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/rollouts/{id}/pause': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Pauses a progressing rollout where it is; it aborts after sentinel.rollouts.maxPauseSeconds unless resumed or promoted. */
+    post: operations['pauseRollout'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/rollouts/{id}/resume': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Resumes a paused rollout: its current step again, from the candidate’s pods. */
+    post: operations['resumeRollout'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/rollouts/{id}/promote': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Moves a progressing or paused rollout on to its next step (the last one promotes); `full` promotes at once. */
+    post: operations['promoteRollout'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/rollouts/{id}/abort': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Aborts in every phase that has not ended: the candidate is removed and the stable workload restored. Recorded at once, carried out when the cluster answers. */
+    post: operations['abortRollout'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -696,6 +798,111 @@ export interface components {
         score?: number;
       } | null;
       lastPlanId: string | null;
+    };
+    Rollout: {
+      id: string;
+      planId: string;
+      decisionIndex: number;
+      target: {
+        cluster: string;
+        namespace: string;
+        kind: string;
+        name: string;
+      };
+      entityRef: string | null;
+      /** @enum {string} */
+      strategy: 'canary' | 'bluegreen';
+      /** @enum {string} */
+      rollbackPolicy: 'auto' | 'manual' | 'freeze';
+      /** @enum {string} */
+      phase:
+        | 'pending'
+        | 'progressing'
+        | 'paused'
+        | 'promoting'
+        | 'succeeded'
+        | 'aborting'
+        | 'aborted'
+        | 'failed';
+      phaseReason: string;
+      stable: {
+        image: string | null;
+        containers: components['schemas']['ContainerImage'][];
+        replicas: number;
+      };
+      candidate: {
+        workload: string;
+        image: string | null;
+        containers: components['schemas']['ContainerImage'][];
+        replicas: number;
+      };
+      steps: {
+        weight: number;
+        pauseSeconds?: number;
+        gate?: boolean;
+      }[];
+      currentStep: number;
+      /** @description The candidate’s share of traffic (0-100) */
+      weight: number;
+      health: {
+        score: number;
+        /** @enum {string} */
+        verdict: 'pass' | 'fail' | 'inconclusive';
+        reason: string;
+        /** Format: date-time */
+        checkedAt: string;
+        metrics: components['schemas']['AnalysisMetric'][];
+      } | null;
+      /** Format: date-time */
+      deadline: string | null;
+      /** Format: date-time */
+      startedAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      /** Format: date-time */
+      endedAt: string | null;
+    };
+    RolloutDetail: components['schemas']['Rollout'] & {
+      timeline: {
+        /** Format: date-time */
+        at: string;
+        /** @enum {string} */
+        phase:
+          | 'pending'
+          | 'progressing'
+          | 'paused'
+          | 'promoting'
+          | 'succeeded'
+          | 'aborting'
+          | 'aborted'
+          | 'failed';
+        actor: string;
+        message: string;
+      }[];
+      analyses: {
+        step: number;
+        /** Format: date-time */
+        at: string;
+        score: number;
+        /** @enum {string} */
+        verdict: 'pass' | 'fail' | 'inconclusive';
+        reason: string;
+        metrics: components['schemas']['AnalysisMetric'][];
+      }[];
+    };
+    ContainerImage: {
+      name: string;
+      image: string;
+    };
+    AnalysisMetric: {
+      name: string;
+      value: number | null;
+      threshold: number | null;
+      weight: number;
+      critical: boolean;
+      /** @enum {string} */
+      verdict: 'pass' | 'fail' | 'inconclusive';
+      reason?: string;
     };
     PlanEvent: {
       /** Format: date-time */
@@ -1741,6 +1948,406 @@ export interface operations {
       };
       /** @description Not allowed to roll this workload back */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listRollouts: {
+    parameters: {
+      query?: {
+        entityRef?: string;
+        cluster?: string;
+        namespace?: string;
+        phase?: string;
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Rollouts */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Rollout'][];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description Invalid query */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to read plans */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getRollout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The rollout */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RolloutDetail'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to read plans */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such rollout */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  pauseRollout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          reason?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The rollout as the action left it */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Rollout'];
+        };
+      };
+      /** @description Invalid request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to steer rollouts */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such rollout */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The rollout is in a phase the action does not apply to */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  resumeRollout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          reason?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The rollout as the action left it */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Rollout'];
+        };
+      };
+      /** @description Invalid request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to steer rollouts */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such rollout */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The rollout is in a phase the action does not apply to */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  promoteRollout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          reason?: string;
+          /** @description Skip every remaining step and its analysis (admins only, audited) */
+          full?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description The rollout as the action left it */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Rollout'];
+        };
+      };
+      /** @description Invalid request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to steer rollouts */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such rollout */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The rollout is in a phase the action does not apply to */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  abortRollout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          reason?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The rollout as the action left it */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Rollout'];
+        };
+      };
+      /** @description Invalid request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to steer rollouts */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such rollout */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The rollout is in a phase the action does not apply to */
+      409: {
         headers: {
           [name: string]: unknown;
         };
