@@ -57,6 +57,8 @@ export interface Config {
       steps?: Array<{ weight: number; pauseSeconds?: number; gate?: boolean }>;
       /** auto (abort on a failed analysis, the default), manual or freeze. */
       rollbackPolicy?: 'auto' | 'manual' | 'freeze';
+      /** Blue/green: how long blue stays scaled after the switch (default 600). */
+      rollbackWindowSeconds?: number;
       analysis?: {
         /** PromQL checks templated with {{namespace}}, {{workload}}, {{cluster}}. */
         checks?: Array<{

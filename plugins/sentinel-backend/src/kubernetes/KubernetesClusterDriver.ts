@@ -23,11 +23,18 @@ import {
   type WriteOptions,
 } from '@internal/backstage-plugin-sentinel-node';
 import { kubernetesSignals } from '../health/kubernetesSignals';
-import type {
-  CandidateDriver,
-  CandidateSpec,
+import {
+  CANDIDATE_LABEL,
+  type CandidateDriver,
+  type CandidateSpec,
+  type ServiceSelector,
 } from '../rollouts/CandidateDriver';
-import { candidateDeployment, podSelector } from './candidateWorkload';
+import {
+  candidateDeployment,
+  newestReadyHash,
+  podSelector,
+  selects,
+} from './candidateWorkload';
 
 /** The pod template annotation `kubectl rollout restart` sets. */
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
@@ -262,6 +269,58 @@ export class KubernetesClusterDriver implements CandidateDriver {
       }),
     );
     return kubernetesSignals(workload, pods.items, restartsBefore);
+  }
+
+  async podTemplateHash(ref: WorkloadRef): Promise<string | undefined> {
+    const workload = (await this.#read(ref)) as V1Deployment;
+    // A stable workload's selector also matches its candidates' pods: leave those out.
+    const isCandidate =
+      workload.spec?.selector?.matchLabels?.[CANDIDATE_LABEL] !== undefined;
+    const pods = await this.#withRetry(() =>
+      this.#core.listNamespacedPod({
+        namespace: ref.namespace,
+        labelSelector: [
+          podSelector(workload),
+          ...(isCandidate ? [] : [`!${CANDIDATE_LABEL}`]),
+        ]
+          .filter(Boolean)
+          .join(','),
+      }),
+    );
+    return newestReadyHash(pods.items);
+  }
+
+  async findService(ref: WorkloadRef): Promise<ServiceSelector | undefined> {
+    const workload = await this.#read(ref);
+    const labels = workload.spec?.template?.metadata?.labels ?? {};
+    const services = await this.#withRetry(() =>
+      this.#core.listNamespacedService({ namespace: ref.namespace }),
+    );
+    const service = services.items.find(s => selects(s, labels));
+    return (
+      service && {
+        name: service.metadata!.name!,
+        selector: { ...service.spec!.selector },
+      }
+    );
+  }
+
+  async setServiceSelector(
+    namespace: string,
+    service: ServiceSelector,
+  ): Promise<void> {
+    await this.#withRetry(() =>
+      this.#core.patchNamespacedService(
+        {
+          name: service.name,
+          namespace,
+          body: [
+            { op: 'replace', path: '/spec/selector', value: service.selector },
+          ],
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      ),
+    );
   }
 
   async #read(ref: WorkloadRef): Promise<Workload> {

@@ -1,6 +1,7 @@
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import {
   CANDIDATE_LABEL,
+  POD_TEMPLATE_HASH_LABEL,
   MANAGED_BY_LABEL,
   ROLLOUT_ID_ANNOTATION,
   type CandidateSpec,
@@ -58,4 +59,37 @@ export function podSelector(workload: V1Deployment): string {
   return Object.entries(workload.spec?.selector?.matchLabels ?? {})
     .map(([key, value]) => `${key}=${value}`)
     .join(',');
+}
+
+/**
+ * Whether a Service sends traffic to pods labelled `labels`: its selector, less a pin to one
+ * pod-template-hash (blue/green's), is a non-empty subset of them.
+ */
+export function selects(
+  service: V1Service,
+  labels: Record<string, string>,
+): boolean {
+  const entries = Object.entries(service.spec?.selector ?? {}).filter(
+    ([key]) => key !== POD_TEMPLATE_HASH_LABEL,
+  );
+  return (
+    entries.length > 0 && entries.every(([key, value]) => labels[key] === value)
+  );
+}
+
+/** The pod-template-hash of the newest ready pods: the version a workload serves. */
+export function newestReadyHash(pods: V1Pod[]): string | undefined {
+  const ready = pods
+    .filter(p =>
+      p.status?.conditions?.some(
+        c => c.type === 'Ready' && c.status === 'True',
+      ),
+    )
+    .filter(p => p.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL])
+    .sort(
+      (a, b) =>
+        new Date(b.metadata?.creationTimestamp ?? 0).getTime() -
+        new Date(a.metadata?.creationTimestamp ?? 0).getTime(),
+    );
+  return ready[0]?.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
 }

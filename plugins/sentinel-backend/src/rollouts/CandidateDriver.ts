@@ -10,6 +10,15 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const CANDIDATE_LABEL = 'sentinel.io/candidate';
 export const ROLLOUT_ID_ANNOTATION = 'sentinel.io/rollout-id';
 
+/** The label Kubernetes gives each pod after its template; pins a Service to one version. */
+export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
+
+/** A Service and its selector, as blue/green switches it. */
+export interface ServiceSelector {
+  name: string;
+  selector: Record<string, string>;
+}
+
 /** The workload a progressive rollout creates beside the stable one. */
 export interface CandidateSpec {
   /** `<name>-canary` or `<name>-green`. */
@@ -43,6 +52,21 @@ export interface CandidateDriver extends ClusterDriver {
     ref: WorkloadRef,
     restartsBefore?: number,
   ): Promise<(KubernetesSignals & { restartCount: number }) | undefined>;
+  /**
+   * The `pod-template-hash` of the workload's ready pods (its current version), leaving out
+   * candidates' pods; undefined while none is ready.
+   */
+  podTemplateHash(ref: WorkloadRef): Promise<string | undefined>;
+  /**
+   * The Service in the workload's namespace that sends traffic to its pods (its selector,
+   * without a pin to one version, matches the pod labels); undefined when none does.
+   */
+  findService(ref: WorkloadRef): Promise<ServiceSelector | undefined>;
+  /** Replaces a Service's selector (one write: the blue/green switch). */
+  setServiceSelector(
+    namespace: string,
+    service: ServiceSelector,
+  ): Promise<void>;
 }
 
 export function isCandidateDriver(

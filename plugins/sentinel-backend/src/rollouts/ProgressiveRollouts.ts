@@ -61,6 +61,9 @@ export class ProgressiveRollouts {
           }`,
           containers,
           replicas: 0,
+          ...(strategy === 'bluegreen' && {
+            rollbackWindowSeconds: this.settings.rollbackWindowSeconds,
+          }),
         },
         steps: strategy === 'canary' ? this.settings.steps : [{ weight: 100 }],
         analysis: this.settings.analysis,

@@ -6,7 +6,7 @@ import {
   type PrometheusProcess,
 } from '@internal/kubernetes-test-server';
 import type { PlanTarget } from '@internal/backstage-plugin-sentinel-common';
-import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabases } from '../__testUtils__/databases';
@@ -71,12 +71,14 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
   const kubeConfig = new KubeConfig();
   let prometheus: PrometheusProcess;
   let apps: AppsV1Api;
+  let core: CoreV1Api;
   let knex: Knex;
 
   beforeAll(async () => {
     await server.start();
     kubeConfig.loadFromString(server.kubeconfig({ name: 'k8s' }));
     apps = kubeConfig.makeApiClient(AppsV1Api);
+    core = kubeConfig.makeApiClient(CoreV1Api);
     prometheus = await startPrometheus({ targets: [server.url] });
   });
   afterAll(async () => {
@@ -143,9 +145,11 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
       steps?: RolloutStep[];
       rollbackPolicy?: Rollout['rollbackPolicy'];
       readyAfterMs?: number;
+      blueGreen?: { rollbackWindowSeconds: number };
     } = {},
   ): Promise<Rollout> {
     const stable = await stableWorkload(name, options.readyAfterMs);
+    const blueGreen = options.blueGreen;
     return store.create(
       {
         id: randomUUID(),
@@ -153,15 +157,16 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
         decisionIndex: 0,
         target: target(name),
         entityRef: `component:default/${name}`,
-        strategy: 'canary',
+        strategy: blueGreen ? 'bluegreen' : 'canary',
         rollbackPolicy: options.rollbackPolicy ?? 'auto',
         stable,
         candidate: {
-          workload: `${name}-canary`,
+          workload: `${name}-${blueGreen ? 'green' : 'canary'}`,
           containers: { app: { image } },
           replicas: 0,
+          ...blueGreen,
         },
-        steps: options.steps ?? STEPS,
+        steps: options.steps ?? (blueGreen ? [{ weight: 100 }] : STEPS),
         analysis: settings(prometheus.url).analysis,
       },
       new Date(),
@@ -188,6 +193,27 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
         `rollout ${rollout.phase}/${rollout.stage} (${
           rollout.phaseReason
         }), not ${phases.join(' or ')}; last errors: ${errors.join('; ')}`,
+      );
+    }
+    return rollout;
+  }
+
+  /** Waits until the rollout is at `stage`, saying where it is instead when it is not. */
+  async function waitForStage(store: RolloutStore, id: string, stage: string) {
+    let rollout = (await store.get(id))!;
+    try {
+      await eventually(async () => {
+        rollout = (await store.get(id))!;
+        return rollout.stage === stage;
+      });
+    } catch {
+      const errors = [...logger.error.mock.calls, ...logger.warn.mock.calls]
+        .map(call => call.map(String).join(' '))
+        .slice(-3);
+      throw new Error(
+        `rollout ${rollout.phase}/${rollout.stage} (${
+          rollout.phaseReason
+        }), not at ${stage}; last errors: ${errors.join('; ')}`,
       );
     }
     return rollout;
@@ -353,9 +379,7 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
     });
     execution.start();
     try {
-      await eventually(
-        async () => (await store.get(rollout.id))!.stage === 'analyze',
-      );
+      await waitForStage(store, rollout.id, 'analyze');
       prometheus.pause();
       let paused: Rollout;
       try {
@@ -453,13 +477,18 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
     });
 
     it('works while the canary is analyzed (progressing)', async () => {
-      await abortWhen('a-progressing', r => r.stage === 'analyze');
+      const timeline = await abortWhen(
+        'a-progressing',
+        r => r.stage === 'analyze',
+      );
+      expect(timeline.map(e => e.phase)).toContain('progressing');
     });
 
     it('works while paused', async () => {
-      await abortWhen('a-paused', r => r.phase === 'paused', {
+      const timeline = await abortWhen('a-paused', r => r.phase === 'paused', {
         steps: [{ weight: 50, gate: true }, { weight: 100 }],
       });
+      expect(timeline.map(e => e.phase)).toContain('paused');
     });
 
     it('works while promoting, restoring the stable workload', async () => {
@@ -471,6 +500,133 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
       expect(timeline[timeline.length - 1].message).toMatch(
         /a-promoting restored to shop\/a-promoting:1\.0\.0/,
       );
+    });
+  });
+
+  describe('blue/green', () => {
+    async function serviceFor(name: string) {
+      await core.createNamespacedService({
+        namespace: 'shop',
+        body: {
+          metadata: { name: `${name}-svc`, namespace: 'shop' },
+          spec: { selector: { app: name }, ports: [{ port: 80 }] },
+        },
+      });
+    }
+    const selectorOf = async (name: string) =>
+      (
+        await core.readNamespacedService({
+          name: `${name}-svc`,
+          namespace: 'shop',
+        })
+      ).spec?.selector;
+
+    it('analyzes green at full size without traffic, switches the Service in one write, and keeps blue for the rollback window', async () => {
+      const store = new RolloutStore(knex);
+      await serviceFor('web');
+      const { execution } = replicaOf(store);
+      const rollout = await startRollout(store, 'web', 'shop/web:2.0.0', {
+        blueGreen: { rollbackWindowSeconds: 3 },
+      });
+      execution.start();
+      try {
+        const analyzing = await waitForPhase(store, rollout.id, [
+          'progressing',
+        ]);
+        await waitForStage(store, rollout.id, 'analyze');
+        // Pinned to blue while green is analyzed: green takes no traffic.
+        expect(await selectorOf('web')).toEqual({
+          app: 'web',
+          'pod-template-hash': analyzing.candidate.blueHash,
+        });
+        expect((await store.get(rollout.id))!.weight).toBe(0);
+
+        await waitForStage(store, rollout.id, 'window');
+        const switched = (await store.get(rollout.id))!;
+        expect(switched.weight).toBe(100);
+        expect(await selectorOf('web')).toEqual({
+          app: 'web',
+          'pod-template-hash': switched.candidate.greenHash,
+        });
+        const took = Number(/in (\d+) ms/.exec(switched.phaseReason)![1]);
+        expect(took).toBeLessThan(1000);
+        // Blue still at full size, on its old image, during the window.
+        expect(await imageOf('web')).toBe('shop/web:1.0.0');
+        expect(
+          (
+            await apps.readNamespacedDeployment({
+              name: 'web',
+              namespace: 'shop',
+            })
+          ).spec?.replicas,
+        ).toBe(2);
+
+        const done = await waitForPhase(store, rollout.id, [
+          'succeeded',
+          'aborted',
+          'failed',
+        ]);
+        expect(done.phase).toBe('succeeded');
+      } finally {
+        await execution.stop();
+      }
+      expect(await imageOf('web')).toBe('shop/web:2.0.0');
+      expect(await exists('web-green')).toBe(false);
+      expect(await selectorOf('web')).toEqual({ app: 'web' });
+    });
+
+    it('switches traffic back to blue in under a second when aborted inside the rollback window', async () => {
+      const store = new RolloutStore(knex);
+      await serviceFor('shopfront');
+      const { execution } = replicaOf(store);
+      const rollout = await startRollout(
+        store,
+        'shopfront',
+        'shop/shopfront:2.0.0',
+        {
+          blueGreen: { rollbackWindowSeconds: 60 },
+        },
+      );
+      execution.start();
+      let elapsed: number;
+      let done: Rollout;
+      try {
+        await waitForStage(store, rollout.id, 'window');
+        const blueHash = (await store.get(rollout.id))!.candidate.blueHash;
+        const started = Date.now();
+        await store.act(rollout.id, {
+          to: 'aborting',
+          from: ['pending', 'progressing', 'paused', 'promoting'],
+          actor: 'user:default/ops',
+          message: 'aborting: aborted by user:default/ops',
+          patch: { stage: 'undo', attempts: 0, phaseDeadlineAt: null },
+          at: new Date(),
+        });
+        execution.reconciler.wake([rollout.id]);
+        await eventually(async () => {
+          const selector = await selectorOf('shopfront');
+          return (
+            selector?.['pod-template-hash'] === blueHash ||
+            selector?.['pod-template-hash'] === undefined
+          );
+        }, 5_000);
+        elapsed = Date.now() - started;
+        done = await waitForPhase(store, rollout.id, [
+          'aborted',
+          'failed',
+          'succeeded',
+        ]);
+      } finally {
+        await execution.stop();
+      }
+      expect(elapsed).toBeLessThan(1000);
+      expect(done.phase).toBe('aborted');
+      expect(done.phaseReason).toMatch(
+        /traffic back on k8s\/shop\/Deployment\/shopfront \(blue\) in \d+ ms; shopfront-green removed/,
+      );
+      expect(await imageOf('shopfront')).toBe('shop/shopfront:1.0.0');
+      expect(await exists('shopfront-green')).toBe(false);
+      expect(await selectorOf('shopfront')).toEqual({ app: 'shopfront' });
     });
   });
 

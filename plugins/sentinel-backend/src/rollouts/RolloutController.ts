@@ -18,7 +18,11 @@ import {
   type StepOutcome,
 } from '../reconciler/Reconciler';
 import { analyzeInterval } from './analyzeInterval';
-import { isCandidateDriver, type CandidateDriver } from './CandidateDriver';
+import {
+  isCandidateDriver,
+  POD_TEMPLATE_HASH_LABEL,
+  type CandidateDriver,
+} from './CandidateDriver';
 import { candidateReplicas, effectiveWeight, isFinalStep } from './canarySteps';
 import type { RolloutPatch } from './rolloutRows';
 import { hasEnded, type RolloutPhase } from './rolloutPhases';
@@ -107,7 +111,9 @@ export class RolloutController implements Controller<Rollout> {
   ): Promise<StepResult> {
     switch (r.phase) {
       case 'pending':
-        return this.#scaleForStep(r, driver, now, 0);
+        return r.strategy === 'bluegreen'
+          ? this.#prepareBlueGreen(r, driver, now)
+          : this.#scaleForStep(r, driver, now, 0);
       case 'progressing':
         if (r.stage === 'scale') return this.#awaitCandidate(r, driver, now);
         if (r.stage === 'analyze') return this.#analyze(r, driver, now);
@@ -150,11 +156,18 @@ export class RolloutController implements Controller<Rollout> {
       containers: r.candidate.containers,
       replicas,
     });
-    const weight = effectiveWeight(r.stable.replicas, replicas);
+    // Green takes no traffic before the switch: the Service is pinned to blue's pods.
+    const weight =
+      r.strategy === 'bluegreen'
+        ? 0
+        : effectiveWeight(r.stable.replicas, replicas);
     const deadline = new Date(now.getTime() + seconds(r.analysis.readySeconds));
-    const reason = `${this.#stepName(r, index)}: ${
-      r.candidate.workload
-    } scaled to ${replicas} replica(s) (~${weight} % of traffic), waiting for its pods`;
+    const reason =
+      r.strategy === 'bluegreen'
+        ? `${r.candidate.workload} at full size (${replicas} replica(s)), without traffic; waiting for its pods`
+        : `${this.#stepName(r, index)}: ${
+            r.candidate.workload
+          } scaled to ${replicas} replica(s) (~${weight} % of traffic), waiting for its pods`;
     return {
       patch: {
         phase: 'progressing',
@@ -444,6 +457,14 @@ export class RolloutController implements Controller<Rollout> {
     driver: CandidateDriver,
     now: Date,
   ): Promise<StepResult> {
+    if (r.strategy === 'bluegreen' && r.stage !== 'promote') {
+      if (r.stage !== 'window') return this.#switchToGreen(r, driver, now);
+      if (r.phaseDeadlineAt && now < r.phaseDeadlineAt) {
+        return { patch: {}, next: r.phaseDeadlineAt };
+      }
+      // The window passed: the stable Deployment takes the new images behind green, so that
+      // the workload keeps its name; then the Service is unpinned and green removed.
+    }
     if (r.stage !== 'promote') {
       const current = await driver.getWorkload(r.target);
       if (!current) {
@@ -486,6 +507,12 @@ export class RolloutController implements Controller<Rollout> {
     }
     const status = await driver.rolloutStatus(r.target);
     if (status.state === 'complete') {
+      if (r.candidate.service) {
+        await driver.setServiceSelector(
+          r.target.namespace,
+          r.candidate.service,
+        );
+      }
       await driver.removeCandidate(this.#candidateRef(r));
       const reason = `promoted: ${describe(r.target)} runs ${images(r)}; ${
         r.candidate.workload
@@ -542,6 +569,7 @@ export class RolloutController implements Controller<Rollout> {
     driver: CandidateDriver,
     now: Date,
   ): Promise<StepResult> {
+    if (r.strategy === 'bluegreen') return this.#abortBlueGreen(r, driver, now);
     await driver.removeCandidate(this.#candidateRef(r));
     const current = await driver.getWorkload(r.target);
     let restored = '';
@@ -559,6 +587,154 @@ export class RolloutController implements Controller<Rollout> {
     const reason = `aborted (${r.phaseReason.replace(/^aborting: /, '')}): ${
       r.candidate.workload
     } removed${restored}${restored ? '' : `, ${describe(r.target)} untouched`}`;
+    return {
+      patch: {
+        phase: 'aborted',
+        phaseReason: reason,
+        stage: 'done',
+        weight: 0,
+        endedAt: now,
+      },
+      events: [reason],
+      next: null,
+    };
+  }
+
+  // ---- blue/green ---------------------------------------------------------------------------
+
+  /**
+   * Pins the Service to blue's pods (their pod-template-hash), so that green, created at full
+   * size beside it, takes no traffic until the switch.
+   */
+  async #prepareBlueGreen(
+    r: Rollout,
+    driver: CandidateDriver,
+    now: Date,
+  ): Promise<StepResult> {
+    const service = r.candidate.service ?? (await driver.findService(r.target));
+    if (!service) {
+      return this.#abort(
+        now,
+        `no Service in ${r.target.namespace} selects the pods of ${describe(
+          r.target,
+        )}: blue/green switches a Service`,
+      );
+    }
+    const blueHash =
+      r.candidate.blueHash ?? (await driver.podTemplateHash(r.target));
+    if (!blueHash) {
+      throw new Error(
+        `${describe(r.target)} has no ready pods to pin traffic to`,
+      );
+    }
+    await driver.setServiceSelector(r.target.namespace, {
+      name: service.name,
+      selector: pinned(service.selector, blueHash),
+    });
+    const prepared = { ...r, candidate: { ...r.candidate, service, blueHash } };
+    const result = await this.#scaleForStep(prepared, driver, now, 0);
+    return {
+      ...result,
+      events: [
+        `Service ${service.name} pinned to ${describe(r.target)} (blue)`,
+        ...(result.events ?? []),
+      ],
+    };
+  }
+
+  /** The switch: one write of the Service's selector, from blue's pods to green's. */
+  async #switchToGreen(
+    r: Rollout,
+    driver: CandidateDriver,
+    now: Date,
+  ): Promise<StepResult> {
+    const { service } = r.candidate;
+    const greenHash = await driver.podTemplateHash(this.#candidateRef(r));
+    if (!service || !greenHash) {
+      throw new Error(`${r.candidate.workload} has no ready pods to switch to`);
+    }
+    const started = Date.now();
+    await driver.setServiceSelector(r.target.namespace, {
+      name: service.name,
+      selector: pinned(service.selector, greenHash),
+    });
+    const tookMs = Date.now() - started;
+    const window = r.candidate.rollbackWindowSeconds ?? 600;
+    const until = new Date(now.getTime() + seconds(window));
+    const reason = `switched Service ${service.name} to ${
+      r.candidate.workload
+    } (green) in ${tookMs} ms; ${describe(r.target)} (blue) stays at ${
+      r.stable.replicas
+    } replica(s) for a rollback until ${until.toISOString()}`;
+    return {
+      patch: {
+        phaseReason: reason,
+        stage: 'window',
+        weight: 100,
+        candidate: { ...r.candidate, greenHash },
+        stageStartedAt: now,
+        phaseDeadlineAt: until,
+      },
+      events: [reason],
+      next: until,
+    };
+  }
+
+  /**
+   * Traffic back to blue first (one write: the rollback inside the window), then green goes
+   * and the Service is unpinned. Should the stable Deployment already have taken the new
+   * images, it is restored, and traffic goes back only once it is ready again.
+   */
+  async #abortBlueGreen(
+    r: Rollout,
+    driver: CandidateDriver,
+    now: Date,
+  ): Promise<StepResult> {
+    const { service, blueHash } = r.candidate;
+    const current = await driver.getWorkload(r.target);
+    if (
+      r.stage !== 'undo-wait' &&
+      current &&
+      !matchesSnapshot(current, r.stable)
+    ) {
+      await driver.restore(r.stable, { expected: current });
+      const reason = `${r.phaseReason}; ${describe(
+        r.target,
+      )} restored, waiting for it before traffic goes back`;
+      return {
+        patch: { phaseReason: reason, stage: 'undo-wait', stageStartedAt: now },
+        events: [reason],
+        next: new Date(now.getTime() + this.#o.recheckMs),
+      };
+    }
+    if (r.stage === 'undo-wait') {
+      const status = await driver.rolloutStatus(r.target);
+      if (status.state !== 'complete') {
+        return { patch: {}, next: new Date(now.getTime() + this.#o.recheckMs) };
+      }
+    }
+    const switchedBack: string[] = [];
+    if (service && blueHash) {
+      const started = Date.now();
+      const hash = (await driver.podTemplateHash(r.target)) ?? blueHash;
+      await driver.setServiceSelector(r.target.namespace, {
+        name: service.name,
+        selector: pinned(service.selector, hash),
+      });
+      switchedBack.push(
+        `traffic back on ${describe(r.target)} (blue) in ${
+          Date.now() - started
+        } ms`,
+      );
+    }
+    await driver.removeCandidate(this.#candidateRef(r));
+    if (service) await driver.setServiceSelector(r.target.namespace, service);
+    const reason = `aborted (${r.phaseReason
+      .replace(/^aborting: /, '')
+      .replace(
+        /; .* restored, waiting for it before traffic goes back$/,
+        '',
+      )}): ${[...switchedBack, `${r.candidate.workload} removed`].join('; ')}`;
     return {
       patch: {
         phase: 'aborted',
@@ -661,6 +837,14 @@ export class RolloutController implements Controller<Rollout> {
       r.steps[index].weight
     } %)`;
   }
+}
+
+/** A Service selector that selects only the pods of one version. */
+function pinned(
+  selector: Record<string, string>,
+  hash: string,
+): Record<string, string> {
+  return { ...selector, [POD_TEMPLATE_HASH_LABEL]: hash };
 }
 
 /** A step's result that also records the interval just analyzed. */

@@ -13,6 +13,8 @@ export interface RolloutSettings {
   steps: RolloutStep[];
   analysis: AnalysisConfig;
   rollbackPolicy: RollbackPolicy;
+  /** Blue/green: how long blue stays scaled after the switch, for a rollback in one write. */
+  rollbackWindowSeconds: number;
   /** Where the analysis asks (`sentinel.prometheus.baseUrl`); none: every check is inconclusive. */
   prometheusUrl?: string;
   /** How long one query may take before it counts as unavailable. */
@@ -64,6 +66,7 @@ export const DEFAULT_ROLLOUTS: RolloutSettings = {
     onInconclusive: 'abort',
   },
   rollbackPolicy: 'auto',
+  rollbackWindowSeconds: 600,
   prometheusTimeoutMs: 5_000,
   maxPauseMs: 24 * 3600_000,
   abortAttempts: 20,
@@ -140,6 +143,11 @@ export function readRolloutSettings(root: Config): RolloutSettings {
       onInconclusive,
     },
     rollbackPolicy: rollbackPolicy as RollbackPolicy,
+    rollbackWindowSeconds: num(
+      config,
+      'rollbackWindowSeconds',
+      d.rollbackWindowSeconds,
+    ),
     prometheusUrl: root.getOptionalString('sentinel.prometheus.baseUrl'),
     prometheusTimeoutMs:
       (root.getOptionalNumber('sentinel.prometheus.timeoutSeconds') ??

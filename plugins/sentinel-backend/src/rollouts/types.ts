@@ -52,6 +52,13 @@ export interface Candidate {
   workload: string;
   containers: Record<string, { image: string }>;
   replicas: number;
+  /** Blue/green: the Service it switches, with its selector as it was before. */
+  service?: { name: string; selector: Record<string, string> };
+  /** Blue/green: the pod-template-hash of the stable (blue) and of the green pods. */
+  blueHash?: string;
+  greenHash?: string;
+  /** Blue/green: how long blue stays ready to take traffic back after the switch. */
+  rollbackWindowSeconds?: number;
 }
 
 /** Where within its phase a rollout is. */
@@ -74,6 +81,10 @@ export type RolloutStage =
   | 'promote'
   /** Abort: removing the candidate, restoring the stable workload. */
   | 'undo'
+  /** Abort: waiting for the restored stable workload before traffic goes back to it. */
+  | 'undo-wait'
+  /** Blue/green: traffic is on green; blue waits, scaled, for a rollback. */
+  | 'window'
   | 'done';
 
 export interface IntervalVerdict {
