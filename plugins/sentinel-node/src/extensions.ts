@@ -1,5 +1,6 @@
 import { createExtensionPoint } from '@backstage/backend-plugin-api';
 import type { ClusterDriver } from './ClusterDriver';
+import type { TrafficRouter } from './TrafficRouter';
 
 /** Lets backend modules give Sentinel the drivers of the clusters it acts on. */
 export interface SentinelClusterDriversExtensionPoint {
@@ -11,4 +12,16 @@ export interface SentinelClusterDriversExtensionPoint {
 export const sentinelClusterDriversExtensionPoint =
   createExtensionPoint<SentinelClusterDriversExtensionPoint>({
     id: 'sentinel.cluster-drivers',
+  });
+
+/** Lets backend modules give Sentinel the routers that split rollout traffic by weight. */
+export interface SentinelTrafficRoutersExtensionPoint {
+  /** Adds a traffic router, known by its `name`. */
+  addTrafficRouter(router: TrafficRouter): void;
+}
+
+/** The extension point through which modules add traffic routers to the Sentinel backend. */
+export const sentinelTrafficRoutersExtensionPoint =
+  createExtensionPoint<SentinelTrafficRoutersExtensionPoint>({
+    id: 'sentinel.traffic-routers',
   });

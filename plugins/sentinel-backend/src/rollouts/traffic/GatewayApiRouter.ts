@@ -200,6 +200,12 @@ export function restoredRoute(
   return next;
 }
 
+function notRouting(name: string, namespace: string, service: string) {
+  return new InputError(
+    `HTTPRoute ${name} in ${namespace} does not route to Service ${service}`,
+  );
+}
+
 /**
  * Splits traffic with Gateway API backendRef weights: the rules of the stable HTTPRoute that
  * go to the stable Service get a second backendRef, a canary Service that selects only the
@@ -236,9 +242,7 @@ export class GatewayApiRouter implements TrafficRouter {
     await this.#services.ensure(route, service);
     await this.#update(route.namespace, name, current => {
       if (!httpRouteRoutesTo(current, service)) {
-        throw new InputError(
-          `HTTPRoute ${name} in ${route.namespace} does not route to Service ${service}`,
-        );
+        throw notRouting(name, route.namespace, service);
       }
       return weightedRoute(current, {
         service,
@@ -258,8 +262,11 @@ export class GatewayApiRouter implements TrafficRouter {
       : (await this.#list(namespace))
           .filter(
             r =>
-              stableWeights(r)[service] !== undefined ||
-              httpRouteRoutesTo(r, route.candidate),
+              httpRouteRoutesTo(r, route.candidate) ||
+              // A substring test, not a parse: another route's broken record must not fail this reset.
+              r.metadata.annotations?.[STABLE_WEIGHTS_ANNOTATION]?.includes(
+                JSON.stringify(service),
+              ),
           )
           .map(r => r.metadata.name ?? '');
     for (const name of names) {
@@ -290,7 +297,29 @@ export class GatewayApiRouter implements TrafficRouter {
   async #stableRoute(route: TrafficRoute, service: string): Promise<string> {
     const namespace = route.namespace;
     const named = resolveName(this.#options.httpRoute, route);
-    if (named) return named;
+    if (named) {
+      let current: HTTPRoute;
+      try {
+        current = await withRetry(
+          () =>
+            this.#custom.getNamespacedCustomObject({
+              ...HTTP_ROUTES,
+              namespace,
+              name: named,
+            }),
+          this.#retry,
+        );
+      } catch (error) {
+        if (hasStatus(error, 404)) {
+          throw new NotFoundError(`no HTTPRoute ${named} in ${namespace}`);
+        }
+        throw error;
+      }
+      if (!httpRouteRoutesTo(current, service)) {
+        throw notRouting(named, namespace, service);
+      }
+      return named;
+    }
     const found = (await this.#list(namespace)).filter(r =>
       httpRouteRoutesTo(r, service),
     );
@@ -338,7 +367,7 @@ export class GatewayApiRouter implements TrafficRouter {
       } catch (error) {
         if (!hasStatus(error, 404)) throw error;
         if (missingIsFine) return;
-        throw new NotFoundError(`no ${what}`);
+        throw new NotFoundError(`no HTTPRoute ${name} in ${namespace}`);
       }
       const desired = change(current);
       if (sameJson(desired, current)) return;

@@ -264,7 +264,8 @@ export class CanaryServices {
       const current = await this.#read(namespace, route.candidate);
       if (!current) {
         await withRetry(
-          () => this.#core.createNamespacedService({ namespace, body: desired }),
+          () =>
+            this.#core.createNamespacedService({ namespace, body: desired }),
           this.#retry,
         );
         return;
