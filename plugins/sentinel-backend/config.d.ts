@@ -57,6 +57,12 @@ export interface Config {
       steps?: Array<{ weight: number; pauseSeconds?: number; gate?: boolean }>;
       /** auto (abort on a failed analysis, the default), manual or freeze. */
       rollbackPolicy?: 'auto' | 'manual' | 'freeze';
+      /**
+       * Canary: the traffic router that sets the canary's weight: nginx (Ingress canary
+       * annotations) or gateway-api (HTTPRoute weights), or one a module adds. Default: none,
+       * traffic follows the replica ratio.
+       */
+      trafficRouter?: string;
       /** Blue/green: how long blue stays scaled after the switch (default 600). */
       rollbackWindowSeconds?: number;
       analysis?: {

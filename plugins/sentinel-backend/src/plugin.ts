@@ -6,6 +6,8 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { sentinelPermissions } from '@internal/backstage-plugin-sentinel-common';
 import {
   sentinelClusterDriversExtensionPoint,
+  sentinelTrafficRoutersExtensionPoint,
+  type TrafficRouter,
   type ClusterDriver,
 } from '@internal/backstage-plugin-sentinel-node';
 import { randomUUID } from 'node:crypto';
@@ -29,7 +31,15 @@ import { ProgressiveRollouts } from './rollouts/ProgressiveRollouts';
 import { readRolloutSettings } from './rollouts/rolloutConfig';
 import { createRolloutExecution } from './rollouts/rolloutExecution';
 import { RolloutStore } from './rollouts/RolloutStore';
+import { GatewayApiRouter } from './rollouts/traffic/GatewayApiRouter';
+import { NginxIngressRouter } from './rollouts/traffic/NginxIngressRouter';
 import { createRouter } from './router';
+
+/** The cluster a router serves (`cluster` if it has one), or `*`: every cluster. */
+function routerClusters(router: TrafficRouter): string[] {
+  const cluster = (router as { cluster?: unknown }).cluster;
+  return [typeof cluster === 'string' ? cluster : '*'];
+}
 
 /**
  * The Sentinel backend plugin, mounted at `/api/sentinel`.
@@ -48,6 +58,15 @@ export const sentinelPlugin = createBackendPlugin({
           );
         }
         clusterDrivers.set(driver.cluster, driver);
+      },
+    });
+
+    const trafficRouters = new Map<string, TrafficRouter>();
+    env.registerExtensionPoint(sentinelTrafficRoutersExtensionPoint, {
+      addTrafficRouter(router) {
+        for (const cluster of routerClusters(router)) {
+          trafficRouters.set(`${cluster}/${router.name}`, router);
+        }
       },
     });
 
@@ -136,7 +155,19 @@ export const sentinelPlugin = createBackendPlugin({
         const rolloutStore = new RolloutStore(knex);
         const rolloutSettings = readRolloutSettings(config);
         let wakePlans = (_ids: string[]) => {};
+        // NGINX Ingress and Gateway API routing for every cluster from app-config, unless a
+        // module gave one of the same name.
+        for (const { name, kubeConfig } of kubernetesClusters) {
+          for (const router of [
+            new NginxIngressRouter(name, kubeConfig),
+            new GatewayApiRouter(name, kubeConfig),
+          ]) {
+            const key = `${name}/${router.name}`;
+            if (!trafficRouters.has(key)) trafficRouters.set(key, router);
+          }
+        }
         const rolloutExecution = createRolloutExecution({
+          trafficRouters,
           store: rolloutStore,
           clusterDrivers,
           settings: rolloutSettings,

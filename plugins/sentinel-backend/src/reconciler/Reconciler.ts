@@ -122,6 +122,8 @@ export class Reconciler<T extends { id: string }> {
   readonly #stepping = new Set<string>();
   readonly #wokenWhileStepping = new Set<string>();
   #timer?: { at: number; handle: ReturnType<typeof setTimeout> };
+  /** Next check times of items stepped here, ascending (ms since the epoch). */
+  readonly #dueTimes: number[] = [];
 
   constructor(options: ReconcilerOptions<T>) {
     this.#o = {
@@ -245,10 +247,15 @@ export class Reconciler<T extends { id: string }> {
     for (const wake of this.#sleepers) wake();
   }
 
-  /** Kicks the loops when the earliest next check this replica scheduled comes due. */
+  /**
+   * Kicks the loops when each next check this replica scheduled comes due, earliest first
+   * (one timer, re-armed for the next due time when it fires), so that an item is claimed
+   * when it is due rather than at the next poll.
+   */
   #remember(next: Date | null) {
     if (!next || !this.#running) return;
     const at = next.getTime();
+    insertSorted(this.#dueTimes, at);
     if (this.#timer && this.#timer.at <= at) return;
     if (this.#timer) clearTimeout(this.#timer.handle);
     this.#arm(at);
@@ -260,6 +267,13 @@ export class Reconciler<T extends { id: string }> {
       // claim then would find nothing due and the item would wait for the next poll.
       if (Date.now() < at) return this.#arm(at);
       this.#timer = undefined;
+      const now = Date.now();
+      let passed = 0;
+      while (passed < this.#dueTimes.length && this.#dueTimes[passed] <= now) {
+        passed += 1;
+      }
+      this.#dueTimes.splice(0, passed);
+      if (this.#dueTimes.length && this.#running) this.#arm(this.#dueTimes[0]);
       return this.kick();
     }, Math.max(0, at - Date.now()));
     handle.unref?.();
@@ -413,4 +427,16 @@ export class Reconciler<T extends { id: string }> {
     }
     this.#remember(outcome.next);
   }
+}
+
+/** Inserts `value` into the ascending array `sorted`, keeping it sorted. */
+function insertSorted(sorted: number[], value: number): void {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid] <= value) low = mid + 1;
+    else high = mid;
+  }
+  sorted.splice(low, 0, value);
 }

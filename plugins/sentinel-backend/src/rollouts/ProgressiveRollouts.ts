@@ -64,6 +64,10 @@ export class ProgressiveRollouts {
           ...(strategy === 'bluegreen' && {
             rollbackWindowSeconds: this.settings.rollbackWindowSeconds,
           }),
+          ...(strategy === 'canary' &&
+            this.settings.trafficRouter && {
+              router: this.settings.trafficRouter,
+            }),
         },
         steps: strategy === 'canary' ? this.settings.steps : [{ weight: 100 }],
         analysis: this.settings.analysis,

@@ -6,13 +6,19 @@ import {
   type PrometheusProcess,
 } from '@internal/kubernetes-test-server';
 import type { PlanTarget } from '@internal/backstage-plugin-sentinel-common';
-import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  NetworkingV1Api,
+} from '@kubernetes/client-node';
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { KubernetesClusterDriver } from '../kubernetes/KubernetesClusterDriver';
 import { ReconcilerKilledError } from '../reconciler/Reconciler';
+import { NginxIngressRouter } from './traffic/NginxIngressRouter';
 import { DEFAULT_ROLLOUTS, type RolloutSettings } from './rolloutConfig';
 import { createRolloutExecution } from './rolloutExecution';
 import type { RolloutPhase } from './rolloutPhases';
@@ -126,6 +132,9 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
     owner = randomUUID().slice(0, 8),
   ) {
     const execution = createRolloutExecution({
+      trafficRouters: new Map([
+        ['k8s/nginx', new NginxIngressRouter('k8s', kubeConfig)],
+      ]),
       store,
       clusterDrivers: new Map([['k8s', driver]]),
       settings: settings(prometheus.url),
@@ -146,6 +155,7 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
       rollbackPolicy?: Rollout['rollbackPolicy'];
       readyAfterMs?: number;
       blueGreen?: { rollbackWindowSeconds: number };
+      router?: string;
     } = {},
   ): Promise<Rollout> {
     const stable = await stableWorkload(name, options.readyAfterMs);
@@ -165,6 +175,7 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
           containers: { app: { image } },
           replicas: 0,
           ...blueGreen,
+          ...(options.router && { router: options.router }),
         },
         steps: options.steps ?? (blueGreen ? [{ weight: 100 }] : STEPS),
         analysis: settings(prometheus.url).analysis,
@@ -501,6 +512,94 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
         /a-promoting restored to shop\/a-promoting:1\.0\.0/,
       );
     });
+  });
+
+  it('sets the canary weight through the NGINX Ingress router at each step, and resets it when promoted', async () => {
+    const store = new RolloutStore(knex);
+    const networking = kubeConfig.makeApiClient(NetworkingV1Api);
+    await core.createNamespacedService({
+      namespace: 'shop',
+      body: {
+        metadata: { name: 'ledger', namespace: 'shop' },
+        spec: { selector: { app: 'ledger' }, ports: [{ port: 80 }] },
+      },
+    });
+    await networking.createNamespacedIngress({
+      namespace: 'shop',
+      body: {
+        metadata: { name: 'ledger', namespace: 'shop' },
+        spec: {
+          ingressClassName: 'nginx',
+          rules: [
+            {
+              host: 'ledger.example.com',
+              http: {
+                paths: [
+                  {
+                    path: '/',
+                    pathType: 'Prefix',
+                    backend: {
+                      service: { name: 'ledger', port: { number: 80 } },
+                    },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    });
+    const { execution } = replicaOf(store);
+    const rollout = await startRollout(store, 'ledger', 'shop/ledger:2.0.0', {
+      steps: [{ weight: 20 }, { weight: 100 }],
+      router: 'nginx',
+    });
+    const canaryIngresses = async () =>
+      (
+        await networking.listNamespacedIngress({ namespace: 'shop' })
+      ).items.filter(
+        i =>
+          i.metadata?.annotations?.['nginx.ingress.kubernetes.io/canary'] ===
+          'true',
+      );
+    execution.start();
+    try {
+      const analyzing = await waitForStage(store, rollout.id, 'analyze');
+      expect(analyzing.weight).toBe(20);
+      const [canary] = await canaryIngresses();
+      expect(
+        canary.metadata?.annotations?.[
+          'nginx.ingress.kubernetes.io/canary-weight'
+        ],
+      ).toBe('20');
+      // The stable Service is pinned to the stable pods: the canary gets only the router's share.
+      expect(
+        (
+          await core.readNamespacedService({
+            name: 'ledger',
+            namespace: 'shop',
+          })
+        ).spec?.selector,
+      ).toEqual({
+        app: 'ledger',
+        'pod-template-hash': analyzing.candidate.blueHash,
+      });
+      const done = await waitForPhase(store, rollout.id, [
+        'succeeded',
+        'aborted',
+        'failed',
+      ]);
+      expect(done.phase).toBe('succeeded');
+    } finally {
+      await execution.stop();
+    }
+    expect(await canaryIngresses()).toEqual([]);
+    expect(
+      (await core.readNamespacedService({ name: 'ledger', namespace: 'shop' }))
+        .spec?.selector,
+    ).toEqual({ app: 'ledger' });
+    expect(await imageOf('ledger')).toBe('shop/ledger:2.0.0');
+    expect(await exists('ledger-canary')).toBe(false);
   });
 
   describe('blue/green', () => {

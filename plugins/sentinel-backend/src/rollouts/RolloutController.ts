@@ -7,6 +7,8 @@ import {
 import {
   matchesSnapshot,
   type ClusterDriver,
+  type TrafficRoute,
+  type TrafficRouter,
 } from '@internal/backstage-plugin-sentinel-node';
 import type { PrometheusClient } from '../health/PrometheusClient';
 import { judgeAnalysis } from '../health/healthScore';
@@ -29,6 +31,11 @@ import { hasEnded, type RolloutPhase } from './rolloutPhases';
 import type { RolloutStore, RolloutStepWrite } from './RolloutStore';
 import type { Rollout, StoredAnalysis } from './types';
 
+/** No Service sends traffic to the workload's pods. */
+class NoServiceError extends Error {
+  name = 'NoServiceError';
+}
+
 export interface RolloutControllerOptions {
   store: RolloutStore;
   clusterDrivers: ReadonlyMap<string, ClusterDriver>;
@@ -45,6 +52,8 @@ export interface RolloutControllerOptions {
   onEnded?: (rollout: Rollout) => void;
   /** Watch events of these workloads wake the rollout. */
   wakeups?: RolloutWakeups;
+  /** Traffic routers by cluster and name (`<cluster>/<name>`), for canaries that use one. */
+  trafficRouters?: ReadonlyMap<string, TrafficRouter>;
   now?: () => Date;
 }
 
@@ -143,13 +152,21 @@ export class RolloutController implements Controller<Rollout> {
 
   /** Creates or scales the candidate for step `index`, then waits for its pods. */
   async #scaleForStep(
-    r: Rollout,
+    rollout: Rollout,
     driver: CandidateDriver,
     now: Date,
     index: number,
   ): Promise<StepResult> {
+    let r = rollout;
     const step = r.steps[index];
-    const replicas = candidateReplicas(r.stable.replicas, step.weight);
+    const routed = this.#router(r);
+    if (routed && !r.candidate.service) {
+      // A router sets the canary's share; the stable Service must not send it traffic too.
+      r = await this.#pinToStable(r, driver);
+    }
+    const replicas = routed
+      ? Math.max(1, Math.ceil((r.stable.replicas * step.weight) / 100))
+      : candidateReplicas(r.stable.replicas, step.weight);
     await driver.ensureCandidate(r.target, {
       name: r.candidate.workload,
       rolloutId: r.id,
@@ -157,10 +174,10 @@ export class RolloutController implements Controller<Rollout> {
       replicas,
     });
     // Green takes no traffic before the switch: the Service is pinned to blue's pods.
-    const weight =
-      r.strategy === 'bluegreen'
-        ? 0
-        : effectiveWeight(r.stable.replicas, replicas);
+    // With a router the weight is set once the pods are ready; until then it stays.
+    let weight = effectiveWeight(r.stable.replicas, replicas);
+    if (r.strategy === 'bluegreen') weight = 0;
+    else if (routed) weight = r.weight;
     const deadline = new Date(now.getTime() + seconds(r.analysis.readySeconds));
     const reason =
       r.strategy === 'bluegreen'
@@ -193,11 +210,15 @@ export class RolloutController implements Controller<Rollout> {
   ): Promise<StepResult> {
     const status = await driver.rolloutStatus(this.#candidateRef(r));
     if (status.state === 'complete') {
-      const reason = `${this.#stepName(r)}: ${
-        r.candidate.workload
-      } is ready; analyzing every ${r.analysis.intervalSeconds} s`;
+      const router = this.#router(r);
+      const weight = r.steps[r.currentStep].weight;
+      if (router) await router.setWeight(this.#route(r), weight);
+      const reason = `${this.#stepName(r)}: ${r.candidate.workload} is ready${
+        router ? `; ${router.name} sends it ${weight} % of traffic` : ''
+      }; analyzing every ${r.analysis.intervalSeconds} s`;
       return {
         patch: {
+          ...(router && { weight }),
           phaseReason: reason,
           stage: 'analyze',
           intervals: [],
@@ -507,6 +528,7 @@ export class RolloutController implements Controller<Rollout> {
     }
     const status = await driver.rolloutStatus(r.target);
     if (status.state === 'complete') {
+      await this.#router(r)?.reset(this.#route(r));
       if (r.candidate.service) {
         await driver.setServiceSelector(
           r.target.namespace,
@@ -570,6 +592,11 @@ export class RolloutController implements Controller<Rollout> {
     now: Date,
   ): Promise<StepResult> {
     if (r.strategy === 'bluegreen') return this.#abortBlueGreen(r, driver, now);
+    // Traffic back to the stable workload first, then the candidate goes.
+    await this.#router(r)?.reset(this.#route(r));
+    if (r.candidate.service) {
+      await driver.setServiceSelector(r.target.namespace, r.candidate.service);
+    }
     await driver.removeCandidate(this.#candidateRef(r));
     const current = await driver.getWorkload(r.target);
     let restored = '';
@@ -611,13 +638,42 @@ export class RolloutController implements Controller<Rollout> {
     driver: CandidateDriver,
     now: Date,
   ): Promise<StepResult> {
+    let prepared: Rollout;
+    try {
+      prepared = await this.#pinToStable(r, driver);
+    } catch (error) {
+      if (error instanceof NoServiceError) {
+        return this.#abort(
+          now,
+          `${error.message}: blue/green switches a Service`,
+        );
+      }
+      throw error;
+    }
+    const result = await this.#scaleForStep(prepared, driver, now, 0);
+    return {
+      ...result,
+      events: [
+        `Service ${prepared.candidate.service!.name} pinned to ${describe(
+          r.target,
+        )} (blue)`,
+        ...(result.events ?? []),
+      ],
+    };
+  }
+
+  /**
+   * Pins the Service in front of the stable pods to their pod-template-hash, so that pods
+   * beside them (green, or a canary whose share a router sets) take no traffic through it.
+   * Returns the rollout with the Service and hash it will persist.
+   */
+  async #pinToStable(r: Rollout, driver: CandidateDriver): Promise<Rollout> {
     const service = r.candidate.service ?? (await driver.findService(r.target));
     if (!service) {
-      return this.#abort(
-        now,
+      throw new NoServiceError(
         `no Service in ${r.target.namespace} selects the pods of ${describe(
           r.target,
-        )}: blue/green switches a Service`,
+        )}`,
       );
     }
     const blueHash =
@@ -631,14 +687,31 @@ export class RolloutController implements Controller<Rollout> {
       name: service.name,
       selector: pinned(service.selector, blueHash),
     });
-    const prepared = { ...r, candidate: { ...r.candidate, service, blueHash } };
-    const result = await this.#scaleForStep(prepared, driver, now, 0);
+    return { ...r, candidate: { ...r.candidate, service, blueHash } };
+  }
+
+  /** The traffic router of a canary that uses one. */
+  #router(r: Rollout): TrafficRouter | undefined {
+    if (!r.candidate.router) return undefined;
+    const router =
+      this.#o.trafficRouters?.get(
+        `${r.target.cluster}/${r.candidate.router}`,
+      ) ?? this.#o.trafficRouters?.get(`*/${r.candidate.router}`);
+    if (!router) {
+      throw new Error(
+        `no ${r.candidate.router} traffic router is configured for cluster ${r.target.cluster}`,
+      );
+    }
+    return router;
+  }
+
+  #route(r: Rollout): TrafficRoute {
     return {
-      ...result,
-      events: [
-        `Service ${service.name} pinned to ${describe(r.target)} (blue)`,
-        ...(result.events ?? []),
-      ],
+      cluster: r.target.cluster,
+      namespace: r.target.namespace,
+      workload: r.target.name,
+      candidate: r.candidate.workload,
+      rolloutId: r.id,
     };
   }
 

@@ -13,6 +13,11 @@ export interface RolloutSettings {
   steps: RolloutStep[];
   analysis: AnalysisConfig;
   rollbackPolicy: RollbackPolicy;
+  /**
+   * Canary: the traffic router that sets the canary's weight (`nginx`, `gateway-api`, or one a
+   * module adds); none: traffic follows the replica ratio.
+   */
+  trafficRouter?: string;
   /** Blue/green: how long blue stays scaled after the switch, for a rollback in one write. */
   rollbackWindowSeconds: number;
   /** Where the analysis asks (`sentinel.prometheus.baseUrl`); none: every check is inconclusive. */
@@ -71,7 +76,7 @@ export const DEFAULT_ROLLOUTS: RolloutSettings = {
   maxPauseMs: 24 * 3600_000,
   abortAttempts: 20,
   recheckMs: 5_000,
-  concurrency: 16,
+  concurrency: 32,
 };
 
 /** Reads `sentinel.rollouts` and `sentinel.prometheus`; throws naming a bad key. */
@@ -143,6 +148,7 @@ export function readRolloutSettings(root: Config): RolloutSettings {
       onInconclusive,
     },
     rollbackPolicy: rollbackPolicy as RollbackPolicy,
+    trafficRouter: config?.getOptionalString('trafficRouter'),
     rollbackWindowSeconds: num(
       config,
       'rollbackWindowSeconds',

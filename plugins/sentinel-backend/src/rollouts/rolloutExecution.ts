@@ -1,5 +1,8 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import type { ClusterDriver } from '@internal/backstage-plugin-sentinel-node';
+import type {
+  ClusterDriver,
+  TrafficRouter,
+} from '@internal/backstage-plugin-sentinel-node';
 import { PrometheusClient } from '../health/PrometheusClient';
 import type { WorkloadEvents } from '../pipeline/planExecution';
 import { RolloutWakeups } from '../pipeline/RolloutWakeups';
@@ -17,6 +20,8 @@ export interface RolloutExecutionOptions {
   owner: string;
   /** Watch events of candidate and stable workloads wake their rollouts. */
   inventory?: WorkloadEvents;
+  /** Traffic routers by `<cluster>/<name>`. */
+  trafficRouters?: ReadonlyMap<string, TrafficRouter>;
   /** A rollout ended: its plan's decision can go on. */
   onEnded?: (rollout: Rollout) => void;
   leaseMs?: number;
@@ -47,6 +52,7 @@ export function createRolloutExecution(options: RolloutExecutionOptions) {
     abortAttempts: settings.abortAttempts,
     onEnded: options.onEnded,
     wakeups,
+    trafficRouters: options.trafficRouters,
     now: options.now,
   });
   const reconciler = new Reconciler<Rollout>({

@@ -74,6 +74,7 @@ export function rolloutFromRow(row: RolloutRow): Rollout {
     attempts: Number(row.attempts),
     stageStartedAt: date(row.stage_started_at),
     phaseDeadlineAt: dateOrNull(row.phase_deadline_at),
+    nextCheckAt: dateOrNull(row.next_check_at),
     startedAt: date(row.started_at),
     updatedAt: date(row.updated_at),
     endedAt: dateOrNull(row.ended_at),

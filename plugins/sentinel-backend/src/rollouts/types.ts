@@ -59,6 +59,11 @@ export interface Candidate {
   greenHash?: string;
   /** Blue/green: how long blue stays ready to take traffic back after the switch. */
   rollbackWindowSeconds?: number;
+  /**
+   * Canary: the traffic router that sets its weight (`nginx`, `gateway-api`); without one,
+   * traffic follows the replica ratio.
+   */
+  router?: string;
 }
 
 /** Where within its phase a rollout is. */
@@ -126,6 +131,8 @@ export interface Rollout {
   attempts: number;
   stageStartedAt: Date;
   phaseDeadlineAt: Date | null;
+  /** When a replica is due to look at it next (null: only a person or an event). */
+  nextCheckAt: Date | null;
   startedAt: Date;
   updatedAt: Date;
   endedAt: Date | null;
