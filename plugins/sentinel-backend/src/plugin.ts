@@ -30,6 +30,7 @@ import { WorkloadReader } from './pipeline/WorkloadReader';
 import { ProgressiveRollouts } from './rollouts/ProgressiveRollouts';
 import { readRolloutSettings } from './rollouts/rolloutConfig';
 import { createRolloutExecution } from './rollouts/rolloutExecution';
+import { createRolloutObserver } from './rollouts/rolloutObserver';
 import { RolloutStore } from './rollouts/RolloutStore';
 import { GatewayApiRouter } from './rollouts/traffic/GatewayApiRouter';
 import { NginxIngressRouter } from './rollouts/traffic/NginxIngressRouter';
@@ -168,6 +169,10 @@ export const sentinelPlugin = createBackendPlugin({
         }
         const rolloutExecution = createRolloutExecution({
           trafficRouters,
+          observer: createRolloutObserver({
+            auditor: deps.auditor,
+            logger,
+          }),
           store: rolloutStore,
           clusterDrivers,
           settings: rolloutSettings,

@@ -63,7 +63,7 @@ export async function createRouter(
 
   addPlanRoutes(router, options.plans, support);
   addPolicyRoutes(router, options.plans, options.policies, support);
-  addWorkloadRoutes(router, options.inventory, support);
+  addWorkloadRoutes(router, options.inventory, options.rollouts, support);
   addRolloutRoutes(
     router,
     options.rollouts,

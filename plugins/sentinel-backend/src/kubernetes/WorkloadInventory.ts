@@ -1,3 +1,4 @@
+import { MANAGED_BY_LABEL } from '../rollouts/CandidateDriver';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
@@ -32,8 +33,11 @@ export interface InventoryWorkload {
       limits?: Record<string, string>;
     };
   }[];
-  health: { score: number } | null;
+  /** The health score of the rollout in flight, if one runs. */
+  health: { score: number; verdict: string } | null;
   lastPlanId: string | null;
+  /** The canary or blue/green rollout in flight on it. */
+  rollout: { id: string; phase: string; weight: number } | null;
 }
 
 type Workload = V1Deployment | V1StatefulSet;
@@ -193,6 +197,9 @@ export class WorkloadInventory {
     for (const { cluster, kind, cache } of this.#caches) {
       if (filter.cluster && filter.cluster !== cluster) continue;
       for (const object of cache.list()) {
+        // A rollout's candidate belongs to its rollout, not to the list of workloads.
+        if (object.metadata?.labels?.[MANAGED_BY_LABEL] === 'sentinel')
+          continue;
         const namespace = object.metadata?.namespace ?? '';
         if (filter.namespace && filter.namespace !== namespace) continue;
         const name = object.metadata?.name ?? '';
@@ -252,5 +259,6 @@ function toItem(
     })),
     health: null,
     lastPlanId: null,
+    rollout: null,
   };
 }

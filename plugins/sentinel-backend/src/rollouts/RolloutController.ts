@@ -26,6 +26,7 @@ import {
   type CandidateDriver,
 } from './CandidateDriver';
 import { candidateReplicas, effectiveWeight, isFinalStep } from './canarySteps';
+import type { RolloutObserver } from './rolloutObserver';
 import type { RolloutPatch } from './rolloutRows';
 import { hasEnded, type RolloutPhase } from './rolloutPhases';
 import type { RolloutStore, RolloutStepWrite } from './RolloutStore';
@@ -52,6 +53,8 @@ export interface RolloutControllerOptions {
   onEnded?: (rollout: Rollout) => void;
   /** Watch events of these workloads wake the rollout. */
   wakeups?: RolloutWakeups;
+  /** Metrics and audit events. */
+  observer?: RolloutObserver;
   /** Traffic routers by cluster and name (`<cluster>/<name>`), for canaries that use one. */
   trafficRouters?: ReadonlyMap<string, TrafficRouter>;
   now?: () => Date;
@@ -878,6 +881,21 @@ export class RolloutController implements Controller<Rollout> {
       throw new LeaseLostError(`lease on rollout ${r.id} lost`);
     }
     const phase: RolloutPhase = result.patch.phase ?? r.phase;
+    if (phase !== r.phase) {
+      this.#o.observer?.phaseChanged(
+        r,
+        r.phase,
+        phase,
+        result.patch.phaseReason ?? r.phaseReason,
+      );
+    }
+    if (result.analysis) {
+      this.#o.observer?.analyzed(
+        r,
+        result.analysis.verdict,
+        result.analysis.score,
+      );
+    }
     if (hasEnded(phase)) {
       this.#unwatch(r);
       this.#o.onEnded?.({ ...r, ...result.patch, phase });

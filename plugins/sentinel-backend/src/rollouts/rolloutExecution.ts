@@ -8,6 +8,7 @@ import type { WorkloadEvents } from '../pipeline/planExecution';
 import { RolloutWakeups } from '../pipeline/RolloutWakeups';
 import { Reconciler } from '../reconciler/Reconciler';
 import type { RolloutSettings } from './rolloutConfig';
+import type { RolloutObserver } from './rolloutObserver';
 import { RolloutController } from './RolloutController';
 import type { RolloutStore } from './RolloutStore';
 import type { Rollout } from './types';
@@ -20,6 +21,7 @@ export interface RolloutExecutionOptions {
   owner: string;
   /** Watch events of candidate and stable workloads wake their rollouts. */
   inventory?: WorkloadEvents;
+  observer?: RolloutObserver;
   /** Traffic routers by `<cluster>/<name>`. */
   trafficRouters?: ReadonlyMap<string, TrafficRouter>;
   /** A rollout ended: its plan's decision can go on. */
@@ -53,6 +55,7 @@ export function createRolloutExecution(options: RolloutExecutionOptions) {
     onEnded: options.onEnded,
     wakeups,
     trafficRouters: options.trafficRouters,
+    observer: options.observer,
     now: options.now,
   });
   const reconciler = new Reconciler<Rollout>({

@@ -26,6 +26,7 @@ describe('rollouts API', () => {
   let prometheus: PrometheusProcess;
   let apps: AppsV1Api;
   let server: any;
+  let auditor: Awaited<ReturnType<typeof startSentinel>>['auditor'];
 
   beforeAll(async () => {
     await cluster.start();
@@ -49,7 +50,7 @@ describe('rollouts API', () => {
         },
       },
     });
-    ({ server } = await startSentinel({
+    ({ server, auditor } = await startSentinel({
       catalogWorkloads: 'k8s/shop/Deployment/cart',
       config: {
         backend: { baseUrl: 'http://localhost:7007' },
@@ -173,6 +174,13 @@ describe('rollouts API', () => {
         }),
       ]),
     );
+    // Every change of phase the controller made is audited as Sentinel's.
+    const audited = auditor.createEvent.mock.calls
+      .map(([event]) => event)
+      .filter(event => event.eventId === 'rollout-phase');
+    expect(audited.map(event => event.meta?.to)).toEqual(
+      expect.arrayContaining(['progressing', 'promoting', 'succeeded']),
+    );
     // Finished: nothing left to steer.
     const late = await request(server)
       .post(`/api/sentinel/v1/rollouts/${rollout.id}/abort`)
@@ -193,6 +201,18 @@ describe('rollouts API', () => {
         )
       ).body.items[0];
     const running = await until(rolloutOf, r => r !== undefined);
+
+    // The workloads list shows the rollout in flight, and not the canary beside it.
+    const workloads = await until(
+      async () =>
+        (
+          await request(server).get('/api/sentinel/v1/workloads?cluster=k8s')
+        ).body.items,
+      (items: any[]) =>
+        items.some(w => w.name === 'cart' && w.rollout !== null),
+    );
+    expect(workloads.map((w: any) => w.name)).toEqual(['cart']);
+    expect(workloads[0].rollout).toMatchObject({ id: running.id });
 
     const paused = await request(server)
       .post(`/api/sentinel/v1/rollouts/${running.id}/pause`)

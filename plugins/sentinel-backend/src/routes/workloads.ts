@@ -1,12 +1,14 @@
 import { workloadReadPermission } from '@internal/backstage-plugin-sentinel-common';
 import type express from 'express';
 import type { WorkloadInventory } from '../kubernetes/WorkloadInventory';
+import type { RolloutStore } from '../rollouts/RolloutStore';
 import { intParam, one, type RouteSupport } from './support';
 
 /** GET /v1/workloads, served from the list+watch inventory, never from the API servers. */
 export function addWorkloadRoutes(
   router: express.Router,
   inventory: WorkloadInventory,
+  rollouts: RolloutStore,
   { authorize }: RouteSupport,
 ) {
   router.get('/v1/workloads', async (req, res) => {
@@ -16,8 +18,8 @@ export function addWorkloadRoutes(
       max: 500,
       default: 100,
     });
-    res.json(
-      await inventory.list(
+    const [page, inFlight] = await Promise.all([
+      inventory.list(
         {
           entityRef: one(req.query.entityRef, 'entityRef'),
           cluster: one(req.query.cluster, 'cluster'),
@@ -25,6 +27,32 @@ export function addWorkloadRoutes(
         },
         { limit, cursor: one(req.query.cursor, 'cursor') },
       ),
+      rollouts.inFlight(),
+    ]);
+    // Each workload's rollout in flight, and the health its analysis last scored.
+    const byWorkload = new Map(
+      inFlight.map(r => [
+        `${r.target.cluster}/${r.target.namespace}/${r.target.kind}/${r.target.name}`,
+        r,
+      ]),
     );
+    res.json({
+      ...page,
+      items: page.items.map(item => {
+        const r = byWorkload.get(
+          `${item.cluster}/${item.namespace}/${item.kind}/${item.name}`,
+        );
+        return r
+          ? {
+              ...item,
+              rollout: { id: r.id, phase: r.phase, weight: r.weight },
+              health: r.health && {
+                score: r.health.score,
+                verdict: r.health.verdict,
+              },
+            }
+          : item;
+      }),
+    });
   });
 }

@@ -825,6 +825,7 @@ export function buildOpenApiDocument() {
             'containers',
             'health',
             'lastPlanId',
+            'rollout',
           ],
           properties: {
             cluster: { type: 'string' },
@@ -854,9 +855,28 @@ export function buildOpenApiDocument() {
             },
             health: nullable({
               type: 'object',
-              properties: { score: { type: 'number' } },
+              description:
+                'What the analysis of the rollout in flight last scored',
+              required: ['score', 'verdict'],
+              properties: {
+                score: { type: 'number' },
+                verdict: {
+                  type: 'string',
+                  enum: ['pass', 'fail', 'inconclusive'],
+                },
+              },
             }),
             lastPlanId: nullable({ type: 'string' }),
+            rollout: nullable({
+              type: 'object',
+              description: 'The canary or blue/green rollout in flight',
+              required: ['id', 'phase', 'weight'],
+              properties: {
+                id: { type: 'string' },
+                phase: { type: 'string', enum: [...ROLLOUT_PHASES] },
+                weight: { type: 'integer' },
+              },
+            }),
           },
         },
         Rollout: {

@@ -794,10 +794,28 @@ export interface components {
           [key: string]: unknown;
         };
       }[];
+      /** @description What the analysis of the rollout in flight last scored */
       health: {
-        score?: number;
+        score: number;
+        /** @enum {string} */
+        verdict: 'pass' | 'fail' | 'inconclusive';
       } | null;
       lastPlanId: string | null;
+      /** @description The canary or blue/green rollout in flight */
+      rollout: {
+        id: string;
+        /** @enum {string} */
+        phase:
+          | 'pending'
+          | 'progressing'
+          | 'paused'
+          | 'promoting'
+          | 'succeeded'
+          | 'aborting'
+          | 'aborted'
+          | 'failed';
+        weight: number;
+      } | null;
     };
     Rollout: {
       id: string;
