@@ -185,6 +185,7 @@ export const sentinelPlugin = createBackendPlugin({
           rolloutStore,
           rolloutSettings,
           id => rolloutExecution.reconciler.wake([id]),
+          ownership,
         );
         const execution = createPlanExecution({
           store,

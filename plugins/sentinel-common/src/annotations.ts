@@ -6,6 +6,14 @@
  */
 export const SENTINEL_WORKLOADS_ANNOTATION = 'sentinel.io/workloads';
 
+/**
+ * What a failed canary or blue/green analysis does to the entity's workloads: `auto` (abort
+ * and roll back), `manual` (pause and tell the owners) or `freeze` (pause and hold every
+ * further change until a person acts). Without it, `sentinel.rollouts.rollbackPolicy` applies.
+ */
+export const SENTINEL_ROLLBACK_POLICY_ANNOTATION =
+  'sentinel.io/rollback-policy';
+
 /** The workload kinds Sentinel can change. */
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];

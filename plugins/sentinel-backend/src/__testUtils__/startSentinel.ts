@@ -30,7 +30,10 @@ function demoCluster() {
   ]);
 }
 
-const catalogWith = (workloads: string) =>
+const catalogWith = (
+  workloads: string,
+  annotations: Record<string, string> = {},
+) =>
   catalogServiceMock.factory({
     entities: [
       {
@@ -38,7 +41,7 @@ const catalogWith = (workloads: string) =>
         kind: 'Component',
         metadata: {
           name: 'cart',
-          annotations: { 'sentinel.io/workloads': workloads },
+          annotations: { 'sentinel.io/workloads': workloads, ...annotations },
         },
         spec: { type: 'service', owner: 'team-shop', lifecycle: 'production' },
       },
@@ -53,6 +56,8 @@ export async function startSentinel(
     config?: Record<string, unknown>;
     /** The cart entity's sentinel.io/workloads annotation. */
     catalogWorkloads?: string;
+    /** More annotations of the cart entity, e.g. sentinel.io/rollback-policy. */
+    catalogAnnotations?: Record<string, string>;
   } = {},
 ): Promise<{
   server: Server;
@@ -64,7 +69,10 @@ export async function startSentinel(
   const { server } = await startTestBackend({
     features: [
       sentinelPlugin,
-      catalogWith(options.catalogWorkloads ?? 'demo/shop/Deployment/cart'),
+      catalogWith(
+        options.catalogWorkloads ?? 'demo/shop/Deployment/cart',
+        options.catalogAnnotations,
+      ),
       auditor.factory,
       createBackendModule({
         pluginId: 'sentinel',

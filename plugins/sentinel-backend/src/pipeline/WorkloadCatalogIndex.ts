@@ -4,6 +4,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   parseWorkloadsAnnotation,
+  SENTINEL_ROLLBACK_POLICY_ANNOTATION,
   SENTINEL_WORKLOADS_ANNOTATION,
   stringifyWorkloadRef,
   type WorkloadRef,
@@ -15,6 +16,8 @@ export interface CatalogWorkloads {
   owners: Map<string, string>;
   /** The labels of each managing entity, by entity ref. */
   labels: Map<string, Record<string, string>>;
+  /** The `sentinel.io/rollback-policy` annotation of each managing entity that has one. */
+  rollbackPolicies?: Map<string, string>;
 }
 
 /** Which catalog entity manages which workload, from the `sentinel.io/workloads` annotation. */
@@ -101,9 +104,13 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
     );
     const owners = new Map<string, string>();
     const labels = new Map<string, Record<string, string>>();
+    const rollbackPolicies = new Map<string, string>();
     for (const entity of items) {
       const ref = stringifyEntityRef(entity);
       labels.set(ref, entity.metadata.labels ?? {});
+      const policy =
+        entity.metadata.annotations?.[SENTINEL_ROLLBACK_POLICY_ANNOTATION];
+      if (policy) rollbackPolicies.set(ref, policy.trim());
       const { refs } = parseWorkloadsAnnotation(
         entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
       );
@@ -111,6 +118,6 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
         owners.set(stringifyWorkloadRef(workload), ref);
       }
     }
-    return { owners, labels };
+    return { owners, labels, rollbackPolicies };
   }
 }

@@ -4,7 +4,13 @@ import type { StoredDecision } from '../database/PlanStore';
 import type { RolloutSettings } from './rolloutConfig';
 import { canAbort } from './rolloutPhases';
 import type { RolloutStore } from './RolloutStore';
-import type { Rollout, RolloutStrategy } from './types';
+import {
+  ROLLBACK_POLICIES,
+  type RollbackPolicy,
+  type Rollout,
+  type RolloutStrategy,
+} from './types';
+import type { WorkloadOwnership } from '../pipeline/WorkloadCatalogIndex';
 
 /** Where a decision's rollout stands, as its plan sees it. */
 export type RolloutOutcome =
@@ -32,7 +38,19 @@ export class ProgressiveRollouts {
     private readonly settings: RolloutSettings,
     /** Called with a new rollout's id: step it now rather than at the next poll. */
     private readonly onStarted?: (id: string) => void,
+    /** The catalog: an entity's `sentinel.io/rollback-policy` overrides the default. */
+    private readonly ownership?: WorkloadOwnership,
   ) {}
+
+  /** The entity's rollback policy if it names a valid one, else the configured default. */
+  async #rollbackPolicy(entityRef: string | null): Promise<RollbackPolicy> {
+    if (!entityRef || !this.ownership) return this.settings.rollbackPolicy;
+    const { rollbackPolicies } = await this.ownership.snapshot();
+    const named = rollbackPolicies?.get(entityRef);
+    return ROLLBACK_POLICIES.includes(named as RollbackPolicy)
+      ? (named as RollbackPolicy)
+      : this.settings.rollbackPolicy;
+  }
 
   async start(
     planId: string,
@@ -53,7 +71,7 @@ export class ProgressiveRollouts {
         target: decision.target,
         entityRef: decision.entityRef,
         strategy,
-        rollbackPolicy: this.settings.rollbackPolicy,
+        rollbackPolicy: await this.#rollbackPolicy(decision.entityRef),
         stable,
         candidate: {
           workload: `${decision.target.name}-${

@@ -25,12 +25,13 @@ describe('rollouts API', () => {
   });
   let prometheus: PrometheusProcess;
   let apps: AppsV1Api;
+  let kubeconfig: string;
   let server: any;
   let auditor: Awaited<ReturnType<typeof startSentinel>>['auditor'];
 
   beforeAll(async () => {
     await cluster.start();
-    const kubeconfig = join(
+    kubeconfig = join(
       mkdtempSync(join(tmpdir(), 'sentinel-rollouts-')),
       'kubeconfig',
     );
@@ -50,8 +51,17 @@ describe('rollouts API', () => {
         },
       },
     });
-    ({ server, auditor } = await startSentinel({
-      catalogWorkloads: 'k8s/shop/Deployment/cart',
+    ({ server, auditor } = await startSentinel(backendOptions('cart')));
+  });
+
+  /** A backend whose catalog entity `cart` manages `workload` of the test cluster. */
+  function backendOptions(
+    workload: string,
+    catalogAnnotations?: Record<string, string>,
+  ) {
+    return {
+      catalogWorkloads: `k8s/shop/Deployment/${workload}`,
+      catalogAnnotations,
       config: {
         backend: { baseUrl: 'http://localhost:7007' },
         sentinel: {
@@ -79,8 +89,8 @@ describe('rollouts API', () => {
           },
         },
       },
-    }));
-  });
+    };
+  }
   afterAll(async () => {
     await prometheus?.stop();
     await cluster.stop();
@@ -253,6 +263,87 @@ describe('rollouts API', () => {
       /aborted by user:default\/mock: wrong build/,
     );
     expect(await imageOfCart()).toBe('shop/cart:2.0.0');
+  });
+
+  it("follows the entity's sentinel.io/rollback-policy: manual pauses a failing canary for a person instead of aborting it", async () => {
+    cluster.addDeployment({
+      metadata: {
+        name: 'orders',
+        namespace: 'shop',
+        labels: { app: 'orders' },
+      },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'orders' } },
+        template: {
+          metadata: { labels: { app: 'orders' } },
+          spec: { containers: [{ name: 'app', image: 'shop/orders:1.0.0' }] },
+        },
+      },
+    });
+    const manual = await startSentinel(
+      backendOptions('orders', { 'sentinel.io/rollback-policy': 'manual' }),
+    );
+    const submitted = await request(manual.server)
+      .post('/api/sentinel/v1/action-plans')
+      .send({
+        source: 'InfraMind',
+        decisions: [
+          {
+            verb: 'rollout',
+            target: { cluster: 'k8s', namespace: 'shop', name: 'orders' },
+            params: {
+              containers: { app: { image: 'shop/orders:2.0.0-errors' } },
+              strategy: 'canary',
+            },
+          },
+        ],
+      });
+    expect(submitted.status).toBe(202);
+    const paused = await until(
+      async () =>
+        (
+          await request(manual.server).get(
+            '/api/sentinel/v1/rollouts?entityRef=component:default/cart',
+          )
+        ).body.items[0],
+      (r: any) => r?.phase === 'paused' || r?.phase === 'aborted',
+    );
+    expect(paused).toMatchObject({ phase: 'paused', rollbackPolicy: 'manual' });
+    expect(paused.phaseReason).toMatch(
+      /^paused: analysis failed: critical check error-rate failed.*rollback policy manual/,
+    );
+    // The plan waits for the person, holding the workload.
+    expect(
+      (
+        await request(manual.server).get(
+          `/api/sentinel/v1/action-plans/${submitted.body.id}`,
+        )
+      ).body.status,
+    ).toBe('executing');
+
+    await request(manual.server)
+      .post(`/api/sentinel/v1/rollouts/${paused.id}/abort`)
+      .send({ reason: 'errors confirmed' })
+      .expect(202);
+    const done = await until(
+      async () =>
+        (
+          await request(manual.server).get(
+            `/api/sentinel/v1/action-plans/${submitted.body.id}`,
+          )
+        ).body,
+      (p: Plan) => ['succeeded', 'rolled_back', 'failed'].includes(p.status),
+    );
+    expect(done.status).toBe('rolled_back');
+    expect(
+      (
+        await apps.readNamespacedDeployment({
+          name: 'orders',
+          namespace: 'shop',
+        })
+      ).spec?.template?.spec?.containers?.[0]?.image,
+    ).toBe('shop/orders:1.0.0');
   });
 
   it('names the field of a bad query and answers 404 for an unknown rollout', async () => {
