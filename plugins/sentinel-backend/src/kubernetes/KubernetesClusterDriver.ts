@@ -25,6 +25,9 @@ import {
 import { kubernetesSignals } from '../health/kubernetesSignals';
 import {
   CANDIDATE_LABEL,
+  MANAGED_BY_LABEL,
+  POD_TEMPLATE_HASH_LABEL,
+  RolloutRefusal,
   type CandidateDriver,
   type CandidateSpec,
   type ServiceSelector,
@@ -196,6 +199,7 @@ export class KubernetesClusterDriver implements CandidateDriver {
     const candidate = { ...stable, name: spec.name };
     const existing = await this.getWorkload(candidate);
     if (existing) {
+      await this.#assertOurs(candidate);
       const containers = (await this.#read(candidate)).spec?.template?.spec
         ?.containers;
       const images = Object.entries(spec.containers).map(([name, c]) => ({
@@ -240,6 +244,9 @@ export class KubernetesClusterDriver implements CandidateDriver {
 
   async removeCandidate(ref: WorkloadRef): Promise<void> {
     try {
+      // Never someone else's Deployment that happens to have the candidate's name.
+      const labels = (await this.#read(ref)).metadata?.labels;
+      if (labels?.[MANAGED_BY_LABEL] !== 'sentinel') return;
       await this.#withRetry(() =>
         this.#apps.deleteNamespacedDeployment({
           name: ref.name,
@@ -249,6 +256,18 @@ export class KubernetesClusterDriver implements CandidateDriver {
     } catch (error) {
       if (error instanceof ApiException && error.code === 404) return;
       throw error;
+    }
+  }
+
+  /** Refuses to take over a Deployment that is not Sentinel's. */
+  async #assertOurs(ref: WorkloadRef): Promise<void> {
+    const labels = (await this.#read(ref)).metadata?.labels;
+    if (labels?.[MANAGED_BY_LABEL] !== 'sentinel') {
+      throw new RolloutRefusal(
+        `${stringifyWorkloadRef(
+          ref,
+        )} exists and is not Sentinel's (no ${MANAGED_BY_LABEL}=sentinel label): not taking it over as the candidate`,
+      );
     }
   }
 
@@ -297,12 +316,11 @@ export class KubernetesClusterDriver implements CandidateDriver {
       this.#core.listNamespacedService({ namespace: ref.namespace }),
     );
     const service = services.items.find(s => selects(s, labels));
-    return (
-      service && {
-        name: service.metadata!.name!,
-        selector: { ...service.spec!.selector },
-      }
-    );
+    if (!service) return undefined;
+    // As it was before any rollout pinned it to one version.
+    const { [POD_TEMPLATE_HASH_LABEL]: _pin, ...selector } =
+      service.spec!.selector ?? {};
+    return { name: service.metadata!.name!, selector };
   }
 
   async setServiceSelector(

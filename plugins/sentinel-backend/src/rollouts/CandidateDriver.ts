@@ -10,6 +10,14 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const CANDIDATE_LABEL = 'sentinel.io/candidate';
 export const ROLLOUT_ID_ANNOTATION = 'sentinel.io/rollout-id';
 
+/**
+ * The rollout cannot go on as asked (no Service to switch, a candidate name taken by a
+ * Deployment that is not Sentinel's): the controller aborts it rather than retrying.
+ */
+export class RolloutRefusal extends Error {
+  name = 'RolloutRefusal';
+}
+
 /** The label Kubernetes gives each pod after its template; pins a Service to one version. */
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 

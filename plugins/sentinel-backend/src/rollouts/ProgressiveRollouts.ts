@@ -1,3 +1,4 @@
+import { ConflictError } from '@backstage/errors';
 import type { WorkloadState } from '@internal/backstage-plugin-sentinel-node';
 import { randomUUID } from 'node:crypto';
 import type { StoredDecision } from '../database/PlanStore';
@@ -128,14 +129,20 @@ export class ProgressiveRollouts {
     if (!rollout || !canAbort(rollout.phase) || rollout.phase === 'aborting') {
       return false;
     }
-    await this.store.act(rollout.id, {
-      to: 'aborting',
-      from: ['pending', 'progressing', 'paused', 'promoting'],
-      actor,
-      message: `aborting: ${reason}`,
-      patch: { stage: 'undo', attempts: 0, phaseDeadlineAt: null },
-      at: new Date(),
-    });
+    try {
+      await this.store.act(rollout.id, {
+        to: 'aborting',
+        from: ['pending', 'progressing', 'paused', 'promoting'],
+        actor,
+        message: `aborting: ${reason}`,
+        patch: { stage: 'undo', attempts: 0, phaseDeadlineAt: null },
+        at: new Date(),
+      });
+    } catch (error) {
+      // It ended meanwhile (promoted, say): the caller looks at how it ended.
+      if (error instanceof ConflictError) return false;
+      throw error;
+    }
     this.onStarted?.(rollout.id);
     return true;
   }

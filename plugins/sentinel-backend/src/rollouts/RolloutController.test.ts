@@ -11,6 +11,8 @@ import {
   CoreV1Api,
   KubeConfig,
   NetworkingV1Api,
+  PatchStrategy,
+  setHeaderOptions,
 } from '@kubernetes/client-node';
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
@@ -419,6 +421,74 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
     expect(await imageOf('catalog')).toBe('shop/catalog:2.0.0');
   });
 
+  it('goes on to the next step when a person resumes it at a manual gate', async () => {
+    const store = new RolloutStore(knex);
+    const { execution } = replicaOf(store);
+    const rollout = await startRollout(store, 'gated', 'shop/gated:2.0.0', {
+      steps: [{ weight: 50, gate: true }, { weight: 100 }],
+    });
+    execution.start();
+    let done: Rollout;
+    try {
+      const atGate = await waitForPhase(store, rollout.id, ['paused']);
+      expect(atGate.stage).toBe('gate');
+      expect(atGate.phaseReason).toMatch(/waiting at a manual gate/);
+      await store.act(rollout.id, {
+        to: 'progressing',
+        from: ['paused'],
+        actor: 'user:default/ops',
+        message: 'resumed by user:default/ops',
+        patch: current => ({
+          stage: current.stage === 'gate' ? 'advance' : 'resume',
+        }),
+        at: new Date(),
+      });
+      execution.reconciler.wake([rollout.id]);
+      done = await waitForPhase(store, rollout.id, [
+        'succeeded',
+        'aborted',
+        'failed',
+      ]);
+    } finally {
+      await execution.stop();
+    }
+    expect(done.phase).toBe('succeeded');
+    expect(await imageOf('gated')).toBe('shop/gated:2.0.0');
+  });
+
+  it('promotes although an autoscaler scaled the stable workload during the rollout', async () => {
+    const store = new RolloutStore(knex);
+    const { execution } = replicaOf(store);
+    const rollout = await startRollout(store, 'scaled', 'shop/scaled:2.0.0', {
+      steps: [{ weight: 50 }, { weight: 100 }],
+    });
+    execution.start();
+    let done: Rollout;
+    try {
+      await waitForStage(store, rollout.id, 'analyze');
+      await apps.patchNamespacedDeploymentScale(
+        { name: 'scaled', namespace: 'shop', body: { spec: { replicas: 3 } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      done = await waitForPhase(store, rollout.id, [
+        'succeeded',
+        'aborted',
+        'failed',
+      ]);
+    } finally {
+      await execution.stop();
+    }
+    expect(done.phase).toBe('succeeded');
+    const stable = await apps.readNamespacedDeployment({
+      name: 'scaled',
+      namespace: 'shop',
+    });
+    expect(stable.spec?.template?.spec?.containers?.[0]?.image).toBe(
+      'shop/scaled:2.0.0',
+    );
+    expect(stable.spec?.replicas).toBe(3);
+  });
+
   describe('abort', () => {
     const abortNow = (store: RolloutStore, id: string) =>
       store.act(id, {
@@ -500,6 +570,45 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
         steps: [{ weight: 50, gate: true }, { weight: 100 }],
       });
       expect(timeline.map(e => e.phase)).toContain('paused');
+    });
+
+    it('is recorded at once while the API server does not answer, and carried out when it does', async () => {
+      const store = new RolloutStore(knex);
+      const { execution } = replicaOf(store);
+      const rollout = await startRollout(
+        store,
+        'a-outage',
+        'shop/a-outage:2.0.0',
+      );
+      execution.start();
+      let done: Rollout;
+      try {
+        await waitForStage(store, rollout.id, 'analyze');
+        server.injectFaults({ dropConnections: true });
+        try {
+          const recorded = await abortNow(store, rollout.id);
+          expect(recorded!.phase).toBe('aborting');
+          execution.reconciler.wake([rollout.id]);
+          await eventually(
+            async () => (await store.get(rollout.id))!.attempts >= 1,
+          );
+          const retrying = (await store.get(rollout.id))!;
+          expect(retrying.phase).toBe('aborting');
+          expect(retrying.phaseReason).toMatch(/\(attempt \d+ failed: /);
+        } finally {
+          server.injectFaults({});
+        }
+        done = await waitForPhase(store, rollout.id, [
+          'aborted',
+          'failed',
+          'succeeded',
+        ]);
+      } finally {
+        await execution.stop();
+      }
+      expect(done.phase).toBe('aborted');
+      expect(await imageOf('a-outage')).toBe('shop/a-outage:1.0.0');
+      expect(await exists('a-outage-canary')).toBe(false);
     });
 
     it('works while promoting, restoring the stable workload', async () => {

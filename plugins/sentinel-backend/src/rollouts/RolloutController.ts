@@ -9,6 +9,7 @@ import {
   type ClusterDriver,
   type TrafficRoute,
   type TrafficRouter,
+  type WorkloadState,
 } from '@internal/backstage-plugin-sentinel-node';
 import type { PrometheusClient } from '../health/PrometheusClient';
 import { judgeAnalysis } from '../health/healthScore';
@@ -23,6 +24,7 @@ import { analyzeInterval } from './analyzeInterval';
 import {
   isCandidateDriver,
   POD_TEMPLATE_HASH_LABEL,
+  RolloutRefusal,
   type CandidateDriver,
 } from './CandidateDriver';
 import { candidateReplicas, effectiveWeight, isFinalStep } from './canarySteps';
@@ -33,8 +35,23 @@ import type { RolloutStore, RolloutStepWrite } from './RolloutStore';
 import type { Rollout, StoredAnalysis } from './types';
 
 /** No Service sends traffic to the workload's pods. */
-class NoServiceError extends Error {
+class NoServiceError extends RolloutRefusal {
   name = 'NoServiceError';
+}
+
+/**
+ * Whether a workload still has the template it had at the rollout's start (images, resources,
+ * restartedAt): its replica count may change meanwhile (an autoscaler) without being drift.
+ */
+function sameTemplate(current: WorkloadState, stable: WorkloadState): boolean {
+  return matchesSnapshot({ ...current, replicas: stable.replicas }, stable);
+}
+
+/** Whether a workload runs the candidate's images: a promotion of this rollout began. */
+function showsCandidate(current: WorkloadState, r: Rollout): boolean {
+  return current.containers.every(
+    c => (r.candidate.containers[c.name]?.image ?? c.image) === c.image,
+  );
 }
 
 export interface RolloutControllerOptions {
@@ -93,16 +110,14 @@ export class RolloutController implements Controller<Rollout> {
     const driver = this.#o.clusterDrivers.get(rollout.target.cluster);
     let result: StepResult;
     if (!isCandidateDriver(driver)) {
-      result =
-        rollout.phase === 'aborting'
-          ? this.#failed(
-              rollout,
-              `cluster '${rollout.target.cluster}' has no driver for progressive rollouts`,
-            )
-          : this.#abort(
-              now,
-              `cluster '${rollout.target.cluster}' has no driver for progressive rollouts`,
-            );
+      // A replica configured differently, or a cluster removed: retried, bounded (#retry).
+      result = this.#retry(
+        rollout,
+        now,
+        new Error(
+          `cluster '${rollout.target.cluster}' has no driver for progressive rollouts on this replica`,
+        ),
+      );
     } else {
       this.#watch(rollout);
       try {
@@ -110,7 +125,10 @@ export class RolloutController implements Controller<Rollout> {
       } catch (error) {
         // A killed replica (a test hook) stops here, as a dead process would.
         if (error instanceof ReconcilerKilledError) throw error;
-        result = this.#retry(rollout, now, error);
+        result =
+          error instanceof RolloutRefusal && rollout.phase !== 'aborting'
+            ? this.#abort(now, error.message)
+            : this.#retry(rollout, now, error);
       }
     }
     return this.#save(rollout, now, result);
@@ -227,7 +245,7 @@ export class RolloutController implements Controller<Rollout> {
           intervals: [],
           attempts: 0,
           stageStartedAt: now,
-          phaseDeadlineAt: null,
+          phaseDeadlineAt: this.#analysisDeadline(r, now),
         },
         events: [reason],
         next: new Date(now.getTime() + seconds(r.analysis.intervalSeconds)),
@@ -256,7 +274,11 @@ export class RolloutController implements Controller<Rollout> {
     driver: CandidateDriver,
     now: Date,
   ): Promise<StepResult> {
-    const score = await analyzeInterval(r, driver, this.#o.prometheus);
+    const { score, restartCount } = await analyzeInterval(
+      r,
+      driver,
+      this.#o.prometheus,
+    );
     const intervals = [
       ...r.intervals,
       { verdict: score.verdict, reason: score.reason },
@@ -276,7 +298,13 @@ export class RolloutController implements Controller<Rollout> {
       checks: score.checks,
     };
     const judged = judgeAnalysis(intervals, r.analysis);
-    const measured = { intervals, health };
+    const measured: RolloutPatch = {
+      intervals,
+      health,
+      ...(restartCount !== undefined && {
+        candidate: { ...r.candidate, restartsSeen: restartCount },
+      }),
+    };
     const nextInterval = new Date(
       now.getTime() + seconds(r.analysis.intervalSeconds),
     );
@@ -331,12 +359,25 @@ export class RolloutController implements Controller<Rollout> {
               ...measured,
               phase: 'progressing',
               phaseReason: reason,
-              phaseDeadlineAt: null,
+              phaseDeadlineAt: this.#analysisDeadline(r, now),
             },
             analysis,
             events: [reason],
             next: nextInterval,
           };
+        }
+        if (r.phaseDeadlineAt && now >= r.phaseDeadlineAt) {
+          return withMeasurement(
+            this.#analysisFailed(
+              r,
+              now,
+              `the analysis reached no verdict by ${r.phaseDeadlineAt.toISOString()} (${
+                judged.reason
+              })`,
+            ),
+            measured,
+            analysis,
+          );
         }
         return {
           patch: {
@@ -366,7 +407,7 @@ export class RolloutController implements Controller<Rollout> {
       const reason = `${this.#stepName(
         r,
       )} passed (${why}); waiting at a manual gate: resume, promote or abort`;
-      return this.#holdForPerson(now, reason);
+      return this.#holdForPerson(now, reason, 'gate');
     }
     if (step.pauseSeconds) {
       const until = new Date(now.getTime() + seconds(step.pauseSeconds));
@@ -441,13 +482,17 @@ export class RolloutController implements Controller<Rollout> {
     return this.#holdForPerson(now, `paused: ${reason}; ${policy}`);
   }
 
-  #holdForPerson(now: Date, reason: string): StepResult {
+  #holdForPerson(
+    now: Date,
+    reason: string,
+    stage: 'hold' | 'gate' = 'hold',
+  ): StepResult {
     const deadline = new Date(now.getTime() + this.#o.maxPauseMs);
     return {
       patch: {
         phase: 'paused',
         phaseReason: reason,
-        stage: 'hold',
+        stage,
         stageStartedAt: now,
         phaseDeadlineAt: deadline,
       },
@@ -498,13 +543,24 @@ export class RolloutController implements Controller<Rollout> {
         c => (r.candidate.containers[c.name]?.image ?? c.image) === c.image,
       );
       if (!promoted) {
-        if (!matchesSnapshot(current, r.stable)) {
+        if (!sameTemplate(current, r.stable)) {
           return this.#abort(
             now,
             `${describe(
               r.target,
             )} was changed by someone else during the rollout; not promoting over it`,
           );
+        }
+        if (r.strategy === 'canary') {
+          // The stable pods are about to change their pod-template-hash: a Service pinned to
+          // the old one would drain. Traffic goes back to the Service as it was first.
+          await this.#router(r)?.reset(this.#route(r));
+          if (r.candidate.service) {
+            await driver.setServiceSelector(
+              r.target.namespace,
+              r.candidate.service,
+            );
+          }
         }
         await driver.apply(
           r.target,
@@ -597,18 +653,17 @@ export class RolloutController implements Controller<Rollout> {
     if (r.strategy === 'bluegreen') return this.#abortBlueGreen(r, driver, now);
     // Traffic back to the stable workload first, then the candidate goes.
     await this.#router(r)?.reset(this.#route(r));
-    if (r.candidate.service) {
-      await driver.setServiceSelector(r.target.namespace, r.candidate.service);
-    }
+    await this.#unpin(r, driver);
     await driver.removeCandidate(this.#candidateRef(r));
     const current = await driver.getWorkload(r.target);
     let restored = '';
-    if (current && !matchesSnapshot(current, r.stable)) {
-      const ours = current.containers.every(
-        c => (r.candidate.containers[c.name]?.image ?? c.image) === c.image,
-      );
-      if (ours) {
-        await driver.restore(r.stable, { expected: current });
+    if (current && !sameTemplate(current, r.stable)) {
+      if (showsCandidate(current, r)) {
+        // The promotion's images go; the replica count stays whatever scaled it since.
+        await driver.restore(
+          { ...r.stable, replicas: current.replicas },
+          { expected: current },
+        );
         restored = `; ${describe(r.target)} restored to ${r.stable.containers
           .map(c => c.image)
           .join(', ')}`;
@@ -693,6 +748,29 @@ export class RolloutController implements Controller<Rollout> {
     return { ...r, candidate: { ...r.candidate, service, blueHash } };
   }
 
+  /**
+   * When a step's analysis must have reached a verdict: time for a run of passes and one of
+   * inconclusive intervals, three times over (flapping verdicts never reach either).
+   */
+  #analysisDeadline(r: Rollout, now: Date): Date {
+    const { intervalSeconds, passAfter, inconclusiveAfter } = r.analysis;
+    return new Date(
+      now.getTime() +
+        seconds(intervalSeconds * (passAfter + inconclusiveAfter) * 3),
+    );
+  }
+
+  /**
+   * Puts the Service back as it was before the rollout pinned it. Where the pin was never
+   * recorded (a person's abort landed during the step that made it), the Service is looked up
+   * and any pin to one pod-template-hash removed.
+   */
+  async #unpin(r: Rollout, driver: CandidateDriver): Promise<void> {
+    if (r.strategy === 'canary' && !r.candidate.router) return;
+    const service = r.candidate.service ?? (await driver.findService(r.target));
+    if (service) await driver.setServiceSelector(r.target.namespace, service);
+  }
+
   /** The traffic router of a canary that uses one. */
   #router(r: Rollout): TrafficRouter | undefined {
     if (!r.candidate.router) return undefined;
@@ -771,14 +849,26 @@ export class RolloutController implements Controller<Rollout> {
     if (
       r.stage !== 'undo-wait' &&
       current &&
-      !matchesSnapshot(current, r.stable)
+      !sameTemplate(current, r.stable) &&
+      showsCandidate(current, r)
     ) {
-      await driver.restore(r.stable, { expected: current });
+      // The new images go; the replica count stays whatever scaled it since.
+      await driver.restore(
+        { ...r.stable, replicas: current.replicas },
+        { expected: current },
+      );
       const reason = `${r.phaseReason}; ${describe(
         r.target,
       )} restored, waiting for it before traffic goes back`;
       return {
-        patch: { phaseReason: reason, stage: 'undo-wait', stageStartedAt: now },
+        patch: {
+          phaseReason: reason,
+          stage: 'undo-wait',
+          stageStartedAt: now,
+          phaseDeadlineAt: new Date(
+            now.getTime() + seconds(r.analysis.readySeconds),
+          ),
+        },
         events: [reason],
         next: new Date(now.getTime() + this.#o.recheckMs),
       };
@@ -786,16 +876,24 @@ export class RolloutController implements Controller<Rollout> {
     if (r.stage === 'undo-wait') {
       const status = await driver.rolloutStatus(r.target);
       if (status.state !== 'complete') {
-        return { patch: {}, next: new Date(now.getTime() + this.#o.recheckMs) };
+        if (r.phaseDeadlineAt && now >= r.phaseDeadlineAt) {
+          return this.#failed(
+            r,
+            `the restored ${describe(
+              r.target,
+            )} did not roll out by ${r.phaseDeadlineAt.toISOString()}`,
+          );
+        }
+        return { patch: {}, next: this.#soonest(now, r.phaseDeadlineAt) };
       }
     }
     const switchedBack: string[] = [];
     if (service && blueHash) {
       const started = Date.now();
-      const hash = (await driver.podTemplateHash(r.target)) ?? blueHash;
+      // Blue's own pods (restored, the template and so the hash are blue's again).
       await driver.setServiceSelector(r.target.namespace, {
         name: service.name,
-        selector: pinned(service.selector, hash),
+        selector: pinned(service.selector, blueHash),
       });
       switchedBack.push(
         `traffic back on ${describe(r.target)} (blue) in ${
@@ -804,7 +902,7 @@ export class RolloutController implements Controller<Rollout> {
       );
     }
     await driver.removeCandidate(this.#candidateRef(r));
-    if (service) await driver.setServiceSelector(r.target.namespace, service);
+    await this.#unpin(r, driver);
     const reason = `aborted (${r.phaseReason
       .replace(/^aborting: /, '')
       .replace(
@@ -844,8 +942,10 @@ export class RolloutController implements Controller<Rollout> {
   #retry(r: Rollout, now: Date, error: unknown): StepResult {
     const message = isError(error) ? error.message : String(error);
     const attempts = r.attempts + 1;
-    if (r.phase === 'aborting' && attempts >= this.#o.abortAttempts) {
-      return this.#failed(r, `the abort failed ${attempts} times: ${message}`);
+    if (attempts >= this.#o.abortAttempts) {
+      return r.phase === 'aborting'
+        ? this.#failed(r, `the abort failed ${attempts} times: ${message}`)
+        : this.#abort(now, `${r.phase} failed ${attempts} times: ${message}`);
     }
     const backoff = Math.min(30_000, 1_000 * 2 ** Math.min(attempts - 1, 5));
     this.#o.logger.warn(

@@ -52,7 +52,8 @@ export interface RolloutAction {
   from: readonly RolloutPhase[];
   actor: string;
   message: string;
-  patch?: RolloutPatch;
+  /** What else changes, possibly depending on where the rollout is. */
+  patch?: RolloutPatch | ((current: Rollout) => RolloutPatch);
   at: Date;
 }
 
@@ -248,7 +249,18 @@ export class RolloutStore implements WorkQueue<Rollout> {
           next_check_at: this.#dueAfterRelease(tx, write.at, write.nextCheckAt),
           woken_at: null,
         });
-      if (updated === 0) return false;
+      if (updated === 0) {
+        // A person acted meanwhile: this step's view is stale. Let go now, so that the next
+        // step (here or on another replica) starts from the person's action, never before
+        // this step's own writes to the cluster have ended.
+        await tx('rollouts').where({ id, lease_owner: owner }).update({
+          lease_owner: null,
+          lease_expires_at: null,
+          next_check_at: write.at,
+          woken_at: null,
+        });
+        return false;
+      }
       if (write.events?.length) {
         await tx('rollout_events').insert(
           write.events.map(message => ({
@@ -287,9 +299,11 @@ export class RolloutStore implements WorkQueue<Rollout> {
   // ---- people's actions ------------------------------------------------------------------
 
   /**
-   * A person's pause, resume, promote or abort: the phase changes at once (whoever holds the
-   * lease loses its step's write), the rollout is due now, and the timeline says who and why.
-   * A ConflictError when the rollout is in a phase the action does not apply to.
+   * A person's pause, resume, promote or abort: the phase changes at once and the rollout is
+   * due now; a step in flight keeps its lease until it ends, then fails its write and lets go
+   * (see saveStep), so no stale step acts on the cluster after the person's action. The
+   * timeline says who and why. A ConflictError when the rollout is in a phase the action does
+   * not apply to.
    */
   async act(id: string, action: RolloutAction): Promise<Rollout | undefined> {
     const current = await this.get(id);
@@ -301,17 +315,18 @@ export class RolloutStore implements WorkQueue<Rollout> {
         )} it`,
       );
     }
+    const patch =
+      typeof action.patch === 'function' ? action.patch(current) : action.patch;
     const updated = await this.#knex.transaction(async tx => {
       const n = await tx('rollouts')
-        .where({ id, phase: current.phase })
+        .where({ id, phase: current.phase, stage: current.stage })
         .update({
-          ...patchColumns({ ...action.patch, phase: action.to }),
+          ...patchColumns({ ...patch, phase: action.to }),
           phase_reason: action.message,
           updated_at: action.at,
-          lease_owner: null,
-          lease_expires_at: null,
           next_check_at: action.at,
-          woken_at: null,
+          // Due at once also when the replica holding it releases it.
+          woken_at: action.at,
         });
       if (n === 0) return false;
       await tx('rollout_events').insert({

@@ -18,7 +18,7 @@ export async function analyzeInterval(
   rollout: Rollout,
   driver: CandidateDriver,
   prometheus: PrometheusClient | undefined,
-): Promise<IntervalScore> {
+): Promise<{ score: IntervalScore; restartCount?: number }> {
   const { namespace, cluster, name } = rollout.target;
   const candidate = { ...rollout.target, name: rollout.candidate.workload };
   const query = (template: string, workload: string) =>
@@ -31,7 +31,8 @@ export async function analyzeInterval(
           reason: 'no Prometheus is configured (sentinel.prometheus.baseUrl)',
         });
   const [signals, measured] = await Promise.all([
-    driver.healthSignals(candidate),
+    // Restarts count within the interval: since the last one analyzed.
+    driver.healthSignals(candidate, rollout.candidate.restartsSeen ?? 0),
     Promise.all(
       rollout.analysis.checks.map(async (check): Promise<Measured> => {
         const [canary, stable] = await Promise.all([
@@ -42,5 +43,8 @@ export async function analyzeInterval(
       }),
     ),
   ]);
-  return scoreInterval(measured, signals, rollout.analysis.thresholds);
+  return {
+    score: scoreInterval(measured, signals, rollout.analysis.thresholds),
+    restartCount: signals?.restartCount,
+  };
 }

@@ -59,6 +59,8 @@ export interface Candidate {
   greenHash?: string;
   /** Blue/green: how long blue stays ready to take traffic back after the switch. */
   rollbackWindowSeconds?: number;
+  /** Restart count of the candidate's containers at its last analyzed interval. */
+  restartsSeen?: number;
   /**
    * Canary: the traffic router that sets its weight (`nginx`, `gateway-api`); without one,
    * traffic follows the replica ratio.
@@ -80,6 +82,8 @@ export type RolloutStage =
   | 'resume'
   /** A person promoted it one step: on to the next. */
   | 'advance'
+  /** Waiting at a step's manual gate (resume goes on to the next step). */
+  | 'gate'
   /** Waiting for a person at a manual gate or after a failed/inconclusive analysis. */
   | 'hold'
   /** Promotion written to the stable workload; waiting for its rollout. */

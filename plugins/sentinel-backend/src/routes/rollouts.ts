@@ -58,7 +58,12 @@ function actionFor(
         actor,
         at,
         message: `resumed by ${actor}${why}`,
-        patch: { stage: 'resume', stageStartedAt: at, phaseDeadlineAt: null },
+        // Resumed at a manual gate: on to the next step; elsewhere the step again.
+        patch: current => ({
+          stage: current.stage === 'gate' ? 'advance' : 'resume',
+          stageStartedAt: at,
+          phaseDeadlineAt: null,
+        }),
       };
     case 'promote':
       return body.full
