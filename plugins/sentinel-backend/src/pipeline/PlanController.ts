@@ -634,13 +634,19 @@ class PlanStep {
       .filter(d => APPLIED.includes(d.status))
       .reverse();
     const problems: string[] = [];
+    const aborting: StoredDecision[] = [];
     for (const decision of applied) {
       try {
-        await restoreDecision(this.o.clusterDrivers, decision, {
-          planId: this.plan.id,
-          rollouts: this.o.rollouts,
-          reason,
-        });
+        const restored = await restoreDecision(
+          this.o.clusterDrivers,
+          decision,
+          { planId: this.plan.id, rollouts: this.o.rollouts, reason },
+        );
+        if (restored === 'waiting') {
+          aborting.push(decision);
+          continue;
+        }
+        decision.status = 'rolled_back';
         this.#record.patch(decision.index, { status: 'rolled_back' });
         this.o.wakeups?.remove(decision.target, this.plan.id);
         this.#record.ended(decision.target);
@@ -651,6 +657,20 @@ class PlanStep {
           }`,
         );
       }
+    }
+    if (aborting.length) {
+      // Their rollouts are aborting (recorded); each one's end wakes this plan, which then
+      // finishes the undo. The decisions keep holding their workloads meanwhile.
+      const next = this.#progressiveRecheck();
+      return this.#record.save(
+        {
+          statusReason: `${reason}; waiting for the abort of the rollout(s) of decision(s) ${aborting
+            .map(d => d.index)
+            .join(', ')}`,
+          release: { nextCheckAt: next },
+        },
+        next,
+      );
     }
     if (problems.length) {
       return this.#end('failed', `${reason}; ${problems.join('; ')}`);

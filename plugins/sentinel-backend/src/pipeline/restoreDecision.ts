@@ -19,13 +19,14 @@ export async function restoreDecision(
   drivers: ReadonlyMap<string, ClusterDriver>,
   decision: StoredDecision,
   context: { planId: string; rollouts?: ProgressiveRollouts; reason: string },
-): Promise<void> {
+): Promise<'restored' | 'waiting'> {
   const before = decision.before as WorkloadState | null;
-  if (!decision.change || !before) return;
-  // A rollout still running is aborted (recorded now, carried out by its controller, which
-  // also restores a promotion that had begun); one that promoted is undone like any change.
+  if (!decision.change || !before) return 'restored';
+  // A rollout still running is aborted: recorded now, carried out by its controller (which
+  // also restores a promotion that had begun); the plan waits for it, holding the workload,
+  // and its end wakes the plan. One that promoted is undone like any change.
   if (progressiveStrategy(decision) && context.rollouts) {
-    const aborted = await context.rollouts.abort(
+    await context.rollouts.abort(
       context.planId,
       decision.index,
       context.reason,
@@ -34,7 +35,13 @@ export async function restoreDecision(
       context.planId,
       decision.index,
     );
-    if (aborted || outcome?.state !== 'succeeded') return;
+    if (!outcome || outcome.state === 'aborted') return 'restored';
+    if (outcome.state === 'running') return 'waiting';
+    if (outcome.state === 'failed') {
+      throw new Error(
+        `rollout ${outcome.rollout.id} ${outcome.rollout.phaseReason}`,
+      );
+    }
   }
   const driver = drivers.get(decision.target.cluster);
   const current = await driver?.getWorkload(decision.target);
@@ -43,8 +50,9 @@ export async function restoreDecision(
       `workload ${stringifyWorkloadRef(decision.target)} is gone`,
     );
   }
-  if (matchesSnapshot(current, before)) return;
+  if (matchesSnapshot(current, before)) return 'restored';
   // A change still 'applying' may or may not have landed: what is there now is expected.
   const after = decision.after as WorkloadState | null;
   await driver.restore(before, { expected: after ?? current });
+  return 'restored';
 }

@@ -265,6 +265,40 @@ describe('rollouts API', () => {
     expect(await imageOfCart()).toBe('shop/cart:2.0.0');
   });
 
+  it('cancelling the plan aborts its rollout, and the plan ends cancelled only once the rollout has rolled back', async () => {
+    const submitted = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send(canary('shop/cart:4.0.0'));
+    expect(submitted.status).toBe(202);
+    const running = await until(
+      async () =>
+        (
+          await request(server).get(
+            `/api/sentinel/v1/rollouts?entityRef=component:default/cart&phase=progressing`,
+          )
+        ).body.items[0],
+      r => r !== undefined && r.planId === submitted.body.id,
+    );
+    const cancelled = await request(server)
+      .post(`/api/sentinel/v1/action-plans/${submitted.body.id}/cancel`)
+      .send({});
+    expect(cancelled.status).toBe(200);
+    const done = await until(
+      () => plan(submitted.body.id),
+      p =>
+        ['cancelled', 'rolled_back', 'failed', 'succeeded'].includes(p.status),
+    );
+    expect(done.status).toBe('cancelled');
+    expect(done.decisions[0].status).toBe('rolled_back');
+    // By the time the plan says cancelled, the rollout has ended and the canary is gone.
+    const rollout = (
+      await request(server).get(`/api/sentinel/v1/rollouts/${running.id}`)
+    ).body;
+    expect(rollout.phase).toBe('aborted');
+    expect(done.timeline.map((e: any) => e.status)).toContain('cancelled');
+    expect(await imageOfCart()).toBe('shop/cart:2.0.0');
+  });
+
   it("follows the entity's sentinel.io/rollback-policy: manual pauses a failing canary for a person instead of aborting it", async () => {
     cluster.addDeployment({
       metadata: {
