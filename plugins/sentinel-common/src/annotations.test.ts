@@ -1,4 +1,5 @@
 import {
+  parseCanaryStepsAnnotation,
   parseWorkloadRef,
   parseWorkloadsAnnotation,
   stringifyWorkloadRef,
@@ -67,5 +68,32 @@ describe('parseWorkloadRef', () => {
     expect('ref' in parsed && stringifyWorkloadRef(parsed.ref)).toBe(
       'prod-eu/payments/StatefulSet/ledger',
     );
+  });
+});
+
+describe('parseCanaryStepsAnnotation', () => {
+  it('reads weights with pauses and gates', () => {
+    expect(parseCanaryStepsAnnotation('10:60, 25:60, 50:gate, 100')).toEqual({
+      steps: [
+        { weight: 10, pauseSeconds: 60 },
+        { weight: 25, pauseSeconds: 60 },
+        { weight: 50, gate: true },
+        { weight: 100 },
+      ],
+    });
+  });
+
+  it('names the step that is wrong and why', () => {
+    expect(parseCanaryStepsAnnotation('10, 5')).toEqual({
+      error: 'step 2 "5": weights must rise (10 before it)',
+    });
+    expect(parseCanaryStepsAnnotation('10, 150')).toEqual({
+      error:
+        'step 2 "150": write a weight from 1 to 100, optionally :<seconds> or :gate',
+    });
+    expect(parseCanaryStepsAnnotation('10:soon')).toEqual({
+      error: 'step 1 "10:soon": after the weight, write :<seconds> or :gate',
+    });
+    expect(parseCanaryStepsAnnotation(' , ')).toEqual({ error: 'no steps' });
   });
 });

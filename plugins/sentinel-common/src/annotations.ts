@@ -98,3 +98,67 @@ export function parseWorkloadsAnnotation(
   }
   return result;
 }
+
+/**
+ * A service's own canary steps, e.g. `10:60, 25:60, 50:gate, 100`: each step's weight in
+ * percent, optionally followed by `:<seconds>` to pause after it passed or `:gate` to wait for
+ * a person. Without it, `sentinel.rollouts.steps` applies.
+ */
+export const SENTINEL_CANARY_STEPS_ANNOTATION = 'sentinel.io/canary-steps';
+
+/** One canary step as the annotation gives it. */
+export interface CanaryStep {
+  weight: number;
+  pauseSeconds?: number;
+  gate?: boolean;
+}
+
+/**
+ * Reads the canary steps annotation: weights are whole numbers from 1 to 100 and rise. Says
+ * which step is wrong and why, as an entity's author needs to fix it.
+ */
+export function parseCanaryStepsAnnotation(
+  value: string,
+): { steps: CanaryStep[] } | { error: string } {
+  const steps: CanaryStep[] = [];
+  const items = value
+    .split(',')
+    .map(item => item.trim())
+    .filter(Boolean);
+  if (items.length === 0) return { error: 'no steps' };
+  for (const [i, item] of items.entries()) {
+    const [weightText, after, ...rest] = item.split(':').map(p => p.trim());
+    const weight = Number(weightText);
+    if (
+      rest.length ||
+      !/^\d+$/.test(weightText) ||
+      weight < 1 ||
+      weight > 100
+    ) {
+      return {
+        error: `step ${
+          i + 1
+        } "${item}": write a weight from 1 to 100, optionally :<seconds> or :gate`,
+      };
+    }
+    if (i > 0 && weight <= steps[i - 1].weight) {
+      return {
+        error: `step ${i + 1} "${item}": weights must rise (${
+          steps[i - 1].weight
+        } before it)`,
+      };
+    }
+    if (after === undefined) steps.push({ weight });
+    else if (after === 'gate') steps.push({ weight, gate: true });
+    else if (/^\d+$/.test(after)) {
+      steps.push({ weight, pauseSeconds: Number(after) });
+    } else {
+      return {
+        error: `step ${
+          i + 1
+        } "${item}": after the weight, write :<seconds> or :gate`,
+      };
+    }
+  }
+  return { steps };
+}

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { ConflictError, isError } from '@backstage/errors';
+import { ConflictError, InputError, isError } from '@backstage/errors';
 import {
   isTerminalPlanStatus,
   stringifyWorkloadRef,
@@ -458,12 +458,21 @@ class PlanStep {
         { released: true },
       );
     }
-    const rollout = await this.o.rollouts.start(
-      this.plan.id,
-      decision,
-      before,
-      this.now(),
-    );
+    let rollout;
+    try {
+      rollout = await this.o.rollouts.start(
+        this.plan.id,
+        decision,
+        before,
+        this.now(),
+      );
+    } catch (error) {
+      // The service's rollout settings are wrong (an annotation that does not parse).
+      if (error instanceof InputError) {
+        return this.#fail(decision, error.message, { released: true });
+      }
+      throw error;
+    }
     decision.status = 'rolling_out';
     this.#record.patch(decision.index, {
       status: 'rolling_out',

@@ -4,6 +4,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   parseWorkloadsAnnotation,
+  SENTINEL_CANARY_STEPS_ANNOTATION,
   SENTINEL_ROLLBACK_POLICY_ANNOTATION,
   SENTINEL_WORKLOADS_ANNOTATION,
   stringifyWorkloadRef,
@@ -18,6 +19,8 @@ export interface CatalogWorkloads {
   labels: Map<string, Record<string, string>>;
   /** The `sentinel.io/rollback-policy` annotation of each managing entity that has one. */
   rollbackPolicies?: Map<string, string>;
+  /** The `sentinel.io/canary-steps` annotation of each managing entity that has one. */
+  canarySteps?: Map<string, string>;
 }
 
 /** Which catalog entity manages which workload, from the `sentinel.io/workloads` annotation. */
@@ -105,12 +108,16 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
     const owners = new Map<string, string>();
     const labels = new Map<string, Record<string, string>>();
     const rollbackPolicies = new Map<string, string>();
+    const canarySteps = new Map<string, string>();
     for (const entity of items) {
       const ref = stringifyEntityRef(entity);
       labels.set(ref, entity.metadata.labels ?? {});
       const policy =
         entity.metadata.annotations?.[SENTINEL_ROLLBACK_POLICY_ANNOTATION];
       if (policy) rollbackPolicies.set(ref, policy.trim());
+      const steps =
+        entity.metadata.annotations?.[SENTINEL_CANARY_STEPS_ANNOTATION];
+      if (steps) canarySteps.set(ref, steps);
       const { refs } = parseWorkloadsAnnotation(
         entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
       );
@@ -118,6 +125,6 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
         owners.set(stringifyWorkloadRef(workload), ref);
       }
     }
-    return { owners, labels, rollbackPolicies };
+    return { owners, labels, rollbackPolicies, canarySteps };
   }
 }

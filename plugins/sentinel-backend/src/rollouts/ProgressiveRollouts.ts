@@ -1,4 +1,8 @@
-import { ConflictError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
+import {
+  parseCanaryStepsAnnotation,
+  SENTINEL_CANARY_STEPS_ANNOTATION,
+} from '@internal/backstage-plugin-sentinel-common';
 import type { WorkloadState } from '@internal/backstage-plugin-sentinel-node';
 import { randomUUID } from 'node:crypto';
 import type { StoredDecision } from '../database/PlanStore';
@@ -9,6 +13,7 @@ import {
   ROLLBACK_POLICIES,
   type RollbackPolicy,
   type Rollout,
+  type RolloutStep,
   type RolloutStrategy,
 } from './types';
 import type { WorkloadOwnership } from '../pipeline/WorkloadCatalogIndex';
@@ -42,6 +47,25 @@ export class ProgressiveRollouts {
     /** The catalog: an entity's `sentinel.io/rollback-policy` overrides the default. */
     private readonly ownership?: WorkloadOwnership,
   ) {}
+
+  /**
+   * The entity's own canary steps (`sentinel.io/canary-steps`), else the configured ones. An
+   * annotation that does not parse fails the decision, naming what to fix: its author meant
+   * other steps than the default.
+   */
+  async #canarySteps(entityRef: string | null): Promise<RolloutStep[]> {
+    if (!entityRef || !this.ownership) return this.settings.steps;
+    const { canarySteps } = await this.ownership.snapshot();
+    const value = canarySteps?.get(entityRef);
+    if (value === undefined) return this.settings.steps;
+    const parsed = parseCanaryStepsAnnotation(value);
+    if ('error' in parsed) {
+      throw new InputError(
+        `${SENTINEL_CANARY_STEPS_ANNOTATION} of ${entityRef}: ${parsed.error}`,
+      );
+    }
+    return parsed.steps;
+  }
 
   /** The entity's rollback policy if it names a valid one, else the configured default. */
   async #rollbackPolicy(entityRef: string | null): Promise<RollbackPolicy> {
@@ -88,7 +112,10 @@ export class ProgressiveRollouts {
               router: this.settings.trafficRouter,
             }),
         },
-        steps: strategy === 'canary' ? this.settings.steps : [{ weight: 100 }],
+        steps:
+          strategy === 'canary'
+            ? await this.#canarySteps(decision.entityRef)
+            : [{ weight: 100 }],
         analysis: this.settings.analysis,
       },
       at,

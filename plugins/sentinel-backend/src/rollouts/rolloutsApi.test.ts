@@ -316,7 +316,10 @@ describe('rollouts API', () => {
       },
     });
     const manual = await startSentinel(
-      backendOptions('orders', { 'sentinel.io/rollback-policy': 'manual' }),
+      backendOptions('orders', {
+        'sentinel.io/rollback-policy': 'manual',
+        'sentinel.io/canary-steps': '30, 100',
+      }),
     );
     const submitted = await request(manual.server)
       .post('/api/sentinel/v1/action-plans')
@@ -343,7 +346,12 @@ describe('rollouts API', () => {
         ).body.items[0],
       (r: any) => r?.phase === 'paused' || r?.phase === 'aborted',
     );
-    expect(paused).toMatchObject({ phase: 'paused', rollbackPolicy: 'manual' });
+    expect(paused).toMatchObject({
+      phase: 'paused',
+      rollbackPolicy: 'manual',
+      // The service's own steps, from its sentinel.io/canary-steps annotation.
+      steps: [{ weight: 30 }, { weight: 100 }],
+    });
     expect(paused.phaseReason).toMatch(
       /^paused: analysis failed: critical check error-rate failed.*rollback policy manual/,
     );
@@ -378,6 +386,64 @@ describe('rollouts API', () => {
         })
       ).spec?.template?.spec?.containers?.[0]?.image,
     ).toBe('shop/orders:1.0.0');
+  });
+
+  it('fails a canary decision whose service has canary steps that do not parse, naming the annotation and the step', async () => {
+    cluster.addDeployment({
+      metadata: {
+        name: 'search',
+        namespace: 'shop',
+        labels: { app: 'search' },
+      },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'search' } },
+        template: {
+          metadata: { labels: { app: 'search' } },
+          spec: { containers: [{ name: 'app', image: 'shop/search:1.0.0' }] },
+        },
+      },
+    });
+    const misconfigured = await startSentinel(
+      backendOptions('search', { 'sentinel.io/canary-steps': '50, 20' }),
+    );
+    const submitted = await request(misconfigured.server)
+      .post('/api/sentinel/v1/action-plans')
+      .send({
+        source: 'InfraMind',
+        decisions: [
+          {
+            verb: 'rollout',
+            target: { cluster: 'k8s', namespace: 'shop', name: 'search' },
+            params: {
+              containers: { app: { image: 'shop/search:2.0.0' } },
+              strategy: 'canary',
+            },
+          },
+        ],
+      });
+    expect(submitted.status).toBe(202);
+    const done = await until(
+      async () =>
+        (
+          await request(misconfigured.server).get(
+            `/api/sentinel/v1/action-plans/${submitted.body.id}`,
+          )
+        ).body as Plan,
+      p => !['received', 'approved', 'executing'].includes(p.status),
+    );
+    expect(done.decisions[0].status).toBe('failed');
+    expect(done.decisions[0].error).toBe(
+      'sentinel.io/canary-steps of component:default/cart: step 2 "20": weights must rise (50 before it)',
+    );
+    expect(
+      (
+        await apps.readNamespacedDeployment({
+          name: 'search',
+          namespace: 'shop',
+        })
+      ).spec?.template?.spec?.containers?.[0]?.image,
+    ).toBe('shop/search:1.0.0');
   });
 
   it('names the field of a bad query and answers 404 for an unknown rollout', async () => {
