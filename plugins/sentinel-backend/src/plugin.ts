@@ -181,12 +181,13 @@ export const sentinelPlugin = createBackendPlugin({
           inventory,
           onEnded: rollout => wakePlans([rollout.planId]),
         });
-        const rollouts = new ProgressiveRollouts(
-          rolloutStore,
-          rolloutSettings,
-          id => rolloutExecution.reconciler.wake([id]),
+        const rollouts = new ProgressiveRollouts({
+          store: rolloutStore,
+          settings: rolloutSettings,
+          onStarted: id => rolloutExecution.reconciler.wake([id]),
           ownership,
-        );
+          policies,
+        });
         const execution = createPlanExecution({
           store,
           clusterDrivers,

@@ -1,21 +1,13 @@
-import { ConflictError, InputError } from '@backstage/errors';
-import {
-  parseCanaryStepsAnnotation,
-  SENTINEL_CANARY_STEPS_ANNOTATION,
-} from '@internal/backstage-plugin-sentinel-common';
+import { ConflictError } from '@backstage/errors';
+import type { PolicyDocument } from '@internal/backstage-plugin-sentinel-common';
 import type { WorkloadState } from '@internal/backstage-plugin-sentinel-node';
 import { randomUUID } from 'node:crypto';
 import type { StoredDecision } from '../database/PlanStore';
 import type { RolloutSettings } from './rolloutConfig';
 import { canAbort } from './rolloutPhases';
 import type { RolloutStore } from './RolloutStore';
-import {
-  ROLLBACK_POLICIES,
-  type RollbackPolicy,
-  type Rollout,
-  type RolloutStep,
-  type RolloutStrategy,
-} from './types';
+import { rolloutSettingsFor } from './rolloutSettingsFor';
+import type { Rollout, RolloutStrategy } from './types';
 import type { WorkloadOwnership } from '../pipeline/WorkloadCatalogIndex';
 
 /** Where a decision's rollout stands, as its plan sees it. */
@@ -38,43 +30,53 @@ export function progressiveStrategy(
  * What a plan's decision does with a progressive rollout: start it (once, whatever replica
  * asks), read how it ended, abort it. The rollout itself is the RolloutController's.
  */
-export class ProgressiveRollouts {
-  constructor(
-    private readonly store: RolloutStore,
-    private readonly settings: RolloutSettings,
-    /** Called with a new rollout's id: step it now rather than at the next poll. */
-    private readonly onStarted?: (id: string) => void,
-    /** The catalog: an entity's `sentinel.io/rollback-policy` overrides the default. */
-    private readonly ownership?: WorkloadOwnership,
-  ) {}
+export interface ProgressiveRolloutsOptions {
+  store: RolloutStore;
+  settings: RolloutSettings;
+  /** Called with a new rollout's id: step it now rather than at the next poll. */
+  onStarted?: (id: string) => void;
+  /** The catalog: the managing entity's labels and its Sentinel annotations. */
+  ownership?: WorkloadOwnership;
+  /** The policy document: its `rollouts` entries per scope. */
+  policies?: { current(): Promise<{ document: PolicyDocument }> };
+}
 
-  /**
-   * The entity's own canary steps (`sentinel.io/canary-steps`), else the configured ones. An
-   * annotation that does not parse fails the decision, naming what to fix: its author meant
-   * other steps than the default.
-   */
-  async #canarySteps(entityRef: string | null): Promise<RolloutStep[]> {
-    if (!entityRef || !this.ownership) return this.settings.steps;
-    const { canarySteps } = await this.ownership.snapshot();
-    const value = canarySteps?.get(entityRef);
-    if (value === undefined) return this.settings.steps;
-    const parsed = parseCanaryStepsAnnotation(value);
-    if ('error' in parsed) {
-      throw new InputError(
-        `${SENTINEL_CANARY_STEPS_ANNOTATION} of ${entityRef}: ${parsed.error}`,
-      );
-    }
-    return parsed.steps;
+/**
+ * What a plan's decision does with a progressive rollout: start it (once, whatever replica
+ * asks) with the settings for its workload, read how it ended, abort it. The rollout itself
+ * is the RolloutController's.
+ */
+export class ProgressiveRollouts {
+  readonly #o: ProgressiveRolloutsOptions;
+
+  constructor(options: ProgressiveRolloutsOptions) {
+    this.#o = options;
   }
 
-  /** The entity's rollback policy if it names a valid one, else the configured default. */
-  async #rollbackPolicy(entityRef: string | null): Promise<RollbackPolicy> {
-    if (!entityRef || !this.ownership) return this.settings.rollbackPolicy;
-    const { rollbackPolicies } = await this.ownership.snapshot();
-    const named = rollbackPolicies?.get(entityRef);
-    return ROLLBACK_POLICIES.includes(named as RollbackPolicy)
-      ? (named as RollbackPolicy)
-      : this.settings.rollbackPolicy;
+  /** Defaults, then the policy's entries for the workload, then the service's annotations. */
+  async #settingsFor(decision: StoredDecision) {
+    const { settings, ownership, policies } = this.#o;
+    const [catalog, policy] = await Promise.all([
+      ownership?.snapshot(),
+      policies?.current(),
+    ]);
+    const entityRef = decision.entityRef;
+    return rolloutSettingsFor(
+      settings,
+      policy?.document.rollouts,
+      {
+        cluster: decision.target.cluster,
+        namespace: decision.target.namespace,
+        entityRef,
+        labels: (entityRef && catalog?.labels.get(entityRef)) || undefined,
+      },
+      entityRef
+        ? {
+            canarySteps: catalog?.canarySteps?.get(entityRef),
+            rollbackPolicy: catalog?.rollbackPolicies?.get(entityRef),
+          }
+        : {},
+    );
   }
 
   async start(
@@ -83,12 +85,14 @@ export class ProgressiveRollouts {
     stable: WorkloadState,
     at: Date,
   ): Promise<Rollout> {
+    const { settings } = this.#o;
     const strategy = progressiveStrategy(decision)!;
     const containers = decision.params.containers as Record<
       string,
       { image: string }
     >;
-    const rollout = await this.store.create(
+    const workload = await this.#settingsFor(decision);
+    const rollout = await this.#o.store.create(
       {
         id: randomUUID(),
         planId,
@@ -96,7 +100,7 @@ export class ProgressiveRollouts {
         target: decision.target,
         entityRef: decision.entityRef,
         strategy,
-        rollbackPolicy: await this.#rollbackPolicy(decision.entityRef),
+        rollbackPolicy: workload.rollbackPolicy,
         stable,
         candidate: {
           workload: `${decision.target.name}-${
@@ -105,22 +109,17 @@ export class ProgressiveRollouts {
           containers,
           replicas: 0,
           ...(strategy === 'bluegreen' && {
-            rollbackWindowSeconds: this.settings.rollbackWindowSeconds,
+            rollbackWindowSeconds: settings.rollbackWindowSeconds,
           }),
           ...(strategy === 'canary' &&
-            this.settings.trafficRouter && {
-              router: this.settings.trafficRouter,
-            }),
+            settings.trafficRouter && { router: settings.trafficRouter }),
         },
-        steps:
-          strategy === 'canary'
-            ? await this.#canarySteps(decision.entityRef)
-            : [{ weight: 100 }],
-        analysis: this.settings.analysis,
+        steps: strategy === 'canary' ? workload.steps : [{ weight: 100 }],
+        analysis: workload.analysis,
       },
       at,
     );
-    this.onStarted?.(rollout.id);
+    this.#o.onStarted?.(rollout.id);
     return rollout;
   }
 
@@ -128,7 +127,7 @@ export class ProgressiveRollouts {
     planId: string,
     index: number,
   ): Promise<RolloutOutcome | undefined> {
-    const rollout = await this.store.getByDecision(planId, index);
+    const rollout = await this.#o.store.getByDecision(planId, index);
     if (!rollout) return undefined;
     switch (rollout.phase) {
       case 'succeeded':
@@ -152,12 +151,12 @@ export class ProgressiveRollouts {
     reason: string,
     actor = 'sentinel',
   ): Promise<boolean> {
-    const rollout = await this.store.getByDecision(planId, index);
+    const rollout = await this.#o.store.getByDecision(planId, index);
     if (!rollout || !canAbort(rollout.phase) || rollout.phase === 'aborting') {
       return false;
     }
     try {
-      await this.store.act(rollout.id, {
+      await this.#o.store.act(rollout.id, {
         to: 'aborting',
         from: ['pending', 'progressing', 'paused', 'promoting'],
         actor,
@@ -170,7 +169,7 @@ export class ProgressiveRollouts {
       if (error instanceof ConflictError) return false;
       throw error;
     }
-    this.onStarted?.(rollout.id);
+    this.#o.onStarted?.(rollout.id);
     return true;
   }
 }

@@ -299,6 +299,68 @@ describe('rollouts API', () => {
     expect(await imageOfCart()).toBe('shop/cart:2.0.0');
   });
 
+  it("takes a workload's steps and analysis from the policy document's rollouts entry for its scope, and names a bad entry's field", async () => {
+    const current = (await request(server).get('/api/sentinel/v1/policies'))
+      .body;
+    const bad = await request(server)
+      .put('/api/sentinel/v1/policies')
+      .send({
+        ...current,
+        rollouts: [
+          {
+            id: 'shop',
+            scope: { namespace: 'shop' },
+            steps: [{ weight: 60 }, { weight: 40 }],
+          },
+        ],
+      });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toBe(
+      'Invalid policy: rollouts[0].steps[1].weight: must be above the weight of the step before (60)',
+    );
+
+    const saved = await request(server)
+      .put('/api/sentinel/v1/policies')
+      .send({
+        ...current,
+        rollouts: [
+          {
+            id: 'shop',
+            scope: { namespace: 'shop' },
+            steps: [{ weight: 40, gate: true }, { weight: 100 }],
+            analysis: { passAfter: 3 },
+            rollbackPolicy: 'manual',
+          },
+        ],
+      });
+    expect(saved.status).toBe(200);
+    const submitted = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send(canary('shop/cart:5.0.0'));
+    expect(submitted.status).toBe(202);
+    const rollout = await until(
+      async () =>
+        (
+          await request(server).get(
+            '/api/sentinel/v1/rollouts?entityRef=component:default/cart',
+          )
+        ).body.items.find((r: any) => r.planId === submitted.body.id),
+      r => r !== undefined,
+    );
+    expect(rollout).toMatchObject({
+      steps: [{ weight: 40, gate: true }, { weight: 100 }],
+      rollbackPolicy: 'manual',
+    });
+    await request(server)
+      .post(`/api/sentinel/v1/rollouts/${rollout.id}/abort`)
+      .send({ reason: 'only looking at its settings' })
+      .expect(202);
+    await until(
+      () => plan(submitted.body.id),
+      p => ['rolled_back', 'failed', 'succeeded'].includes(p.status),
+    );
+  });
+
   it("follows the entity's sentinel.io/rollback-policy: manual pauses a failing canary for a person instead of aborting it", async () => {
     cluster.addDeployment({
       metadata: {

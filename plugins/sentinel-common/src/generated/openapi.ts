@@ -646,6 +646,45 @@ export interface components {
         /** Format: date-time */
         expiresAt: string;
       }[];
+      rollouts?: {
+        id: string;
+        scope?: {
+          cluster?: string;
+          namespace?: string;
+          entityRef?: string;
+          labels?: {
+            [key: string]: string;
+          };
+        };
+        steps?: {
+          weight: number;
+          pauseSeconds?: number;
+          gate?: boolean;
+        }[];
+        analysis?: {
+          checks?: {
+            name: string;
+            query: string;
+            weight: number;
+            critical?: boolean;
+            max?: number;
+            min?: number;
+            /** @constant */
+            against?: 'stable';
+            tolerance?: number;
+            slack?: number;
+          }[];
+          intervalSeconds?: number;
+          passAfter?: number;
+          inconclusiveAfter?: number;
+          readySeconds?: number;
+          inconclusiveSeconds?: number;
+          /** @enum {string} */
+          onInconclusive?: 'abort' | 'wait';
+        };
+        /** @enum {string} */
+        rollbackPolicy?: 'auto' | 'manual' | 'freeze';
+      }[];
     };
     PolicyScope: {
       cluster?: string;

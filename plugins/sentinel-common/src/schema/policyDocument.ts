@@ -111,12 +111,72 @@ export const policyExceptionSchema = z.strictObject({
 });
 export type PolicyException = z.infer<typeof policyExceptionSchema>;
 
+/** One canary step: the candidate's share of traffic, then a pause or a manual gate. */
+const rolloutStepSchema = z.strictObject({
+  weight: z.number().int().min(1).max(100),
+  pauseSeconds: z.number().min(0).max(86400).optional(),
+  gate: z.boolean().optional(),
+});
+
+/** One PromQL check of a canary analysis (templated with {{namespace}}, {{workload}}, {{cluster}}). */
+const analysisCheckSchema = z.strictObject({
+  name: z.string().min(1).max(100),
+  query: z.string().min(1).max(4000),
+  weight: z.number().min(0).max(100),
+  critical: z.boolean().optional(),
+  max: z.number().optional(),
+  min: z.number().optional(),
+  against: z.literal('stable').optional(),
+  tolerance: z.number().min(0).optional(),
+  slack: z.number().min(0).optional(),
+});
+
+/**
+ * How canary and blue/green rollouts go for the workloads in `scope`: the steps, the analysis
+ * (any field left out keeps the configured default) and the rollback policy. Where several
+ * entries match, the most specific wins field by field (entityRef over namespace over
+ * cluster over none); a service's own annotations win over all of them.
+ */
+export const rolloutSettingsSchema = z
+  .strictObject({
+    id: ruleId,
+    scope,
+    steps: z.array(rolloutStepSchema).min(1).max(20).optional(),
+    analysis: z
+      .strictObject({
+        checks: z.array(analysisCheckSchema).min(1).max(20).optional(),
+        intervalSeconds: z.number().min(1).max(3600).optional(),
+        passAfter: z.number().int().min(1).max(100).optional(),
+        inconclusiveAfter: z.number().int().min(1).max(100).optional(),
+        readySeconds: z.number().min(1).max(86400).optional(),
+        inconclusiveSeconds: z.number().min(1).max(86400).optional(),
+        onInconclusive: z.enum(['abort', 'wait']).optional(),
+      })
+      .optional(),
+    rollbackPolicy: z.enum(['auto', 'manual', 'freeze']).optional(),
+  })
+  .superRefine((entry, ctx) => {
+    entry.steps?.forEach((step, index) => {
+      const before = entry.steps![index - 1];
+      if (before && step.weight <= before.weight) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'weight'],
+          message: `must be above the weight of the step before (${before.weight})`,
+        });
+      }
+    });
+  });
+export type RolloutSettingsEntry = z.infer<typeof rolloutSettingsSchema>;
+
 export const policyDocumentSchema = z
   .strictObject({
     /** Set by the server; send the version you read to refuse overwriting a newer one. */
     version: z.number().int().min(0).optional(),
     rules: z.array(policyRuleSchema).max(1000),
     exceptions: z.array(policyExceptionSchema).max(1000).default([]),
+    /** Canary and blue/green settings per scope (docs/progressive-delivery.md). */
+    rollouts: z.array(rolloutSettingsSchema).max(200).optional(),
   })
   .superRefine((doc, ctx) => {
     const seen = new Map<string, number>();
