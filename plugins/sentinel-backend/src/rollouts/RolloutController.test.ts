@@ -6,9 +6,11 @@ import {
   type PrometheusProcess,
 } from '@internal/kubernetes-test-server';
 import type { PlanTarget } from '@internal/backstage-plugin-sentinel-common';
+import type { TrafficRouter } from '@internal/backstage-plugin-sentinel-node';
 import {
   AppsV1Api,
   CoreV1Api,
+  CustomObjectsApi,
   KubeConfig,
   NetworkingV1Api,
   PatchStrategy,
@@ -20,6 +22,7 @@ import { createTestDatabases } from '../__testUtils__/databases';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { KubernetesClusterDriver } from '../kubernetes/KubernetesClusterDriver';
 import { ReconcilerKilledError } from '../reconciler/Reconciler';
+import { GatewayApiRouter } from './traffic/GatewayApiRouter';
 import { NginxIngressRouter } from './traffic/NginxIngressRouter';
 import { DEFAULT_ROLLOUTS, type RolloutSettings } from './rolloutConfig';
 import { createRolloutExecution } from './rolloutExecution';
@@ -134,8 +137,9 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
     owner = randomUUID().slice(0, 8),
   ) {
     const execution = createRolloutExecution({
-      trafficRouters: new Map([
+      trafficRouters: new Map<string, TrafficRouter>([
         ['k8s/nginx', new NginxIngressRouter('k8s', kubeConfig)],
+        ['k8s/gateway-api', new GatewayApiRouter('k8s', kubeConfig)],
       ]),
       store,
       clusterDrivers: new Map([['k8s', driver]]),
@@ -709,6 +713,69 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
     ).toEqual({ app: 'ledger' });
     expect(await imageOf('ledger')).toBe('shop/ledger:2.0.0');
     expect(await exists('ledger-canary')).toBe(false);
+  });
+
+  it('sets the canary weight as HTTPRoute backend weights through the Gateway API router, and puts the route back when promoted', async () => {
+    const store = new RolloutStore(knex);
+    const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    const routes = {
+      group: 'gateway.networking.k8s.io',
+      version: 'v1',
+      plural: 'httproutes',
+      namespace: 'shop',
+    };
+    await core.createNamespacedService({
+      namespace: 'shop',
+      body: {
+        metadata: { name: 'reviews', namespace: 'shop' },
+        spec: { selector: { app: 'reviews' }, ports: [{ port: 80 }] },
+      },
+    });
+    const original = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'reviews', namespace: 'shop' },
+      spec: {
+        parentRefs: [{ name: 'gateway' }],
+        rules: [{ backendRefs: [{ name: 'reviews', port: 80 }] }],
+      },
+    };
+    await custom.createNamespacedCustomObject({ ...routes, body: original });
+    const { execution } = replicaOf(store);
+    const rollout = await startRollout(store, 'reviews', 'shop/reviews:2.0.0', {
+      steps: [{ weight: 30 }, { weight: 100 }],
+      router: 'gateway-api',
+    });
+    const backends = async () =>
+      (
+        (await custom.getNamespacedCustomObject({
+          ...routes,
+          name: 'reviews',
+        })) as typeof original
+      ).spec.rules[0].backendRefs;
+    execution.start();
+    try {
+      await waitForStage(store, rollout.id, 'analyze');
+      expect(await backends()).toEqual([
+        { name: 'reviews', port: 80, weight: 70 },
+        expect.objectContaining({
+          name: 'reviews-canary',
+          port: 80,
+          weight: 30,
+        }),
+      ]);
+      const done = await waitForPhase(store, rollout.id, [
+        'succeeded',
+        'aborted',
+        'failed',
+      ]);
+      expect(done.phase).toBe('succeeded');
+    } finally {
+      await execution.stop();
+    }
+    expect(await backends()).toEqual(original.spec.rules[0].backendRefs);
+    expect(await imageOf('reviews')).toBe('shop/reviews:2.0.0');
+    expect(await exists('reviews-canary')).toBe(false);
   });
 
   describe('blue/green', () => {
