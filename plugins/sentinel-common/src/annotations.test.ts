@@ -1,4 +1,5 @@
 import {
+  parseCanaryAnalysisAnnotation,
   parseCanaryStepsAnnotation,
   parseWorkloadRef,
   parseWorkloadsAnnotation,
@@ -95,5 +96,30 @@ describe('parseCanaryStepsAnnotation', () => {
       error: 'step 1 "10:soon": after the weight, write :<seconds> or :gate',
     });
     expect(parseCanaryStepsAnnotation(' , ')).toEqual({ error: 'no steps' });
+  });
+});
+
+describe('parseCanaryAnalysisAnnotation', () => {
+  it('reads timing settings', () => {
+    expect(
+      parseCanaryAnalysisAnnotation(
+        'intervalSeconds=30, passAfter=3, onInconclusive=wait',
+      ),
+    ).toEqual({
+      analysis: { intervalSeconds: 30, passAfter: 3, onInconclusive: 'wait' },
+    });
+  });
+
+  it('names the setting that is wrong and why', () => {
+    expect(parseCanaryAnalysisAnnotation('passAfter=2.5')).toEqual({
+      error: '"passAfter=2.5": passAfter must be a whole number of at least 1',
+    });
+    expect(parseCanaryAnalysisAnnotation('speed=fast')).toEqual({
+      error:
+        '"speed=fast": unknown setting speed; known: intervalSeconds, passAfter, inconclusiveAfter, readySeconds, inconclusiveSeconds, onInconclusive',
+    });
+    expect(parseCanaryAnalysisAnnotation('onInconclusive=retry')).toEqual({
+      error: '"onInconclusive=retry": onInconclusive is abort or wait',
+    });
   });
 });

@@ -162,3 +162,68 @@ export function parseCanaryStepsAnnotation(
   }
   return { steps };
 }
+
+/**
+ * A service's own analysis timing, e.g. `intervalSeconds=30, passAfter=3, onInconclusive=wait`:
+ * any of intervalSeconds, passAfter, inconclusiveAfter, readySeconds, inconclusiveSeconds
+ * (numbers) and onInconclusive (abort or wait). The checks themselves come from the policy
+ * document or app-config.
+ */
+export const SENTINEL_CANARY_ANALYSIS_ANNOTATION =
+  'sentinel.io/canary-analysis';
+
+const ANALYSIS_NUMBERS = [
+  'intervalSeconds',
+  'passAfter',
+  'inconclusiveAfter',
+  'readySeconds',
+  'inconclusiveSeconds',
+] as const;
+
+/** The analysis settings the annotation gives. */
+export type CanaryAnalysisSettings = Partial<
+  Record<(typeof ANALYSIS_NUMBERS)[number], number> & {
+    onInconclusive: 'abort' | 'wait';
+  }
+>;
+
+/** Reads the canary analysis annotation, naming the setting that is wrong and why. */
+export function parseCanaryAnalysisAnnotation(
+  value: string,
+): { analysis: CanaryAnalysisSettings } | { error: string } {
+  const analysis: Record<string, unknown> = {};
+  for (const item of value
+    .split(',')
+    .map(i => i.trim())
+    .filter(Boolean)) {
+    const [key, text, ...rest] = item.split('=').map(p => p.trim());
+    if (rest.length || text === undefined) {
+      return { error: `"${item}": write <setting>=<value>` };
+    }
+    if (key === 'onInconclusive') {
+      if (text !== 'abort' && text !== 'wait') {
+        return { error: `"${item}": onInconclusive is abort or wait` };
+      }
+      analysis[key] = text;
+    } else if ((ANALYSIS_NUMBERS as readonly string[]).includes(key)) {
+      const n = Number(text);
+      const whole = key === 'passAfter' || key === 'inconclusiveAfter';
+      if (!Number.isFinite(n) || n < 1 || (whole && !Number.isInteger(n))) {
+        return {
+          error: `"${item}": ${key} must be ${
+            whole ? 'a whole number' : 'a number'
+          } of at least 1`,
+        };
+      }
+      analysis[key] = n;
+    } else {
+      return {
+        error: `"${item}": unknown setting ${key}; known: ${[
+          ...ANALYSIS_NUMBERS,
+          'onInconclusive',
+        ].join(', ')}`,
+      };
+    }
+  }
+  return { analysis: analysis as CanaryAnalysisSettings };
+}

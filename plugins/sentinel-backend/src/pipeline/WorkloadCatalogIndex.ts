@@ -4,6 +4,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   parseWorkloadsAnnotation,
+  SENTINEL_CANARY_ANALYSIS_ANNOTATION,
   SENTINEL_CANARY_STEPS_ANNOTATION,
   SENTINEL_ROLLBACK_POLICY_ANNOTATION,
   SENTINEL_WORKLOADS_ANNOTATION,
@@ -21,6 +22,8 @@ export interface CatalogWorkloads {
   rollbackPolicies?: Map<string, string>;
   /** The `sentinel.io/canary-steps` annotation of each managing entity that has one. */
   canarySteps?: Map<string, string>;
+  /** The `sentinel.io/canary-analysis` annotation of each managing entity that has one. */
+  canaryAnalysis?: Map<string, string>;
 }
 
 /** Which catalog entity manages which workload, from the `sentinel.io/workloads` annotation. */
@@ -109,6 +112,7 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
     const labels = new Map<string, Record<string, string>>();
     const rollbackPolicies = new Map<string, string>();
     const canarySteps = new Map<string, string>();
+    const canaryAnalysis = new Map<string, string>();
     for (const entity of items) {
       const ref = stringifyEntityRef(entity);
       labels.set(ref, entity.metadata.labels ?? {});
@@ -118,6 +122,9 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
       const steps =
         entity.metadata.annotations?.[SENTINEL_CANARY_STEPS_ANNOTATION];
       if (steps) canarySteps.set(ref, steps);
+      const analysis =
+        entity.metadata.annotations?.[SENTINEL_CANARY_ANALYSIS_ANNOTATION];
+      if (analysis) canaryAnalysis.set(ref, analysis);
       const { refs } = parseWorkloadsAnnotation(
         entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
       );
@@ -125,6 +132,6 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
         owners.set(stringifyWorkloadRef(workload), ref);
       }
     }
-    return { owners, labels, rollbackPolicies, canarySteps };
+    return { owners, labels, rollbackPolicies, canarySteps, canaryAnalysis };
   }
 }

@@ -73,6 +73,7 @@ export class ProgressiveRollouts {
       entityRef
         ? {
             canarySteps: catalog?.canarySteps?.get(entityRef),
+            canaryAnalysis: catalog?.canaryAnalysis?.get(entityRef),
             rollbackPolicy: catalog?.rollbackPolicies?.get(entityRef),
           }
         : {},

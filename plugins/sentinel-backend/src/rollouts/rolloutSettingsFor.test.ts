@@ -108,6 +108,15 @@ describe('rolloutSettingsFor', () => {
       steps: [{ weight: 10, pauseSeconds: 30 }, { weight: 100 }],
       rollbackPolicy: 'auto',
     });
+    expect(
+      rolloutSettingsFor(defaults, entries, cart, {
+        canaryAnalysis: 'intervalSeconds=45, onInconclusive=wait',
+      }).analysis,
+    ).toMatchObject({
+      intervalSeconds: 45,
+      onInconclusive: 'wait',
+      passAfter: DEFAULT_ROLLOUTS.analysis.passAfter,
+    });
     // An unknown policy name is ignored; steps that do not parse are refused.
     expect(
       rolloutSettingsFor(defaults, entries, cart, { rollbackPolicy: 'yolo' })

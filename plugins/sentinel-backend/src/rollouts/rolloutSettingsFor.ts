@@ -1,5 +1,7 @@
 import {
+  parseCanaryAnalysisAnnotation,
   parseCanaryStepsAnnotation,
+  SENTINEL_CANARY_ANALYSIS_ANNOTATION,
   SENTINEL_CANARY_STEPS_ANNOTATION,
   type RolloutSettingsEntry,
 } from '@internal/backstage-plugin-sentinel-common';
@@ -22,6 +24,7 @@ export interface WorkloadRolloutSettings {
 /** The service's own settings, from its catalog entity's annotations. */
 export interface ServiceAnnotations {
   canarySteps?: string;
+  canaryAnalysis?: string;
   rollbackPolicy?: string;
 }
 
@@ -77,6 +80,15 @@ export function rolloutSettingsFor(
       );
     }
     settings.steps = parsed.steps;
+  }
+  if (annotations.canaryAnalysis !== undefined) {
+    const parsed = parseCanaryAnalysisAnnotation(annotations.canaryAnalysis);
+    if ('error' in parsed) {
+      throw new InputError(
+        `${SENTINEL_CANARY_ANALYSIS_ANNOTATION} of ${facts.entityRef}: ${parsed.error}`,
+      );
+    }
+    settings.analysis = { ...settings.analysis, ...parsed.analysis };
   }
   if (
     ROLLBACK_POLICIES.includes(annotations.rollbackPolicy as RollbackPolicy)
