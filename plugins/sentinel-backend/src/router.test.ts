@@ -287,6 +287,39 @@ describe('plans API', () => {
     expect(badRef.body.error.message).toContain('kind "DaemonSet"');
   });
 
+  it('refuses control characters in any string with a 400 naming the field, storing nothing', async () => {
+    const { server } = await startSentinel();
+    const nul = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send({
+        ...scaleCart(4),
+        decisions: [
+          { ...scaleCart(4).decisions[0], rationale: 'p95\u0000 CPU' },
+        ],
+      });
+    expect(nul.status).toBe(400);
+    expect(nul.body.error.message).toBe(
+      'Invalid request: decisions.0.rationale: must not contain control characters',
+    );
+    const comment = await request(server)
+      .post('/api/sentinel/v1/action-plans/any/reject')
+      .send({ comment: 'no\u001b[31m' });
+    expect(comment.status).toBe(400);
+    expect(comment.body.error.message).toMatch(/^Invalid request: comment:/);
+    // Tabs and new lines stay allowed in free text.
+    const multiline = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send({
+        ...scaleCart(4),
+        decisions: [
+          { ...scaleCart(4).decisions[0], rationale: 'p95 CPU\n\tfor 30 min' },
+        ],
+      });
+    expect(multiline.status).toBe(202);
+    const list = await request(server).get('/api/sentinel/v1/action-plans');
+    expect(list.body.items).toHaveLength(1);
+  });
+
   it('answers malformed JSON with 400 and an oversized body with 413', async () => {
     const { server } = await startSentinel();
     const malformed = await request(server)

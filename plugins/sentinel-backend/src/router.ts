@@ -15,6 +15,7 @@ import type { PlanService } from './pipeline/PlanService';
 import type { PolicyService } from './policy/PolicyService';
 import { addPlanRoutes } from './routes/plans';
 import { addPolicyRoutes } from './routes/policies';
+import { rejectControlCharacters } from './routes/controlCharacters';
 import { addRolloutRoutes } from './routes/rollouts';
 import type { RolloutStore } from './rollouts/RolloutStore';
 import { addWorkloadRoutes } from './routes/workloads';
@@ -46,6 +47,7 @@ export async function createRouter(
   const { knex, clusterDrivers } = options;
   const router = Router();
   router.use(express.json({ limit: '256kb' }));
+  router.use(rejectControlCharacters());
   const support = createRouteSupport(options);
 
   // Readiness for load balancers and probes: the plan store answers and is migrated.

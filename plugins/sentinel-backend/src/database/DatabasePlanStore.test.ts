@@ -71,6 +71,27 @@ describe('DatabasePlanStore', () => {
       expect(await plans.getPlan(again.id)).toBeUndefined();
     });
 
+    it('scopes an idempotency key to its principal: the same key from another caller is another plan', async () => {
+      const plans = await store();
+      const mine = newPlan('key-shared', 'hash-a');
+      await plans.createPlan(mine);
+      const theirs = {
+        ...newPlan('key-shared', 'hash-a'),
+        submittedBy: 'user:default/other',
+      };
+      const result = await plans.createPlan(theirs);
+      expect(result).toMatchObject({ created: true });
+      expect((await plans.getPlan(theirs.id))?.submittedBy).toBe(
+        'user:default/other',
+      );
+      // And the first caller still gets its own plan back for its key.
+      expect(await plans.createPlan(newPlan('key-shared', 'hash-a'))).toEqual({
+        created: false,
+        id: mine.id,
+        requestHash: 'hash-a',
+      });
+    });
+
     it('stores exactly one plan for one key submitted many times at once', async () => {
       const plans = await store();
       const results = await Promise.all(

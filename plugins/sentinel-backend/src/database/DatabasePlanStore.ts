@@ -82,7 +82,10 @@ export class DatabasePlanStore implements PlanStore {
     return this.#knex.transaction(async tx => {
       if (plan.idempotencyKey) {
         const existing = await tx<PlanRow>('plans')
-          .where({ idempotency_key: plan.idempotencyKey })
+          .where({
+            submitted_by: plan.submittedBy,
+            idempotency_key: plan.idempotencyKey,
+          })
           .first('id', 'request_hash');
         if (existing) {
           return {
@@ -135,8 +138,8 @@ export class DatabasePlanStore implements PlanStore {
 
   /**
    * The plan, its decisions and its first timeline entry in one statement (a submission is
-   * one round trip). A known idempotency key inserts nothing and returns the plan it names,
-   * also when another submission with the same key commits at the same moment.
+   * one round trip). A key the same principal used before inserts nothing and returns the
+   * plan it names, also when another submission with the same key commits at the same moment.
    */
   async #createInOneStatement(
     plan: NewPlan,
@@ -174,13 +177,14 @@ export class DatabasePlanStore implements PlanStore {
       plan.at,
       event.actor,
       event.message,
+      plan.submittedBy,
       plan.idempotencyKey ?? null,
     ];
     const result = await this.#knex.raw(
       `WITH p AS (
         INSERT INTO plans (id, source, mode, status, submitted_by, idempotency_key, request_hash, rollback_of, created_at, updated_at, next_check_at, lease_owner, lease_expires_at)
         VALUES (?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?::text, ?::timestamptz)
-        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+        ON CONFLICT (submitted_by, idempotency_key) DO NOTHING RETURNING id
       ), d AS (
         INSERT INTO plan_decisions (plan_id, decision_index, verb, cluster, namespace, kind, name, entity_ref, params, rationale, confidence, status)
         SELECT p.id, v.i, v.verb, v.cluster, v.namespace, v.kind, v.name, v.entity_ref, v.params, v.rationale, v.confidence, 'pending'
@@ -192,7 +196,7 @@ export class DatabasePlanStore implements PlanStore {
         SELECT p.id, ?::timestamptz, 'received', ?::text, ?::text FROM p
       )
       SELECT (SELECT id FROM p) AS created,
-        (SELECT json_build_object('id', id, 'hash', request_hash) FROM plans WHERE idempotency_key = ?::text) AS existing`,
+        (SELECT json_build_object('id', id, 'hash', request_hash) FROM plans WHERE submitted_by = ?::text AND idempotency_key = ?::text) AS existing`,
       bindings,
     );
     const row: {
@@ -204,7 +208,10 @@ export class DatabasePlanStore implements PlanStore {
     const existing =
       row.existing ??
       (await this.#knex('plans')
-        .where({ idempotency_key: plan.idempotencyKey ?? null })
+        .where({
+          submitted_by: plan.submittedBy,
+          idempotency_key: plan.idempotencyKey ?? null,
+        })
         .first({ id: 'id', hash: 'request_hash' }));
     if (!existing) {
       throw new Error(`plan ${plan.id} was neither stored nor a duplicate`);
