@@ -1,6 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Plan } from '@internal/backstage-plugin-sentinel-common';
+import { InMemoryClusterDriver } from '@internal/backstage-plugin-sentinel-node/testUtils';
 import request from 'supertest';
 import { cart, startSentinel } from './__testUtils__/startSentinel';
 
@@ -351,7 +352,30 @@ describe('plans API', () => {
         .send({});
       expect([path, res.status]).toEqual([path, 401]);
       expect(res.body.error.stack).toBeUndefined();
+      expect(res.body.error.cause).toBeUndefined();
     }
+  });
+
+  it('answers an unexpected failure with a 500 that names an error id, not the upstream body', async () => {
+    /** A cluster whose API server fails, answering with internals in its body. */
+    class FailingDriver extends InMemoryClusterDriver {
+      override async getWorkload(): Promise<never> {
+        throw new Error(
+          'HTTP-Code: 500 Body: {"message":"etcd cluster is unavailable at 10.0.0.7:2379"}',
+        );
+      }
+    }
+    const { server } = await startSentinel({
+      driver: new FailingDriver('demo', []),
+    });
+    const res = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send(scaleCart(4));
+    expect(res.status).toBe(500);
+    expect(res.body.error.message).toMatch(
+      /^Sentinel could not handle the request; error id [0-9a-f-]{36}$/,
+    );
+    expect(JSON.stringify(res.body)).not.toMatch(/etcd|10\.0\.0\.7|stack/);
   });
 
   it('refuses a caller without permission, storing nothing', async () => {

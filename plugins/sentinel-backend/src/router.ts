@@ -16,6 +16,7 @@ import type { PolicyService } from './policy/PolicyService';
 import { addPlanRoutes } from './routes/plans';
 import { addPolicyRoutes } from './routes/policies';
 import { rejectControlCharacters } from './routes/controlCharacters';
+import { safeErrors } from './routes/safeErrors';
 import { addRolloutRoutes } from './routes/rollouts';
 import type { RolloutStore } from './rollouts/RolloutStore';
 import { addWorkloadRoutes } from './routes/workloads';
@@ -73,8 +74,10 @@ export async function createRouter(
     support,
   );
 
-  // Backstage's error body, but never a stack trace, not even in development: API clients
-  // (the optimizer, scripts) see what went wrong, not Sentinel's insides.
+  // Backstage's error body, but never a stack trace, a cause or an upstream body, not even in
+  // development: API clients (the optimizer, scripts) see what went wrong, not Sentinel's
+  // insides; a 500 names an error id that the log line carries too.
+  router.use(safeErrors(options.logger));
   router.use(
     MiddlewareFactory.create({
       config: options.config,
