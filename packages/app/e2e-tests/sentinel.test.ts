@@ -47,7 +47,10 @@ test('a newcomer signs in as guest and finds the Sentinel tab of a demo service'
     .getByRole('link', { name: 'Sentinel' })
     .click();
   await expect(page).toHaveURL(/\/catalog\/default\/component\/cart\/sentinel/);
-  await expect(page.getByText('Managed workloads')).toBeVisible();
+  // The heading: plan reasons may mention managed workloads too (blast-radius rule).
+  await expect(
+    page.getByRole('heading', { name: 'Managed workloads' }),
+  ).toBeVisible();
   await expect(
     page.getByRole('cell', { name: 'shop', exact: true }),
   ).toBeVisible();
