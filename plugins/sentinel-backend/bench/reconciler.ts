@@ -14,13 +14,15 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { AppsV1Api } from '@kubernetes/client-node';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import os from 'node:os';
-import { join } from 'node:path';
-import knexFactory from 'knex';
+import {
+  freshDatabase,
+  judgeTargets,
+  percentile,
+  printMachine,
+  startSimulatedCluster,
+} from './support';
 import { DatabasePlanStore } from '../src/database/DatabasePlanStore';
-import { applyDatabaseMigrations } from '../src/database/migrations';
 import { PolicyStore } from '../src/database/PolicyStore';
 import { KeepAliveKubeConfig } from '../src/kubernetes/KeepAliveKubeConfig';
 import {
@@ -37,10 +39,6 @@ import { PolicyService } from '../src/policy/PolicyService';
 const changes = Number(process.env.BENCH_CHANGES ?? 500);
 const perNamespace = 50;
 const targets = { advanceP99Ms: 1000, waitingCores: 0.5, heapGrowthMb: 50 };
-const root = join(__dirname, '../../..');
-const databaseUrl =
-  process.env.SENTINEL_BENCH_DATABASE_URL ??
-  'postgresql://postgres@127.0.0.1:5432';
 
 const logger: any = {
   error: (message: string, error?: Error) => console.error(message, error),
@@ -50,64 +48,18 @@ const logger: any = {
   child: () => logger,
 };
 
-function percentile(sorted: number[], p: number) {
-  return sorted[
-    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  ];
-}
-
-async function startCluster(namespaces: number) {
-  const child = spawn(
-    join(root, 'node_modules/.bin/tsx'),
-    [
-      join(root, 'bench/simulatedCluster.ts'),
-      JSON.stringify({
-        namespaces,
-        workloadsPerNamespace: perNamespace,
-        readyAfterMs: [5_000, 30_000],
-      }),
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let output = '';
-  for await (const chunk of child.stdout!) {
-    output += chunk;
-    if (output.includes('\n')) break;
-  }
-  return { child, kubeconfig: JSON.parse(output.split('\n')[0]).kubeconfig };
-}
-
-async function freshDatabase() {
-  const admin = knexFactory({ client: 'pg', connection: databaseUrl });
-  await admin.raw(
-    'DROP DATABASE IF EXISTS sentinel_bench_reconciler WITH (FORCE)',
-  );
-  await admin.raw('CREATE DATABASE sentinel_bench_reconciler');
-  await admin.destroy();
-  const url = new URL(databaseUrl);
-  url.pathname = '/sentinel_bench_reconciler';
-  const knex = knexFactory({
-    client: 'pg',
-    connection: url.toString(),
-    pool: { min: 2, max: 10 },
-  });
-  await applyDatabaseMigrations(knex);
-  return knex;
-}
-
 async function main() {
-  const cpus = os.cpus();
   console.log(
     `Sentinel reconciler benchmark: ${changes} changes waiting on rollouts of 5-30 s, one replica, 8 steps in flight`,
   );
-  console.log(
-    `machine: ${cpus.length} x ${cpus[0].model}, ${Math.round(
-      os.totalmem() / 2 ** 30,
-    )} GiB, Node ${process.versions.node}; ${new Date().toISOString()}`,
-  );
+  printMachine();
   const namespaces = Math.ceil(changes / perNamespace);
-  const cluster = await startCluster(namespaces);
-  const knex = await freshDatabase();
+  const cluster = await startSimulatedCluster({
+    namespaces,
+    workloadsPerNamespace: perNamespace,
+    readyAfterMs: [5_000, 30_000],
+  });
+  const knex = await freshDatabase('sentinel_bench_reconciler');
   try {
     const kubeConfig = new KeepAliveKubeConfig();
     kubeConfig.loadFromFile(cluster.kubeconfig);
@@ -295,14 +247,7 @@ async function main() {
         heapGrowthMb < targets.heapGrowthMb,
       ],
     ] as const;
-    console.log('targets:');
-    for (const [name, ok] of results) {
-      console.log(`  ${ok ? 'met   ' : 'MISSED'} ${name}`);
-    }
-    if (results.some(([, ok]) => !ok)) {
-      console.log('benchmark FAILED: a target was missed');
-      process.exitCode = 1;
-    }
+    judgeTargets(results);
   } finally {
     await knex.destroy();
     cluster.child.kill('SIGTERM');

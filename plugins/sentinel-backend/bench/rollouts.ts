@@ -9,14 +9,14 @@
 //   yarn bench:rollouts
 //   BENCH_ROLLOUTS=100 BENCH_SECONDS=60 yarn bench:rollouts
 import { startPrometheus } from '@internal/kubernetes-test-server';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
-import { join } from 'node:path';
-import knexFactory from 'knex';
-import { parse } from 'yaml';
-import { applyDatabaseMigrations } from '../src/database/migrations';
+import {
+  freshDatabase,
+  judgeTargets,
+  percentile,
+  printMachine,
+  startSimulatedCluster,
+} from './support';
 import { KeepAliveKubeConfig } from '../src/kubernetes/KeepAliveKubeConfig';
 import { KubernetesClusterDriver } from '../src/kubernetes/KubernetesClusterDriver';
 import { Reconciler } from '../src/reconciler/Reconciler';
@@ -31,10 +31,6 @@ const measureSeconds = Number(process.env.BENCH_SECONDS ?? 120);
 const intervalSeconds = 10;
 const perNamespace = 50;
 const targets = { dueP99Ms: 1000, intervalLateMaxMs: 2000, rssGrowthMb: 150 };
-const root = join(__dirname, '../../..');
-const databaseUrl =
-  process.env.SENTINEL_BENCH_DATABASE_URL ??
-  'postgresql://postgres@127.0.0.1:5432';
 
 const logger: any = {
   error: (message: string, error?: Error) => console.error(message, error),
@@ -44,72 +40,23 @@ const logger: any = {
   child: () => logger,
 };
 
-function percentile(sorted: number[], p: number) {
-  return sorted[
-    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  ];
-}
-
-async function startCluster(namespaces: number) {
-  const child = spawn(
-    join(root, 'node_modules/.bin/tsx'),
-    [
-      join(root, 'bench/simulatedCluster.ts'),
-      JSON.stringify({
-        namespaces,
-        workloadsPerNamespace: perNamespace,
-        readyAfterMs: 500,
-        replicas: 2,
-      }),
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let output = '';
-  for await (const chunk of child.stdout!) {
-    output += chunk;
-    if (output.includes('\n')) break;
-  }
-  const kubeconfig: string = JSON.parse(output.split('\n')[0]).kubeconfig;
-  const server: string = parse(readFileSync(kubeconfig, 'utf8')).clusters[0]
-    .cluster.server;
-  return { child, kubeconfig, server };
-}
-
-async function freshDatabase() {
-  const admin = knexFactory({ client: 'pg', connection: databaseUrl });
-  await admin.raw(
-    'DROP DATABASE IF EXISTS sentinel_bench_rollouts WITH (FORCE)',
-  );
-  await admin.raw('CREATE DATABASE sentinel_bench_rollouts');
-  await admin.destroy();
-  const url = new URL(databaseUrl);
-  url.pathname = '/sentinel_bench_rollouts';
-  const knex = knexFactory({
-    client: 'pg',
-    connection: url.toString(),
-    pool: { min: 2, max: 10 },
-  });
-  await applyDatabaseMigrations(knex);
-  return knex;
-}
-
 async function main() {
-  const cpus = os.cpus();
   console.log(
     `Sentinel rollouts benchmark: ${rollouts} canaries in flight on one replica, analysis every ${intervalSeconds} s with real Prometheus, measured for ${measureSeconds} s`,
   );
-  console.log(
-    `machine: ${cpus.length} x ${cpus[0].model}, ${Math.round(
-      os.totalmem() / 2 ** 30,
-    )} GiB, Node ${process.versions.node}; ${new Date().toISOString()}`,
-  );
+  printMachine();
   const namespaces = Math.ceil(rollouts / perNamespace);
-  const cluster = await startCluster(namespaces);
+  const cluster = await startSimulatedCluster({
+    namespaces,
+    workloadsPerNamespace: perNamespace,
+    readyAfterMs: 500,
+    replicas: 2,
+  });
   const prometheus = await startPrometheus({
     targets: [cluster.server],
     scrapeInterval: '5s',
   });
-  const knex = await freshDatabase();
+  const knex = await freshDatabase('sentinel_bench_rollouts');
   try {
     const kubeConfig = new KeepAliveKubeConfig();
     kubeConfig.loadFromFile(cluster.kubeconfig);
@@ -298,14 +245,7 @@ async function main() {
         rssGrowthMb < targets.rssGrowthMb,
       ],
     ] as const;
-    console.log('targets:');
-    for (const [name, ok] of results) {
-      console.log(`  ${ok ? 'met   ' : 'MISSED'} ${name}`);
-    }
-    if (results.some(([, ok]) => !ok)) {
-      console.log('benchmark FAILED: a target was missed');
-      process.exitCode = 1;
-    }
+    judgeTargets(results);
   } finally {
     await knex.destroy();
     await prometheus.stop();

@@ -388,16 +388,23 @@ export class KubernetesClusterDriver implements CandidateDriver {
     }
   }
 
-  /** Retries what may pass on a second try (429, 5xx, timeouts) with backoff and a budget. */
   async #withRetry<T>(call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        const delay = retryDelay(error, attempt, this.#retry);
-        if (delay === undefined) throw error;
-        await new Promise(resolve => setTimeout(resolve, delay));
-      }
+    return withRetry(call, this.#retry);
+  }
+}
+
+/** Retries what may pass on a second try (429, 5xx, timeouts), with backoff and a budget. */
+export async function withRetry<T>(
+  call: () => Promise<T>,
+  retry: RetryOptions,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const delay = retryDelay(error, attempt, retry);
+      if (delay === undefined) throw error;
+      await new Promise(resolve => setTimeout(resolve, delay));
     }
   }
 }

@@ -38,4 +38,26 @@ export class RolloutWakeups {
   get size(): number {
     return this.#waiting.size;
   }
+
+  /**
+   * Wakes, through `wake`, the items left waiting on a workload whenever `events` shows its
+   * rollout no longer progressing. Returns the unsubscribe.
+   */
+  wakeOn(
+    events: {
+      onChange(
+        listener: (event: {
+          ref: WorkloadRef;
+          rollout?: { state: string };
+        }) => void,
+      ): () => void;
+    },
+    wake: (ids: string[]) => void,
+  ): () => void {
+    return events.onChange(event => {
+      if (event.rollout?.state === 'progressing') return;
+      const ids = this.plansOn(event.ref);
+      if (ids.length) wake(ids);
+    });
+  }
 }

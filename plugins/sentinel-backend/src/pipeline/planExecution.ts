@@ -108,11 +108,9 @@ export function createPlanExecution(options: PlanExecutionOptions) {
   const plans = reconciler;
 
   // A rollout that completed or failed wakes the plans this replica left waiting on it.
-  const unsubscribe = options.inventory?.onChange(event => {
-    if (event.rollout?.state === 'progressing') return;
-    const ids = wakeups.plansOn(event.ref);
-    if (ids.length) plans.wake(ids);
-  });
+  const unsubscribe =
+    options.inventory &&
+    wakeups.wakeOn(options.inventory, ids => plans.wake(ids));
 
   return {
     reconciler: plans,

@@ -19,6 +19,7 @@ import {
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabases } from '../__testUtils__/databases';
+import { eventually } from '../__testUtils__/execution';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { KubernetesClusterDriver } from '../kubernetes/KubernetesClusterDriver';
 import { ReconcilerKilledError } from '../reconciler/Reconciler';
@@ -127,6 +128,8 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
     await eventually(
       async () =>
         (await driver.rolloutStatus(target(name))).state === 'complete',
+      `${name} rolled out`,
+      30_000,
     );
     return (await driver.getWorkload(target(name)))!;
   }
@@ -198,10 +201,14 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
   ): Promise<Rollout> {
     let rollout = (await store.get(id))!;
     try {
-      await eventually(async () => {
-        rollout = (await store.get(id))!;
-        return phases.includes(rollout.phase);
-      }, timeoutMs);
+      await eventually(
+        async () => {
+          rollout = (await store.get(id))!;
+          return phases.includes(rollout.phase);
+        },
+        `phase ${phases.join(' or ')}`,
+        timeoutMs,
+      );
     } catch {
       const errors = [...logger.error.mock.calls, ...logger.warn.mock.calls]
         .map(call => call.map(String).join(' '))
@@ -219,10 +226,14 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
   async function waitForStage(store: RolloutStore, id: string, stage: string) {
     let rollout = (await store.get(id))!;
     try {
-      await eventually(async () => {
-        rollout = (await store.get(id))!;
-        return rollout.stage === stage;
-      });
+      await eventually(
+        async () => {
+          rollout = (await store.get(id))!;
+          return rollout.stage === stage;
+        },
+        `stage ${stage}`,
+        30_000,
+      );
     } catch {
       const errors = [...logger.error.mock.calls, ...logger.warn.mock.calls]
         .map(call => call.map(String).join(' '))
@@ -526,7 +537,11 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
       execution.start();
       let done: Rollout;
       try {
-        await eventually(async () => reached((await store.get(rollout.id))!));
+        await eventually(
+          async () => reached((await store.get(rollout.id))!),
+          'the moment to abort',
+          30_000,
+        );
         if ((await store.get(rollout.id))!.phase !== 'aborting') {
           await abortNow(store, rollout.id);
         }
@@ -595,6 +610,8 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
           execution.reconciler.wake([rollout.id]);
           await eventually(
             async () => (await store.get(rollout.id))!.attempts >= 1,
+            'a failed attempt',
+            30_000,
           );
           const retrying = (await store.get(rollout.id))!;
           expect(retrying.phase).toBe('aborting');
@@ -878,13 +895,17 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
           at: new Date(),
         });
         execution.reconciler.wake([rollout.id]);
-        await eventually(async () => {
-          const selector = await selectorOf('shopfront');
-          return (
-            selector?.['pod-template-hash'] === blueHash ||
-            selector?.['pod-template-hash'] === undefined
-          );
-        }, 5_000);
+        await eventually(
+          async () => {
+            const selector = await selectorOf('shopfront');
+            return (
+              selector?.['pod-template-hash'] === blueHash ||
+              selector?.['pod-template-hash'] === undefined
+            );
+          },
+          'traffic back on blue',
+          5_000,
+        );
         elapsed = Date.now() - started;
         done = await waitForPhase(store, rollout.id, [
           'aborted',
@@ -924,7 +945,11 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
       'shop/payments:2.0.0',
     );
     doomed.execution.start();
-    await eventually(async () => (doomed.driver as DoomedDriver).calls >= 2);
+    await eventually(
+      async () => (doomed.driver as DoomedDriver).calls >= 2,
+      'the doomed replica to die',
+      30_000,
+    );
     await doomed.execution.stop();
     const orphaned = (await store.get(rollout.id))!;
     expect(orphaned.phase).toBe('progressing');
@@ -954,14 +979,3 @@ describe('RolloutController (canary) on the Kubernetes test server, scored by re
     expect(await imageOf('payments')).toBe('shop/payments:2.0.0');
   });
 });
-
-async function eventually(
-  condition: () => Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise(r => setTimeout(r, 100));
-  }
-}

@@ -70,11 +70,9 @@ export function createRolloutExecution(options: RolloutExecutionOptions) {
     now: options.now,
   });
   // Only what may end a wait matters: a workload whose rollout is no longer progressing.
-  const unsubscribe = options.inventory?.onChange(event => {
-    if (event.rollout?.state === 'progressing') return;
-    const ids = wakeups.plansOn(event.ref);
-    if (ids.length) reconciler.wake(ids);
-  });
+  const unsubscribe =
+    options.inventory &&
+    wakeups.wakeOn(options.inventory, ids => reconciler.wake(ids));
   return {
     reconciler,
     start: () => reconciler.start(),

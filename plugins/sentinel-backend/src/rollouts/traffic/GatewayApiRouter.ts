@@ -19,8 +19,8 @@ import {
   retryConflicts,
   sameJson,
   type TrafficRouterOptions,
-  withRetry,
 } from './canaryService';
+import { withRetry } from '../../kubernetes/KubernetesClusterDriver';
 
 /**
  * On an HTTPRoute Sentinel splits, the weights its backendRefs to stable Services had before:

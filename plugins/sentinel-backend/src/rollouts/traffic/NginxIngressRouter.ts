@@ -25,8 +25,8 @@ import {
   sentinelLabels,
   sentinelSelector,
   type TrafficRouterOptions,
-  withRetry,
 } from './canaryService';
+import { withRetry } from '../../kubernetes/KubernetesClusterDriver';
 
 export const NGINX_CANARY_ANNOTATION = 'nginx.ingress.kubernetes.io/canary';
 export const NGINX_CANARY_WEIGHT_ANNOTATION =

@@ -9,7 +9,7 @@ import {
 import type { TrafficRoute } from '@internal/backstage-plugin-sentinel-node';
 import { isDeepStrictEqual } from 'node:util';
 import {
-  retryDelay,
+  withRetry,
   type RetryOptions,
 } from '../../kubernetes/KubernetesClusterDriver';
 import {
@@ -198,22 +198,6 @@ export function updatedService(
 /** Whether a Kubernetes call failed with this HTTP status. */
 export function hasStatus(error: unknown, code: number): boolean {
   return error instanceof ApiException && error.code === code;
-}
-
-/** Retries what may pass on a second try (429, 5xx, timeouts), with backoff and a budget. */
-export async function withRetry<T>(
-  call: () => Promise<T>,
-  retry: RetryOptions,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const delay = retryDelay(error, attempt, retry);
-      if (delay === undefined) throw error;
-      await new Promise(resolve => setTimeout(resolve, delay));
-    }
-  }
 }
 
 /**
