@@ -8,6 +8,14 @@ export interface Config {
      * it would make, but nothing is applied. Defaults to false.
      */
     shadowMode?: boolean;
+    /** Who may approve. */
+    approval?: {
+      /**
+       * Whoever submitted a plan (a person or the optimizer) can never approve it: four eyes.
+       * Defaults to true. A require_approval rule's `approvers` asks for more distinct people.
+       */
+      requireDistinctApprover?: boolean;
+    };
     /**
      * How plans are executed. Durations are objects (`{ minutes: 10 }`), ms-style strings
      * (`10m`) or ISO 8601 (`PT10M`).

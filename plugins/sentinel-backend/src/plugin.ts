@@ -3,8 +3,16 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { sentinelPermissions } from '@internal/backstage-plugin-sentinel-common';
 import {
+  SENTINEL_WORKLOAD_RESOURCE_TYPE,
+  sentinelPermissions,
+} from '@internal/backstage-plugin-sentinel-common';
+import { createConditionTransformer } from '@backstage/plugin-permission-node';
+import {
+  sentinelPlanPermissionRules,
+  sentinelPlanResourceRef,
+  sentinelWorkloadPermissionRules,
+  sentinelWorkloadResourceRef,
   sentinelClusterDriversExtensionPoint,
   sentinelTrafficRoutersExtensionPoint,
   type TrafficRouter,
@@ -35,6 +43,14 @@ import { RolloutStore } from './rollouts/RolloutStore';
 import { GatewayApiRouter } from './rollouts/traffic/GatewayApiRouter';
 import { NginxIngressRouter } from './rollouts/traffic/NginxIngressRouter';
 import { createRouter } from './router';
+import { AuditStore } from './audit/AuditStore';
+import { actorOf } from './routes/support';
+import { configRoleBindings } from './permissions/roleBindings';
+import {
+  loadPlanResources,
+  loadWorkloadResources,
+} from './permissions/resources';
+import { SentinelAccess } from './permissions/SentinelAccess';
 
 /** The cluster a router serves (`cluster` if it has one), or `*`: every cluster. */
 function routerClusters(router: TrafficRouter): string[] {
@@ -110,8 +126,49 @@ export const sentinelPlugin = createBackendPlugin({
         deps.permissionsRegistry.addPermissions(sentinelPermissions);
 
         const store = new DatabasePlanStore(knex);
+        const audit = new AuditStore(knex);
         const policyStore = new PolicyStore(knex);
         const ownership = new CatalogWorkloadIndex(deps.catalog, deps.auth);
+        // Conditional decisions (e.g. an operator's "owns the service") are resolved here.
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: sentinelPlanResourceRef,
+          rules: sentinelPlanPermissionRules,
+          getResources: ids => loadPlanResources(ids, { store, ownership }),
+        });
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: sentinelWorkloadResourceRef,
+          rules: sentinelWorkloadPermissionRules,
+          getResources: refs => loadWorkloadResources(refs, ownership),
+        });
+        const planQuery = createConditionTransformer(
+          deps.permissionsRegistry.getPermissionRuleset(
+            sentinelPlanResourceRef,
+          ),
+        );
+        const workloadQuery = createConditionTransformer(
+          deps.permissionsRegistry.getPermissionRuleset(
+            sentinelWorkloadResourceRef,
+          ),
+        );
+        const access = new SentinelAccess({
+          httpAuth: deps.httpAuth,
+          permissions: deps.permissions,
+          bindings: configRoleBindings(config),
+          toQuery: (resourceType, conditions) =>
+            (resourceType === SENTINEL_WORKLOAD_RESOURCE_TYPE
+              ? workloadQuery
+              : planQuery)(conditions),
+          entityOwners: async () =>
+            (await ownership.snapshot()).entityOwners ?? new Map(),
+          onRefused: refusal =>
+            audit.record({
+              actor: actorOf(refusal.credentials),
+              action: 'refused',
+              outcome: 'refused',
+              resource: refusal.resourceRef,
+              message: `${refusal.request}: ${refusal.permission} is not allowed`,
+            }),
+        });
         const { ledger, close: closeLedger } = createChangeLedger({
           redisUrl: config.getOptionalString('sentinel.redis.connection'),
           store,
@@ -212,6 +269,11 @@ export const sentinelPlugin = createBackendPlugin({
           reserve: () => execution.reconciler.reserve(),
           metrics,
           shadowMode: config.getOptionalBoolean('sentinel.shadowMode') ?? false,
+          requireDistinctApprover:
+            config.getOptionalBoolean(
+              'sentinel.approval.requireDistinctApprover',
+            ) ?? true,
+          audit,
         });
         // Periodic work runs on one replica at a time (the scheduler's lock).
         await scheduler.scheduleTask({
@@ -243,8 +305,8 @@ export const sentinelPlugin = createBackendPlugin({
             rollouts: rolloutStore,
             wakeRollout: id => rolloutExecution.reconciler.wake([id]),
             maxPauseMs: rolloutSettings.maxPauseMs,
-            httpAuth: deps.httpAuth,
-            permissions: deps.permissions,
+            access,
+            audit,
             auditor: deps.auditor,
             config,
             logger,

@@ -1,8 +1,6 @@
 import type {
   AuditorService,
-  HttpAuthService,
   LoggerService,
-  PermissionsService,
   RootConfigService,
 } from '@backstage/backend-plugin-api';
 import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
@@ -22,6 +20,9 @@ import type { RolloutStore } from './rollouts/RolloutStore';
 import { addWorkloadRoutes } from './routes/workloads';
 import type { WorkloadInventory } from './kubernetes/WorkloadInventory';
 import { createRouteSupport } from './routes/support';
+import type { SentinelAccess } from './permissions/SentinelAccess';
+import type { AuditStore } from './audit/AuditStore';
+import { addAuditRoutes } from './routes/audit';
 
 export interface RouterOptions {
   knex: Knex;
@@ -34,8 +35,8 @@ export interface RouterOptions {
   wakeRollout: (id: string) => void;
   /** How long a person's pause may last before the rollout aborts. */
   maxPauseMs: number;
-  httpAuth: HttpAuthService;
-  permissions: PermissionsService;
+  access: SentinelAccess;
+  audit: AuditStore;
   auditor: AuditorService;
   config: RootConfigService;
   logger: LoggerService;
@@ -65,6 +66,7 @@ export async function createRouter(
   });
 
   addPlanRoutes(router, options.plans, support);
+  addAuditRoutes(router, options.audit, support);
   addPolicyRoutes(router, options.plans, options.policies, support);
   addWorkloadRoutes(router, options.inventory, options.rollouts, support);
   addRolloutRoutes(

@@ -5,6 +5,7 @@
  */
 
 export * from './permissions';
+export * from './roles';
 export * from './annotations';
 export * from './plans';
 export * from './schema/planSubmission';

@@ -74,6 +74,18 @@ export const rolloutManagePermission = createPermission({
   resourceType: SENTINEL_PLAN_RESOURCE_TYPE,
 });
 
+/** Query the audit trail: every action taken or refused, by whom and why. */
+export const auditReadPermission = createPermission({
+  name: 'sentinel.audit.read',
+  attributes: { action: 'read' },
+});
+
+/** See and change who holds which Sentinel role. */
+export const rbacManagePermission = createPermission({
+  name: 'sentinel.rbac.manage',
+  attributes: { action: 'update' },
+});
+
 /** Every permission Sentinel defines, for registration and for role policies. */
 export const sentinelPermissions: Permission[] = [
   planCreatePermission,
@@ -86,4 +98,6 @@ export const sentinelPermissions: Permission[] = [
   policyUpdatePermission,
   freezeManagePermission,
   rolloutManagePermission,
+  auditReadPermission,
+  rbacManagePermission,
 ];

@@ -8,3 +8,4 @@ export * from './ClusterDriver';
 export * from './extensions';
 export * from './changes';
 export * from './TrafficRouter';
+export * from './permissionRules';

@@ -39,6 +39,9 @@ async function decide(name: string, ...refs: string[]) {
     { permission },
     refs.length ? user(...refs) : undefined,
   );
+  if (result.result === AuthorizeResult.CONDITIONAL) {
+    return `owned ${JSON.stringify(result.conditions)}`;
+  }
   return result.result === AuthorizeResult.ALLOW ? 'allow' : 'deny';
 }
 
@@ -55,16 +58,32 @@ describe('SentinelPolicy', () => {
       ['user:default/guest', 'group:default/sentinel-admins'],
       'allow',
     ],
-    // An operator approves and rolls back, but never changes policies.
+    // An operator approves and rolls back only what their groups own (a conditional decision
+    // that Sentinel resolves against the catalog), and never changes policies.
     [
       'sentinel.plan.approve',
       ['user:default/ann', 'group:default/team-shop'],
-      'allow',
+      'owned {"rule":"IS_ENTITY_OWNER","resourceType":"sentinel-plan","params":{"claims":["user:default/ann","group:default/team-shop"]}}',
     ],
     [
       'sentinel.rollback.create',
       ['user:default/ann', 'group:default/team-shop'],
+      'owned {"rule":"IS_ENTITY_OWNER","resourceType":"sentinel-workload","params":{"claims":["user:default/ann","group:default/team-shop"]}}',
+    ],
+    [
+      'sentinel.plan.read',
+      ['user:default/ann', 'group:default/team-shop'],
       'allow',
+    ],
+    [
+      'sentinel.plan.create',
+      ['user:default/ann', 'group:default/team-shop'],
+      'allow',
+    ],
+    [
+      'sentinel.audit.read',
+      ['user:default/ann', 'group:default/team-shop'],
+      'deny',
     ],
     [
       'sentinel.policy.update',
@@ -77,9 +96,9 @@ describe('SentinelPolicy', () => {
     ['sentinel.plan.create', ['user:default/bob'], 'deny'],
     // Group refs are matched case-insensitively, as the catalog does.
     [
-      'sentinel.plan.approve',
+      'sentinel.plan.cancel',
       ['user:default/cy', 'group:default/Team-Shop'],
-      'allow',
+      'owned {"rule":"IS_ENTITY_OWNER","resourceType":"sentinel-plan","params":{"claims":["user:default/cy","group:default/Team-Shop"]}}',
     ],
   ])('%s for %j: %s', async (permission, refs, expected) => {
     expect(await decide(permission, ...refs)).toBe(expected);

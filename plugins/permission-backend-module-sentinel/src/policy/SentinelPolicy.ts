@@ -1,6 +1,7 @@
 import type { Config } from '@backstage/config';
 import {
   AuthorizeResult,
+  isResourcePermission,
   type PolicyDecision,
 } from '@backstage/plugin-permission-common';
 import type {
@@ -9,62 +10,92 @@ import type {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import {
-  isGranted,
+  grantOf,
   rolesOf,
+  SENTINEL_PLAN_RESOURCE_TYPE,
   SENTINEL_ROLES,
+  SENTINEL_WORKLOAD_RESOURCE_TYPE,
   type RoleBindings,
   type SentinelRole,
-} from './roles';
+} from '@internal/backstage-plugin-sentinel-common';
+import {
+  createSentinelPlanConditionalDecision,
+  createSentinelWorkloadConditionalDecision,
+  sentinelPlanConditions,
+  sentinelWorkloadConditions,
+} from '@internal/backstage-plugin-sentinel-node';
+
+/** Role bindings as the policy needs them; see {@link SentinelPolicy.fromConfig}. */
+export interface PolicyBindings {
+  roles: RoleBindings;
+  defaultRole?: SentinelRole;
+}
+
+/** The bindings of `sentinel.rbac` in app-config. */
+export function readPolicyBindings(config: Config): PolicyBindings {
+  const rbac = config.getOptionalConfig('sentinel.rbac');
+  const roles: RoleBindings = {};
+  for (const role of SENTINEL_ROLES) {
+    roles[role] = rbac?.getOptionalStringArray(`roles.${role}`) ?? [];
+  }
+  const defaultRole = rbac?.getOptionalString('defaultRole');
+  if (
+    defaultRole !== undefined &&
+    !(SENTINEL_ROLES as readonly string[]).includes(defaultRole)
+  ) {
+    throw new Error(
+      `sentinel.rbac.defaultRole must be one of ${SENTINEL_ROLES.join(
+        ', ',
+      )}, got '${defaultRole}'`,
+    );
+  }
+  return { roles, defaultRole: defaultRole as SentinelRole | undefined };
+}
 
 /**
- * Decides Sentinel's permissions by role; every other plugin's permissions are allowed, as
- * Backstage's allow-all policy would.
+ * Decides Sentinel's permissions by role (ROLE_GRANTS in sentinel-common): a grant on `all`
+ * resources allows, a grant on `owned` ones is a conditional decision that Sentinel resolves
+ * against the catalog owners of the plan's or workload's services. Every other plugin's
+ * permissions are allowed, as Backstage's allow-all policy would.
  */
 export class SentinelPolicy implements PermissionPolicy {
   static fromConfig(config: Config): SentinelPolicy {
-    const rbac = config.getOptionalConfig('sentinel.rbac');
-    const bindings: RoleBindings = {};
-    for (const role of SENTINEL_ROLES) {
-      bindings[role] = rbac?.getOptionalStringArray(`roles.${role}`) ?? [];
-    }
-    const defaultRole = rbac?.getOptionalString('defaultRole');
-    if (
-      defaultRole !== undefined &&
-      !(SENTINEL_ROLES as readonly string[]).includes(defaultRole)
-    ) {
-      throw new Error(
-        `sentinel.rbac.defaultRole must be one of ${SENTINEL_ROLES.join(
-          ', ',
-        )}, got '${defaultRole}'`,
-      );
-    }
-    return new SentinelPolicy(
-      bindings,
-      defaultRole as SentinelRole | undefined,
-    );
+    const bindings = readPolicyBindings(config);
+    return new SentinelPolicy(async () => bindings);
   }
 
-  constructor(
-    private readonly bindings: RoleBindings,
-    private readonly defaultRole?: SentinelRole,
-  ) {}
+  constructor(private readonly bindings: () => Promise<PolicyBindings>) {}
 
   async handle(
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
-    if (!request.permission.name.startsWith('sentinel.')) {
+    const { permission } = request;
+    if (!permission.name.startsWith('sentinel.')) {
       return { result: AuthorizeResult.ALLOW };
     }
-    const roles = rolesOf(
-      user?.info.ownershipEntityRefs ?? [],
-      this.bindings,
-      user ? this.defaultRole : undefined,
+    if (!user) return { result: AuthorizeResult.DENY };
+    const { roles: bindings, defaultRole } = await this.bindings();
+    const claims = user.info.ownershipEntityRefs;
+    const grant = grantOf(
+      permission.name,
+      rolesOf(claims, bindings, defaultRole),
     );
-    return {
-      result: isGranted(request.permission.name, roles)
-        ? AuthorizeResult.ALLOW
-        : AuthorizeResult.DENY,
-    };
+    if (grant === 'all') return { result: AuthorizeResult.ALLOW };
+    if (grant === 'owned') {
+      if (isResourcePermission(permission, SENTINEL_PLAN_RESOURCE_TYPE)) {
+        return createSentinelPlanConditionalDecision(
+          permission,
+          sentinelPlanConditions.isEntityOwner({ claims }),
+        );
+      }
+      if (isResourcePermission(permission, SENTINEL_WORKLOAD_RESOURCE_TYPE)) {
+        return createSentinelWorkloadConditionalDecision(
+          permission,
+          sentinelWorkloadConditions.isEntityOwner({ claims }),
+        );
+      }
+    }
+    return { result: AuthorizeResult.DENY };
   }
 }

@@ -4,6 +4,7 @@ import type {
   PlanEvent,
   PlanStatus,
   PlanTarget,
+  Verdict,
 } from '@internal/backstage-plugin-sentinel-common';
 import type { Knex } from 'knex';
 import {
@@ -36,13 +37,23 @@ import {
   type PlanRow,
 } from './planRows';
 import { iso } from './time';
+import { auditRow, writeAudit, type AuditRecord } from '../audit/auditRecord';
+import { approvalRefusal, approvalsRequired } from '../pipeline/approvals';
+import {
+  whereAccess,
+  type AccessFilter,
+  type AccessQuery,
+} from '../permissions/accessFilter';
 import type {
   AdmitResult,
   DecisionPatch,
   GateFacts,
   NewPlan,
   PlanListFilter,
+  PlanApprovalRequest,
+  PlanApprovalResult,
   PlanStore,
+  PlanTargets,
   PlanTransition,
   PlanWork,
   StepSaved,
@@ -132,6 +143,7 @@ export class DatabasePlanStore implements PlanStore {
         ...event,
         at: plan.at,
       });
+      await writeAudit(tx, plan.audit, plan.at);
       return { created: true as const, plan: asCreated(plan) };
     });
   }
@@ -145,6 +157,7 @@ export class DatabasePlanStore implements PlanStore {
     plan: NewPlan,
   ): ReturnType<PlanStore['createPlan']> {
     const event = receivedEvent(plan);
+    const audit = plan.audit && auditRow(plan.audit, plan.at);
     const rows = plan.decisions.map(
       () =>
         '(?::int, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::real)',
@@ -177,6 +190,17 @@ export class DatabasePlanStore implements PlanStore {
       plan.at,
       event.actor,
       event.message,
+      ...(audit
+        ? [
+            audit.at,
+            audit.actor,
+            audit.action,
+            audit.outcome,
+            audit.resource,
+            audit.entity_ref,
+            audit.message,
+          ]
+        : []),
       plan.submittedBy,
       plan.idempotencyKey ?? null,
     ];
@@ -194,7 +218,15 @@ export class DatabasePlanStore implements PlanStore {
       ), e AS (
         INSERT INTO plan_events (plan_id, at, status, actor, message)
         SELECT p.id, ?::timestamptz, 'received', ?::text, ?::text FROM p
-      )
+      )${
+        // A person's rollback is recorded with the plan it creates.
+        audit
+          ? `, a AS (
+        INSERT INTO audit_events (at, actor, action, outcome, resource, entity_ref, message)
+        SELECT ?::timestamptz, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text FROM p
+      )`
+          : ''
+      }
       SELECT (SELECT id FROM p) AS created,
         (SELECT json_build_object('id', id, 'hash', request_hash) FROM plans WHERE submitted_by = ?::text AND idempotency_key = ?::text) AS existing`,
       bindings,
@@ -231,6 +263,7 @@ export class DatabasePlanStore implements PlanStore {
   async listPlans(
     filter: PlanListFilter,
     page: { limit: number; cursor?: string },
+    access?: AccessFilter,
   ) {
     const query = this.#knex<PlanRow>('plans')
       .orderBy([
@@ -251,6 +284,9 @@ export class DatabasePlanStore implements PlanStore {
         this.#knex('plan_decisions').select('plan_id').where(decisionFilter),
       );
     }
+    if (access) {
+      whereAccess(query, access, this.#planAccess);
+    }
     if (page.cursor) {
       const { createdAt, id } = decodeCursor(page.cursor);
       query.where(q =>
@@ -268,6 +304,72 @@ export class DatabasePlanStore implements PlanStore {
       items: await this.#hydrate(pageRows),
       nextCursor: more ? encodeCursor(pageRows[pageRows.length - 1]) : null,
     };
+  }
+
+  /** One access rule as SQL: a plan passes only if every decision of it does. */
+  #planAccess = (builder: Knex.QueryBuilder, query: AccessQuery) => {
+    const decisions = () =>
+      this.#knex('plan_decisions as ad')
+        .select(this.#knex.raw('1'))
+        .whereRaw('ad.plan_id = plans.id');
+    if ('entityRefs' in query) {
+      builder
+        .whereExists(decisions())
+        .whereNotExists(
+          decisions().where(w =>
+            w
+              .whereNull('ad.entity_ref')
+              .orWhereNotIn('ad.entity_ref', [...query.entityRefs]),
+          ),
+        );
+    } else if ('cluster' in query) {
+      builder.whereNotExists(decisions().whereNot('ad.cluster', query.cluster));
+    } else if ('namespace' in query) {
+      builder.whereNotExists(
+        decisions().whereNot('ad.namespace', query.namespace),
+      );
+    } else {
+      builder.whereRaw('lower(plans.submitted_by) = ?', [
+        query.submittedBy.toLocaleLowerCase('en-US'),
+      ]);
+    }
+  };
+
+  async planTargets(ids: readonly string[]): Promise<PlanTargets[]> {
+    if (ids.length === 0) return [];
+    const rows: {
+      id: string;
+      submitted_by: string;
+      cluster: string | null;
+      namespace: string | null;
+      entity_ref: string | null;
+    }[] = await this.#knex('plans')
+      .leftJoin('plan_decisions', 'plan_decisions.plan_id', 'plans.id')
+      .whereIn('plans.id', [...ids])
+      .select(
+        'plans.id',
+        'plans.submitted_by',
+        'plan_decisions.cluster',
+        'plan_decisions.namespace',
+        'plan_decisions.entity_ref',
+      );
+    const byId = new Map<string, PlanTargets>();
+    for (const row of rows) {
+      const plan = byId.get(row.id) ?? {
+        id: row.id,
+        submittedBy: row.submitted_by,
+        targets: [],
+      };
+      byId.set(row.id, plan);
+      if (row.cluster !== null) {
+        plan.targets.push({
+          cluster: row.cluster,
+          namespace: row.namespace ?? '',
+          entityRef: row.entity_ref,
+        });
+      }
+    }
+    return [...byId.values()];
   }
 
   async transition(id: string, t: PlanTransition): Promise<boolean> {
@@ -298,7 +400,82 @@ export class DatabasePlanStore implements PlanStore {
         actor: t.actor,
         message: t.message,
       });
+      await writeAudit(tx, t.audit, t.at);
       return true;
+    });
+  }
+
+  async approvePlan(
+    id: string,
+    request: PlanApprovalRequest,
+  ): Promise<PlanApprovalResult> {
+    return this.#knex.transaction(async tx => {
+      // Locked, so two approvers at once are counted one after the other.
+      const query = tx<PlanRow>('plans').where({ id });
+      if (this.#isPostgres) query.forUpdate();
+      const plan = await query.first('status', 'submitted_by');
+      if (!plan) return { kind: 'missing' };
+      if (plan.status !== 'pending_approval') {
+        return { kind: 'conflict', status: plan.status as PlanStatus };
+      }
+      const [approvals, verdicts] = await Promise.all([
+        tx('plan_approvals').where({ plan_id: id }).select('approver'),
+        tx<DecisionRow>('plan_decisions')
+          .where({ plan_id: id })
+          .select('verdict'),
+      ]);
+      const refusal = approvalRefusal({
+        actor: request.actor,
+        submittedBy: plan.submitted_by,
+        approvers: approvals.map(a => a.approver),
+        requireDistinctApprover: request.requireDistinctApprover,
+      });
+      if (refusal) {
+        // The refusal is recorded, in its own transaction: this one rolls back.
+        return { kind: 'refused', reason: refusal };
+      }
+      await tx('plan_approvals').insert({
+        plan_id: id,
+        approver: request.actor,
+        comment: request.comment ?? null,
+        approved_at: request.at,
+      });
+      const count = approvals.length + 1;
+      const required = approvalsRequired(
+        verdicts.map(v => json(v.verdict) as Verdict | null),
+      );
+      const said = request.comment ? `: ${request.comment}` : '';
+      await writeAudit(tx, request.audit, request.at);
+      if (count < required) {
+        await tx('plan_events').insert({
+          plan_id: id,
+          at: request.at,
+          status: 'pending_approval',
+          actor: request.actor,
+          message: `approved (${count} of ${required} approvers)${said}`,
+        });
+        return { kind: 'recorded', count, required };
+      }
+      const message =
+        required > 1
+          ? `approved (${count} of ${required} approvers)${said}`
+          : `approved${said}`;
+      await tx('plans').where({ id }).update({
+        status: 'approved',
+        status_reason: message,
+        updated_at: request.at,
+        next_check_at: request.at,
+        held_since: null,
+        approved_by: request.actor,
+      });
+      await tx('plan_events').insert({
+        plan_id: id,
+        at: request.at,
+        status: 'approved',
+        actor: request.actor,
+        message,
+      });
+      return { kind: 'approved' };
     });
   }
 
@@ -671,11 +848,18 @@ export class DatabasePlanStore implements PlanStore {
     return readPolicyRevision(this.#knex);
   }
 
-  async requestCancel(id: string, at: Date): Promise<boolean> {
-    const updated = await this.#knex('plans')
-      .where({ id, status: 'executing' })
-      .update({ cancel_requested_at: at, next_check_at: at, woken_at: at });
-    return updated > 0;
+  async requestCancel(
+    id: string,
+    at: Date,
+    audit?: AuditRecord,
+  ): Promise<boolean> {
+    return this.#knex.transaction(async tx => {
+      const updated = await tx('plans')
+        .where({ id, status: 'executing' })
+        .update({ cancel_requested_at: at, next_check_at: at, woken_at: at });
+      if (updated > 0) await writeAudit(tx, audit, at);
+      return updated > 0;
+    });
   }
 
   async listStalePendingApproval(olderThan: Date): Promise<string[]> {
@@ -704,14 +888,27 @@ export class DatabasePlanStore implements PlanStore {
       return [];
     }
     const ids = rows.map(r => r.id);
-    const [decisionRows, eventRows] = await Promise.all([
+    const [decisionRows, eventRows, approvalRows] = await Promise.all([
       this.#knex<DecisionRow>('plan_decisions')
         .whereIn('plan_id', ids)
         .orderBy(['plan_id', 'decision_index']),
       this.#knex<EventRow>('plan_events')
         .whereIn('plan_id', ids)
         .orderBy(['plan_id', 'id']),
+      this.#knex('plan_approvals')
+        .whereIn('plan_id', ids)
+        .orderBy(['plan_id', 'approved_at']),
     ]);
+    const approvals = new Map<string, Plan['approvals']>();
+    for (const row of approvalRows) {
+      const list = approvals.get(row.plan_id) ?? [];
+      list.push({
+        by: row.approver,
+        at: iso(row.approved_at),
+        comment: row.comment,
+      });
+      approvals.set(row.plan_id, list);
+    }
     const decisions = new Map<string, PlanDecision[]>();
     for (const row of decisionRows) {
       const list = decisions.get(row.plan_id) ?? [];
@@ -754,6 +951,10 @@ export class DatabasePlanStore implements PlanStore {
       rollbackOf: row.rollback_of,
       decisions: decisions.get(row.id) ?? [],
       timeline: timelines.get(row.id) ?? [],
+      approvals: approvals.get(row.id) ?? [],
+      approvalsRequired: approvalsRequired(
+        (decisions.get(row.id) ?? []).map(d => d.verdict),
+      ),
     }));
   }
 }

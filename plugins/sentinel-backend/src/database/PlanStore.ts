@@ -1,3 +1,5 @@
+import type { AuditRecord } from '../audit/auditRecord';
+import type { AccessFilter } from '../permissions/accessFilter';
 import type {
   DecisionStatus,
   Plan,
@@ -21,6 +23,8 @@ export interface NewDecision {
 
 /** A plan as it is first stored. */
 export interface NewPlan {
+  /** The audit record of a person's action (a rollback), committed with the plan. */
+  audit?: AuditRecord;
   id: string;
   source: string;
   mode: PlanMode;
@@ -65,6 +69,8 @@ export interface PlanTransition {
   leaseOwner?: string;
   /** The person who approved (approvals only). */
   approvedBy?: string;
+  /** The audit record of a person's action, committed with the transition. */
+  audit?: AuditRecord;
 }
 
 export interface PlanListFilter {
@@ -177,6 +183,30 @@ export type AdmitResult<T> =
   | { outcome: 'lease_lost' };
 
 /** Durable plans, decisions and timelines; the only place that holds pipeline state. */
+/** A plan's submitter and the workloads its decisions target. */
+export interface PlanTargets {
+  id: string;
+  submittedBy: string;
+  targets: { cluster: string; namespace: string; entityRef: string | null }[];
+}
+
+/** A person's approval of a plan that waits for approval. */
+export interface PlanApprovalRequest {
+  actor: string;
+  comment?: string;
+  at: Date;
+  requireDistinctApprover: boolean;
+  audit: AuditRecord;
+}
+
+/** What became of an approval: the plan is approved, waits for more, or it was refused. */
+export type PlanApprovalResult =
+  | { kind: 'approved' }
+  | { kind: 'recorded'; count: number; required: number }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'conflict'; status: PlanStatus }
+  | { kind: 'missing' };
+
 export interface PlanStore extends AppliedChanges {
   /**
    * Stores a new plan with its decisions and a `received` timeline entry. With an
@@ -191,10 +221,24 @@ export interface PlanStore extends AppliedChanges {
 
   getPlan(id: string): Promise<Plan | undefined>;
 
+  /** A page of plans, newest first; `access` narrows it to what the caller may read. */
   listPlans(
     filter: PlanListFilter,
     page: { limit: number; cursor?: string },
+    access?: AccessFilter,
   ): Promise<{ items: Plan[]; nextCursor: string | null }>;
+
+  /**
+   * Records a person's approval of a pending plan and, once enough distinct people approved,
+   * approves it, in one transaction with its audit record.
+   */
+  approvePlan(
+    id: string,
+    request: PlanApprovalRequest,
+  ): Promise<PlanApprovalResult>;
+
+  /** Who submitted each plan and where each of its decisions lands, for permission rules. */
+  planTargets(ids: readonly string[]): Promise<PlanTargets[]>;
 
   /**
    * Moves a plan between statuses if it is in one of `from`; false if it was not. A plan that
@@ -287,7 +331,7 @@ export interface PlanStore extends AppliedChanges {
   }): Promise<AdmitResult<T>>;
 
   /** Asks the controller to stop an executing plan and roll it back; false if not executing. */
-  requestCancel(id: string, at: Date): Promise<boolean>;
+  requestCancel(id: string, at: Date, audit?: AuditRecord): Promise<boolean>;
 
   /** Plans waiting for approval since before `olderThan`. */
   listStalePendingApproval(olderThan: Date): Promise<string[]>;

@@ -5,6 +5,7 @@ import type {
   PolicyDocument,
 } from '@internal/backstage-plugin-sentinel-common';
 import type { Knex } from 'knex';
+import { writeAudit } from '../audit/auditRecord';
 import { iso } from './time';
 
 /** One stored version of the policy document. */
@@ -65,6 +66,17 @@ export class PolicyStore {
         changed_at: at,
       });
       await bumpRevision(tx);
+      await writeAudit(
+        tx,
+        {
+          actor: changedBy,
+          action: 'policy.update',
+          outcome: 'succeeded',
+          resource: `policy version ${version}`,
+          message: `policy version ${version} saved`,
+        },
+        at,
+      );
       return {
         version,
         document: stored,
@@ -88,13 +100,41 @@ export class PolicyStore {
         created_at: new Date(window.createdAt),
       });
       await bumpRevision(tx);
+      await writeAudit(
+        tx,
+        {
+          actor: window.createdBy,
+          action: 'freeze.create',
+          outcome: 'succeeded',
+          resource: window.id,
+          message: `freeze window '${window.name}' created`,
+        },
+        new Date(window.createdAt),
+      );
     });
   }
 
-  async deleteFreezeWindow(id: string): Promise<boolean> {
+  async deleteFreezeWindow(
+    id: string,
+    deletedBy: string,
+    at: Date,
+  ): Promise<boolean> {
     return this.knex.transaction(async tx => {
       const deleted = await tx('freeze_windows').where({ id }).delete();
-      if (deleted > 0) await bumpRevision(tx);
+      if (deleted > 0) {
+        await bumpRevision(tx);
+        await writeAudit(
+          tx,
+          {
+            actor: deletedBy,
+            action: 'freeze.delete',
+            outcome: 'succeeded',
+            resource: id,
+            message: 'freeze window deleted',
+          },
+          at,
+        );
+      }
       return deleted > 0;
     });
   }
@@ -110,6 +150,17 @@ export class PolicyStore {
         expires_at: new Date(override.expiresAt),
       });
       await bumpRevision(tx);
+      await writeAudit(
+        tx,
+        {
+          actor: override.createdBy,
+          action: 'override.create',
+          outcome: 'succeeded',
+          resource: override.id,
+          message: `freezes lifted until ${override.expiresAt}: ${override.reason}`,
+        },
+        new Date(override.createdAt),
+      );
     });
   }
 

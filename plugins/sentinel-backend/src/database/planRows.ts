@@ -140,6 +140,8 @@ export function asCreated(plan: NewPlan): Plan {
       error: null,
     })),
     timeline: [event],
+    approvals: [],
+    approvalsRequired: 1,
   };
 }
 

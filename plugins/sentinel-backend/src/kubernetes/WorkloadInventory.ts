@@ -189,6 +189,7 @@ export class WorkloadInventory {
   async list(
     filter: { entityRef?: string; cluster?: string; namespace?: string },
     page: { limit: number; cursor?: string },
+    visible: (item: InventoryWorkload) => boolean = () => true,
   ): Promise<{ items: InventoryWorkload[]; nextCursor: string | null }> {
     const after =
       page.cursor === undefined ? undefined : decodeCursor(page.cursor);
@@ -206,7 +207,8 @@ export class WorkloadInventory {
         const entityRef =
           owners.get(`${cluster}/${namespace}/${kind}/${name}`) ?? null;
         if (filter.entityRef && filter.entityRef !== entityRef) continue;
-        all.push(toItem(cluster, kind, object, entityRef));
+        const item = toItem(cluster, kind, object, entityRef);
+        if (visible(item)) all.push(item);
       }
     }
     const key = (w: InventoryWorkload) =>

@@ -1,4 +1,12 @@
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import type { AccessFilter } from '../permissions/accessFilter';
+import type { AuditAction, AuditRecord } from '../audit/auditRecord';
+import type { AuditStore } from '../audit/AuditStore';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import {
   stringifyWorkloadRef,
   validatePlanSubmission,
@@ -39,6 +47,10 @@ export interface PlanServiceOptions {
   metrics?: PipelineMetrics;
   /** Every plan runs in shadow mode (sentinel.shadowMode). */
   shadowMode?: boolean;
+  /** Whoever submitted a plan may not approve it (sentinel.approval.requireDistinctApprover). */
+  requireDistinctApprover?: boolean;
+  /** Records refused attempts (a submitter approving their own plan). */
+  audit?: Pick<AuditStore, 'record'>;
   now?: () => Date;
 }
 
@@ -73,7 +85,12 @@ export class PlanService {
    */
   async submit(
     body: unknown,
-    options: { submittedBy: string; idempotencyKey?: string },
+    options: {
+      submittedBy: string;
+      idempotencyKey?: string;
+      /** A person's action recorded with the plan (a workload rollback). */
+      audit?: AuditRecord;
+    },
   ): Promise<{ created: boolean; plan: Plan }> {
     if (options.idempotencyKey !== undefined) {
       const key = options.idempotencyKey;
@@ -98,6 +115,10 @@ export class PlanService {
       rollbackOf: undoes[0],
       decisions,
       at: this.#now(),
+      audit: options.audit && {
+        ...options.audit,
+        entityRef: options.audit.entityRef ?? decisions[0]?.entityRef,
+      },
       ...(slot && {
         lease: { owner: slot.owner, expiresAt: slot.leaseExpiresAt },
       }),
@@ -261,20 +282,58 @@ export class PlanService {
     return plan;
   }
 
-  list(filter: PlanListFilter, page: { limit: number; cursor?: string }) {
-    return this.#o.store.listPlans(filter, page);
+  list(
+    filter: PlanListFilter,
+    page: { limit: number; cursor?: string },
+    access?: AccessFilter,
+  ) {
+    return this.#o.store.listPlans(filter, page, access);
   }
 
+  /**
+   * A person's approval: the plan is approved once as many distinct people as its rules ask
+   * for approved it; its submitter never counts (four eyes).
+   */
   async approve(id: string, actor: string, comment?: string): Promise<Plan> {
-    await this.#humanTransition(
-      id,
-      ['pending_approval'],
-      'approved',
+    const at = this.#now();
+    const result = await this.#o.store.approvePlan(id, {
       actor,
-      comment ? `approved: ${comment}` : 'approved',
-      { approvedBy: actor },
-    );
-    this.#o.kick();
+      comment,
+      at,
+      requireDistinctApprover: this.#o.requireDistinctApprover ?? true,
+      audit: {
+        actor,
+        action: 'plan.approve',
+        outcome: 'succeeded',
+        resource: id,
+        message: comment ? `approved: ${comment}` : 'approved',
+      },
+    });
+    switch (result.kind) {
+      case 'missing':
+        throw new NotFoundError(`plan ${id} does not exist`);
+      case 'conflict':
+        throw new ConflictError(
+          `plan ${id} is ${result.status}; only a plan that is pending_approval can become approved`,
+        );
+      case 'refused':
+        await this.#o.audit?.record(
+          {
+            actor,
+            action: 'refused',
+            outcome: 'refused',
+            resource: id,
+            message: `approve: ${result.reason}`,
+          },
+          at,
+        );
+        throw new NotAllowedError(result.reason);
+      case 'approved':
+        this.#o.kick();
+        break;
+      default:
+        break;
+    }
     return this.get(id);
   }
 
@@ -285,6 +344,7 @@ export class PlanService {
       'rejected',
       actor,
       `rejected: ${comment}`,
+      { audit: { action: 'plan.reject' } },
     );
     return this.get(id);
   }
@@ -298,7 +358,14 @@ export class PlanService {
     // Executing: the controller rolls back what was applied. Otherwise nothing was applied;
     // a plan that starts executing meanwhile is cancelled the first way.
     const requestCancel = async () => {
-      if (!(await this.#o.store.requestCancel(id, this.#now()))) return false;
+      const requested = await this.#o.store.requestCancel(id, this.#now(), {
+        actor,
+        action: 'plan.cancel',
+        outcome: 'succeeded',
+        resource: id,
+        message: 'cancel requested; what was applied is rolled back',
+      });
+      if (!requested) return false;
       this.#o.kick();
       return true;
     };
@@ -309,6 +376,13 @@ export class PlanService {
       actor,
       message: 'cancelled; nothing was applied',
       at: this.#now(),
+      audit: {
+        actor,
+        action: 'plan.cancel',
+        outcome: 'succeeded',
+        resource: id,
+        message: 'cancelled; nothing was applied',
+      },
     });
     if (!cancelled && !(await requestCancel())) {
       throw new ConflictError(
@@ -326,7 +400,7 @@ export class PlanService {
     to: PlanStatus,
     actor: string,
     message: string,
-    extra: { approvedBy?: string } = {},
+    extra: { audit: { action: AuditAction } },
   ) {
     await this.get(id); // 404 for an unknown plan
     const moved = await this.#o.store.transition(id, {
@@ -335,7 +409,13 @@ export class PlanService {
       actor,
       message,
       at: this.#now(),
-      ...extra,
+      audit: {
+        actor,
+        action: extra.audit.action,
+        outcome: 'succeeded',
+        resource: id,
+        message,
+      },
     });
     if (!moved) {
       throw new ConflictError(

@@ -1,6 +1,11 @@
 import type { AuthService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
-import { stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  parseEntityRef,
+  RELATION_OWNED_BY,
+  stringifyEntityRef,
+  type Entity,
+} from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   parseWorkloadsAnnotation,
@@ -16,6 +21,8 @@ import {
 export interface CatalogWorkloads {
   /** The entity that manages each workload, by `cluster/namespace/Kind/name`. */
   owners: Map<string, string>;
+  /** The owners of each managing entity (its ownedBy relations), by entity ref. */
+  entityOwners?: Map<string, string[]>;
   /** The labels of each managing entity, by entity ref. */
   labels: Map<string, Record<string, string>>;
   /** The `sentinel.io/rollback-policy` annotation of each managing entity that has one. */
@@ -104,18 +111,22 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
           'metadata.namespace',
           'metadata.annotations',
           'metadata.labels',
+          'spec.owner',
+          'relations',
         ],
       },
       { credentials: await this.auth.getOwnServiceCredentials() },
     );
     const owners = new Map<string, string>();
     const labels = new Map<string, Record<string, string>>();
+    const entityOwners = new Map<string, string[]>();
     const rollbackPolicies = new Map<string, string>();
     const canarySteps = new Map<string, string>();
     const canaryAnalysis = new Map<string, string>();
     for (const entity of items) {
       const ref = stringifyEntityRef(entity);
       labels.set(ref, entity.metadata.labels ?? {});
+      entityOwners.set(ref, ownersOf(entity));
       const policy =
         entity.metadata.annotations?.[SENTINEL_ROLLBACK_POLICY_ANNOTATION];
       if (policy) rollbackPolicies.set(ref, policy.trim());
@@ -132,6 +143,35 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
         owners.set(stringifyWorkloadRef(workload), ref);
       }
     }
-    return { owners, labels, rollbackPolicies, canarySteps, canaryAnalysis };
+    return {
+      owners,
+      labels,
+      entityOwners,
+      rollbackPolicies,
+      canarySteps,
+      canaryAnalysis,
+    };
+  }
+}
+
+/** The entity's owners: its ownedBy relations, or `spec.owner` before the catalog relates it. */
+function ownersOf(entity: Entity): string[] {
+  const related = (entity.relations ?? [])
+    .filter(r => r.type === RELATION_OWNED_BY)
+    .map(r => r.targetRef);
+  if (related.length) return related;
+  const owner = entity.spec?.owner;
+  if (typeof owner !== 'string' || !owner) return [];
+  try {
+    return [
+      stringifyEntityRef(
+        parseEntityRef(owner, {
+          defaultKind: 'group',
+          defaultNamespace: entity.metadata.namespace ?? 'default',
+        }),
+      ),
+    ];
+  } catch {
+    return [];
   }
 }

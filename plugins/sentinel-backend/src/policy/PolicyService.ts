@@ -203,8 +203,12 @@ export class PolicyService implements PolicyEngine {
     return window;
   }
 
-  async deleteFreezeWindow(id: string): Promise<void> {
-    if (!(await this.#o.store.deleteFreezeWindow(id))) {
+  async deleteFreezeWindow(
+    id: string,
+    actor: string,
+    now: Date,
+  ): Promise<void> {
+    if (!(await this.#o.store.deleteFreezeWindow(id, actor, now))) {
       throw new NotFoundError(`freeze window ${id} does not exist`);
     }
     this.#invalidate();

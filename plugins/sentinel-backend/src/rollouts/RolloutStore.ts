@@ -1,5 +1,6 @@
 import { ConflictError } from '@backstage/errors';
 import type { Knex } from 'knex';
+import { writeAudit, type AuditRecord } from '../audit/auditRecord';
 import type { WorkQueue } from '../reconciler/Reconciler';
 import {
   assertRolloutTransition,
@@ -17,6 +18,11 @@ import {
   type RolloutRow,
 } from './rolloutRows';
 import type { Rollout, RolloutEvent, StoredAnalysis } from './types';
+import {
+  whereAccess,
+  type AccessFilter,
+  type AccessQuery,
+} from '../permissions/accessFilter';
 
 /** A rollout as a plan's decision starts it. */
 export type NewRollout = Pick<
@@ -55,6 +61,8 @@ export interface RolloutAction {
   /** What else changes, possibly depending on where the rollout is. */
   patch?: RolloutPatch | ((current: Rollout) => RolloutPatch);
   at: Date;
+  /** The person's action as the audit trail records it (with the change). */
+  audit?: Pick<AuditRecord, 'action'>;
 }
 
 export interface RolloutListFilter {
@@ -184,6 +192,7 @@ export class RolloutStore implements WorkQueue<Rollout> {
   async list(
     filter: RolloutListFilter,
     page: { limit: number; cursor?: string },
+    access?: AccessFilter,
   ): Promise<{ items: Rollout[]; nextCursor: string | null }> {
     const query = this.#knex<RolloutRow>('rollouts')
       .orderBy([
@@ -195,6 +204,7 @@ export class RolloutStore implements WorkQueue<Rollout> {
     if (filter.cluster) query.where('cluster', filter.cluster);
     if (filter.namespace) query.where('namespace', filter.namespace);
     if (filter.phase?.length) query.whereIn('phase', filter.phase);
+    if (access) whereAccess(query, access, this.#rolloutAccess);
     if (page.cursor) {
       const { startedAt, id } = decodeRolloutCursor(page.cursor);
       query.where(q =>
@@ -215,6 +225,26 @@ export class RolloutStore implements WorkQueue<Rollout> {
           : null,
     };
   }
+
+  /** One access rule as SQL, on the rollout's workload or its plan's submitter. */
+  #rolloutAccess = (builder: Knex.QueryBuilder, query: AccessQuery) => {
+    if ('entityRefs' in query) {
+      builder.whereIn('rollouts.entity_ref', [...query.entityRefs]);
+    } else if ('cluster' in query) {
+      builder.where('rollouts.cluster', query.cluster);
+    } else if ('namespace' in query) {
+      builder.where('rollouts.namespace', query.namespace);
+    } else {
+      builder.whereIn(
+        'rollouts.plan_id',
+        this.#knex('plans')
+          .select('id')
+          .whereRaw('lower(submitted_by) = ?', [
+            query.submittedBy.toLocaleLowerCase('en-US'),
+          ]),
+      );
+    }
+  };
 
   /** The rollouts in flight on these workloads (for the workloads list). */
   async inFlight(): Promise<Rollout[]> {
@@ -336,6 +366,20 @@ export class RolloutStore implements WorkQueue<Rollout> {
         actor: action.actor,
         message: action.message,
       });
+      if (action.audit) {
+        await writeAudit(
+          tx,
+          {
+            actor: action.actor,
+            action: action.audit.action,
+            outcome: 'succeeded',
+            resource: id,
+            entityRef: current.entityRef,
+            message: action.message,
+          },
+          action.at,
+        );
+      }
       return true;
     });
     // Another action or a step changed the phase meanwhile: judge again on the new phase.

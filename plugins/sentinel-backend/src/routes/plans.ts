@@ -31,17 +31,22 @@ const rollbackBody = z.strictObject({
   force: z.boolean().optional(),
 });
 
-/** Whether a submission asks to roll back over drift, which only admins may. */
-function forcesRollback(body: unknown): boolean {
+/** The rollback decisions of a submission: each needs its own permission on its workload. */
+function rollbacksIn(body: unknown): { workload?: string; force: boolean }[] {
   const decisions = (body as { decisions?: unknown })?.decisions;
-  return (
-    Array.isArray(decisions) &&
-    decisions.some(
-      d =>
-        d?.verb === 'rollback' &&
-        (d?.params as { force?: unknown })?.force === true,
-    )
-  );
+  if (!Array.isArray(decisions)) return [];
+  return decisions
+    .filter(d => d?.verb === 'rollback')
+    .map(d => {
+      const t = d?.target;
+      const parts = [t?.cluster, t?.namespace, t?.kind, t?.name];
+      return {
+        workload: parts.every(p => typeof p === 'string')
+          ? parts.join('/')
+          : undefined,
+        force: (d?.params as { force?: unknown })?.force === true,
+      };
+    });
 }
 
 function parseListQuery(query: express.Request['query']) {
@@ -80,14 +85,18 @@ function parseListQuery(query: express.Request['query']) {
 export function addPlanRoutes(
   router: express.Router,
   plans: PlanService,
-  { authorize, audited }: RouteSupport,
+  { authorize, listAccess, audited }: RouteSupport,
 ) {
   router.post('/v1/action-plans', async (req, res) => {
     const idempotencyKey = req.header('Idempotency-Key');
     await audited(req, 'plan-submit', { idempotencyKey }, async () => {
       const credentials = await authorize(req, planCreatePermission);
-      if (forcesRollback(req.body)) {
-        await authorize(req, policyUpdatePermission);
+      // A rollback through a plan needs what the rollback route needs; rolling back over
+      // drift (force) is an admin's call.
+      // (A target that is not a workload is refused by validation below.)
+      for (const { workload, force } of rollbacksIn(req.body)) {
+        if (workload) await authorize(req, rollbackCreatePermission, workload);
+        if (force) await authorize(req, policyUpdatePermission);
       }
       const { created, plan } = await plans.submit(req.body, {
         submittedBy: actorOf(credentials),
@@ -98,9 +107,9 @@ export function addPlanRoutes(
   });
 
   router.get('/v1/action-plans', async (req, res) => {
-    await authorize(req, planReadPermission);
+    const { filter: access } = await listAccess(req, planReadPermission);
     const { filter, page } = parseListQuery(req.query);
-    res.json(await plans.list(filter, page));
+    res.json(await plans.list(filter, page, access));
   });
 
   router.get('/v1/action-plans/:id', async (req, res) => {
@@ -166,7 +175,18 @@ export function addPlanRoutes(
               },
             ],
           },
-          { submittedBy: actorOf(credentials) },
+          {
+            submittedBy: actorOf(credentials),
+            audit: {
+              actor: actorOf(credentials),
+              action: 'workload.rollback',
+              outcome: 'succeeded',
+              resource: workload,
+              message: `rollback requested${
+                force ? ' (force)' : ''
+              }: ${reason}`,
+            },
+          },
         );
         res.status(202).json(plan);
       });

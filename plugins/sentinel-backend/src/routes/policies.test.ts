@@ -1,4 +1,4 @@
-import { mockServices } from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Plan } from '@internal/backstage-plugin-sentinel-common';
 import request from 'supertest';
@@ -148,14 +148,16 @@ describe('policies API', () => {
     expect(waiting.status).toBe('pending_approval');
     expect((await driver.getWorkload(cart))!.replicas).toBe(2);
 
+    // Someone other than the submitter (four eyes).
     const approved = await request(server)
       .post(`/api/sentinel/v1/action-plans/${body.id}/approve`)
+      .set('Authorization', mockCredentials.user.header('user:default/ann'))
       .send({ comment: 'checked the dashboards' });
     expect(approved.status).toBe(200);
     const plan = await until(server, body.id, ['succeeded']);
     expect(plan.status).toBe('succeeded');
     expect(plan.timeline.map(e => [e.status, e.actor])).toEqual(
-      expect.arrayContaining([['approved', 'user:default/mock']]),
+      expect.arrayContaining([['approved', 'user:default/ann']]),
     );
     expect((await driver.getWorkload(cart))!.replicas).toBe(4);
   });

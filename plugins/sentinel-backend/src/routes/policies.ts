@@ -86,8 +86,8 @@ export function addPolicyRoutes(
   router.delete('/v1/freeze-windows/:id', async (req, res) => {
     const { id } = req.params;
     await audited(req, 'freeze-window-delete', { windowId: id }, async () => {
-      await authorize(req, freezeManagePermission);
-      await policies.deleteFreezeWindow(id);
+      const credentials = await authorize(req, freezeManagePermission);
+      await policies.deleteFreezeWindow(id, actorOf(credentials), new Date());
       res.status(204).end();
     });
   });

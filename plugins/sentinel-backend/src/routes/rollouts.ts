@@ -132,10 +132,10 @@ export function addRolloutRoutes(
   router: express.Router,
   store: RolloutStore,
   options: { maxPauseMs: number; wake: (id: string) => void },
-  { authorize, audited }: RouteSupport,
+  { credentials, authorize, listAccess, audited }: RouteSupport,
 ) {
   router.get('/v1/rollouts', async (req, res) => {
-    await authorize(req, planReadPermission);
+    const { filter: access } = await listAccess(req, planReadPermission);
     const limit = intParam(req.query.limit, 'limit', {
       min: 1,
       max: 200,
@@ -149,6 +149,7 @@ export function addRolloutRoutes(
         phase: parsePhases(one(req.query.phase, 'phase')),
       },
       { limit, cursor: one(req.query.cursor, 'cursor') },
+      access,
     );
     res.json({
       items: page.items.map(r => rolloutView(r)),
@@ -156,10 +157,17 @@ export function addRolloutRoutes(
     });
   });
 
-  router.get('/v1/rollouts/:id', async (req, res) => {
-    await authorize(req, planReadPermission);
+  // A rollout is its plan's: who may read or steer the plan may read or steer the rollout.
+  const rolloutOf = async (req: express.Request) => {
+    await credentials(req);
     const rollout = await store.get(req.params.id);
     if (!rollout) throw new NotFoundError(`rollout ${req.params.id} not found`);
+    return rollout;
+  };
+
+  router.get('/v1/rollouts/:id', async (req, res) => {
+    const rollout = await rolloutOf(req);
+    await authorize(req, planReadPermission, rollout.planId);
     const [timeline, analyses] = await Promise.all([
       store.timeline(rollout.id),
       store.analyses(rollout.id),
@@ -171,21 +179,23 @@ export function addRolloutRoutes(
     router.post(`/v1/rollouts/:id/${verb}`, async (req, res) => {
       const { id } = req.params;
       await audited(req, `rollout-${verb}`, { rolloutId: id }, async () => {
-        const credentials = await authorize(req, rolloutManagePermission);
+        await credentials(req);
         const body = parseBody(actionBody, req.body);
         if (body.full && verb !== 'promote') {
           throw invalid('Invalid request', [
             { path: 'full', message: 'only promote takes full' },
           ]);
         }
+        const { planId } = await rolloutOf(req);
+        const caller = await authorize(req, rolloutManagePermission, planId);
         if (body.full) {
           // Skipping the analysis is an admin's call.
           await authorize(req, policyUpdatePermission);
         }
-        const rollout = await store.act(
-          id,
-          actionFor(verb, body, actorOf(credentials), options.maxPauseMs),
-        );
+        const rollout = await store.act(id, {
+          ...actionFor(verb, body, actorOf(caller), options.maxPauseMs),
+          audit: { action: `rollout.${verb}` },
+        });
         if (!rollout) throw new NotFoundError(`rollout ${id} not found`);
         options.wake(id);
         res.status(202).json(rolloutView(rollout));

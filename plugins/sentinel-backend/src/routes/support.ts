@@ -1,27 +1,32 @@
 import type {
   AuditorService,
   BackstageCredentials,
-  HttpAuthService,
-  PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { NotAllowedError } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  type BasicPermission,
-  type ResourcePermission,
+import type {
+  BasicPermission,
+  ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import type express from 'express';
 import type { z } from 'zod';
 import { invalid } from '../pipeline/PlanService';
+import type { AccessFilter } from '../permissions/accessFilter';
+import type { SentinelAccess } from '../permissions/SentinelAccess';
 
 /** What every route needs: who is calling, may they, and an audit trail of what they change. */
 export interface RouteSupport {
-  /** The caller's credentials (user or service; 401 otherwise) if the permission allows. */
+  /** The caller's credentials (user or service; 401 otherwise). */
+  credentials(req: express.Request): Promise<BackstageCredentials>;
+  /** The caller's credentials if the permission allows, on this resource if given; else 403. */
   authorize(
     req: express.Request,
     permission: BasicPermission | ResourcePermission,
     resourceRef?: string,
   ): Promise<BackstageCredentials>;
+  /** What the caller may list under a resource permission (undefined: everything). */
+  listAccess(
+    req: express.Request,
+    permission: ResourcePermission,
+  ): Promise<{ credentials: BackstageCredentials; filter: AccessFilter }>;
   /** Runs a state-changing request as one audit event that succeeds or fails with it. */
   audited<T>(
     req: express.Request,
@@ -32,26 +37,15 @@ export interface RouteSupport {
 }
 
 export function createRouteSupport(deps: {
-  httpAuth: HttpAuthService;
-  permissions: PermissionsService;
+  access: SentinelAccess;
   auditor: AuditorService;
 }): RouteSupport {
+  const { access } = deps;
   return {
-    async authorize(req, permission, resourceRef) {
-      const credentials = await deps.httpAuth.credentials(req);
-      const [decision] = await deps.permissions.authorize(
-        [
-          resourceRef
-            ? { permission: permission as ResourcePermission, resourceRef }
-            : { permission: permission as BasicPermission },
-        ],
-        { credentials },
-      );
-      if (decision.result !== AuthorizeResult.ALLOW) {
-        throw new NotAllowedError(`${permission.name} is not allowed`);
-      }
-      return credentials;
-    },
+    credentials: req => access.credentials(req),
+    authorize: (req, permission, resourceRef) =>
+      access.authorize(req, permission, resourceRef),
+    listAccess: (req, permission) => access.listAccess(req, permission),
 
     async audited(req, eventId, meta, action) {
       const event = await deps.auditor.createEvent({

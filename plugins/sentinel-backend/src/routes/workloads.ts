@@ -2,6 +2,7 @@ import { workloadReadPermission } from '@internal/backstage-plugin-sentinel-comm
 import type express from 'express';
 import type { WorkloadInventory } from '../kubernetes/WorkloadInventory';
 import type { RolloutStore } from '../rollouts/RolloutStore';
+import { targetPasses } from '../permissions/accessFilter';
 import { intParam, one, type RouteSupport } from './support';
 
 /** GET /v1/workloads, served from the list+watch inventory, never from the API servers. */
@@ -9,10 +10,10 @@ export function addWorkloadRoutes(
   router: express.Router,
   inventory: WorkloadInventory,
   rollouts: RolloutStore,
-  { authorize }: RouteSupport,
+  { listAccess }: RouteSupport,
 ) {
   router.get('/v1/workloads', async (req, res) => {
-    await authorize(req, workloadReadPermission);
+    const { filter: access } = await listAccess(req, workloadReadPermission);
     const limit = intParam(req.query.limit, 'limit', {
       min: 1,
       max: 500,
@@ -26,6 +27,9 @@ export function addWorkloadRoutes(
           namespace: one(req.query.namespace, 'namespace'),
         },
         { limit, cursor: one(req.query.cursor, 'cursor') },
+        // Only workloads a catalog entity manages, and of those what the caller may see.
+        item =>
+          item.entityRef !== null && (!access || targetPasses(access, item)),
       ),
       rollouts.inFlight(),
     ]);

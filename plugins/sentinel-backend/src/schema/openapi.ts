@@ -727,6 +727,12 @@ export function buildOpenApiDocument() {
                 properties: {
                   rule: { type: 'string' },
                   message: { type: 'string' },
+                  approvers: {
+                    type: 'integer',
+                    minimum: 1,
+                    description:
+                      'How many distinct people must approve (a require_approval rule)',
+                  },
                 },
               },
             },
@@ -1064,6 +1070,15 @@ export function buildOpenApiDocument() {
             message: { type: 'string' },
           },
         },
+        PlanApproval: {
+          type: 'object',
+          required: ['by', 'at', 'comment'],
+          properties: {
+            by: { type: 'string', description: 'The approver' },
+            at: { type: 'string', format: 'date-time' },
+            comment: nullable({ type: 'string' }),
+          },
+        },
         Plan: {
           type: 'object',
           required: [
@@ -1078,6 +1093,8 @@ export function buildOpenApiDocument() {
             'rollbackOf',
             'decisions',
             'timeline',
+            'approvals',
+            'approvalsRequired',
           ],
           properties: {
             id: { type: 'string' },
@@ -1091,6 +1108,17 @@ export function buildOpenApiDocument() {
             rollbackOf: nullable({ type: 'string' }),
             decisions: { type: 'array', items: ref('PlanDecision') },
             timeline: { type: 'array', items: ref('PlanEvent') },
+            approvals: {
+              type: 'array',
+              items: ref('PlanApproval'),
+              description: 'Who approved, when, with which comment, in order',
+            },
+            approvalsRequired: {
+              type: 'integer',
+              minimum: 1,
+              description:
+                'Distinct approvers the plan needs (the most any require_approval rule asks)',
+            },
           },
         },
         Error: {

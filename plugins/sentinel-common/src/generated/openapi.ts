@@ -754,6 +754,8 @@ export interface components {
       reasons: {
         rule: string;
         message: string;
+        /** @description How many distinct people must approve (a require_approval rule) */
+        approvers?: number;
       }[];
     };
     PlanDecision: {
@@ -979,6 +981,13 @@ export interface components {
       actor: string;
       message: string;
     };
+    PlanApproval: {
+      /** @description The approver */
+      by: string;
+      /** Format: date-time */
+      at: string;
+      comment: string | null;
+    };
     Plan: {
       id: string;
       source: string;
@@ -1005,6 +1014,10 @@ export interface components {
       rollbackOf: string | null;
       decisions: components['schemas']['PlanDecision'][];
       timeline: components['schemas']['PlanEvent'][];
+      /** @description Who approved, when, with which comment, in order */
+      approvals: components['schemas']['PlanApproval'][];
+      /** @description Distinct approvers the plan needs (the most any require_approval rule asks) */
+      approvalsRequired: number;
     };
     Error: {
       error: {

@@ -96,6 +96,8 @@ export const policyRuleSchema = z.discriminatedUnion('kind', [
     scope,
     verbs: verbs.optional(),
     reason: z.string().min(1).max(500),
+    /** How many distinct people must approve (four eyes: 2). Defaults to 1. */
+    approvers: z.number().int().min(1).max(5).optional(),
   }),
 ]);
 export type PolicyRule = z.infer<typeof policyRuleSchema>;

@@ -140,7 +140,11 @@ class PlanEvaluation implements Evaluation {
     }
     return {
       outcome,
-      reasons: findings.map(({ rule, message }) => ({ rule, message })),
+      reasons: findings.map(({ rule, message, approvers }) => ({
+        rule,
+        message,
+        ...(approvers !== undefined && { approvers }),
+      })),
     };
   }
 }

@@ -12,9 +12,12 @@ export const requireApproval: RuleChecker<'require_approval'> = (
     findings.push({
       outcome: 'require_approval',
       rule: rule.id,
-      message: `Needs a person's approval (rule ${rule.id}): ${sentence(
-        rule.reason,
-      )}`,
+      message: `Needs ${
+        (rule.approvers ?? 1) > 1
+          ? `${rule.approvers} distinct people's approval`
+          : "a person's approval"
+      } (rule ${rule.id}): ${sentence(rule.reason)}`,
+      ...(rule.approvers !== undefined && { approvers: rule.approvers }),
     });
   }
 };
