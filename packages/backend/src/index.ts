@@ -1,8 +1,20 @@
 import { createBackend } from '@backstage/backend-defaults';
+import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import { noStackTraces } from './errorBodies';
 
 // The Backstage backend that runs the Sentinel plugin suite. In the embedded default
 // (app-config.yaml) it runs on SQLite with guest sign-in and the demo catalog.
 const backend = createBackend();
+
+// No response carries a stack trace, not even in development (the embedded default).
+backend.add(
+  rootHttpRouterServiceFactory({
+    configure({ app, applyDefaults }) {
+      app.use(noStackTraces());
+      applyDefaults();
+    },
+  }),
+);
 
 backend.add(import('@backstage/plugin-app-backend'));
 

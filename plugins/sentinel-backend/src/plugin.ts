@@ -9,6 +9,7 @@ import {
 } from '@internal/backstage-plugin-sentinel-common';
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
 import {
+  readRoleBindings,
   sentinelPlanPermissionRules,
   sentinelPlanResourceRef,
   sentinelWorkloadPermissionRules,
@@ -45,7 +46,7 @@ import { NginxIngressRouter } from './rollouts/traffic/NginxIngressRouter';
 import { createRouter } from './router';
 import { AuditStore } from './audit/AuditStore';
 import { actorOf } from './routes/support';
-import { configRoleBindings } from './permissions/roleBindings';
+import { RoleBindingStore } from './permissions/RoleBindingStore';
 import {
   loadPlanResources,
   loadWorkloadResources,
@@ -127,6 +128,9 @@ export const sentinelPlugin = createBackendPlugin({
 
         const store = new DatabasePlanStore(knex);
         const audit = new AuditStore(knex);
+        // Role bindings: app-config seeds version 1; the bindings API owns them after that.
+        const roleBindings = new RoleBindingStore(knex);
+        await roleBindings.seed(readRoleBindings(config), new Date());
         const policyStore = new PolicyStore(knex);
         const ownership = new CatalogWorkloadIndex(deps.catalog, deps.auth);
         // Conditional decisions (e.g. an operator's "owns the service") are resolved here.
@@ -153,7 +157,7 @@ export const sentinelPlugin = createBackendPlugin({
         const access = new SentinelAccess({
           httpAuth: deps.httpAuth,
           permissions: deps.permissions,
-          bindings: configRoleBindings(config),
+          bindings: roleBindings,
           toQuery: (resourceType, conditions) =>
             (resourceType === SENTINEL_WORKLOAD_RESOURCE_TYPE
               ? workloadQuery
@@ -307,14 +311,18 @@ export const sentinelPlugin = createBackendPlugin({
             maxPauseMs: rolloutSettings.maxPauseMs,
             access,
             audit,
+            roleBindings,
             auditor: deps.auditor,
             config,
             logger,
           }),
         );
-        // Every route but /health authenticates itself (httpAuth.credentials in the router), so
-        // that a bad token gets Sentinel's error body, without a stack trace, like any error.
-        httpRouter.addAuthPolicy({ path: '/', allow: 'unauthenticated' });
+        // /health is open. Every /v1 route reads credentials itself with an allow list of user
+        // and service (SentinelAccess), so that a missing or bad token gets Sentinel's error
+        // body like any error; everything else (the permission integration's /.well-known
+        // routes) stays behind Backstage's barrier.
+        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        httpRouter.addAuthPolicy({ path: '/v1', allow: 'unauthenticated' });
 
         lifecycle.addStartupHook(async () => {
           await inventory.start();

@@ -23,6 +23,8 @@ import { createRouteSupport } from './routes/support';
 import type { SentinelAccess } from './permissions/SentinelAccess';
 import type { AuditStore } from './audit/AuditStore';
 import { addAuditRoutes } from './routes/audit';
+import { addRbacRoutes } from './routes/rbac';
+import type { RoleBindingStore } from './permissions/RoleBindingStore';
 
 export interface RouterOptions {
   knex: Knex;
@@ -37,6 +39,7 @@ export interface RouterOptions {
   maxPauseMs: number;
   access: SentinelAccess;
   audit: AuditStore;
+  roleBindings: RoleBindingStore;
   auditor: AuditorService;
   config: RootConfigService;
   logger: LoggerService;
@@ -67,6 +70,7 @@ export async function createRouter(
 
   addPlanRoutes(router, options.plans, support);
   addAuditRoutes(router, options.audit, support);
+  addRbacRoutes(router, options.roleBindings, support);
   addPolicyRoutes(router, options.plans, options.policies, support);
   addWorkloadRoutes(router, options.inventory, options.rollouts, support);
   addRolloutRoutes(

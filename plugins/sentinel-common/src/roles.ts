@@ -86,3 +86,14 @@ export function grantOf(
   if (grants.includes('all')) return 'all';
   return grants.includes('owned') ? 'owned' : undefined;
 }
+
+/** A versioned set of role bindings, as GET /v1/rbac/bindings returns it. */
+export interface RoleBindingsVersion {
+  version: number;
+  roles: Record<SentinelRole, string[]>;
+  /** The role of signed-in users who hold no other; null: none. */
+  defaultRole: SentinelRole | null;
+  updatedBy: string;
+  updatedAt: string;
+  comment: string | null;
+}

@@ -9,3 +9,4 @@ export * from './extensions';
 export * from './changes';
 export * from './TrafficRouter';
 export * from './permissionRules';
+export * from './roleBindings';

@@ -13,44 +13,18 @@ import {
   grantOf,
   rolesOf,
   SENTINEL_PLAN_RESOURCE_TYPE,
-  SENTINEL_ROLES,
   SENTINEL_WORKLOAD_RESOURCE_TYPE,
-  type RoleBindings,
-  type SentinelRole,
 } from '@internal/backstage-plugin-sentinel-common';
 import {
   createSentinelPlanConditionalDecision,
+  readRoleBindings,
   createSentinelWorkloadConditionalDecision,
   sentinelPlanConditions,
   sentinelWorkloadConditions,
 } from '@internal/backstage-plugin-sentinel-node';
 
-/** Role bindings as the policy needs them; see {@link SentinelPolicy.fromConfig}. */
-export interface PolicyBindings {
-  roles: RoleBindings;
-  defaultRole?: SentinelRole;
-}
-
-/** The bindings of `sentinel.rbac` in app-config. */
-export function readPolicyBindings(config: Config): PolicyBindings {
-  const rbac = config.getOptionalConfig('sentinel.rbac');
-  const roles: RoleBindings = {};
-  for (const role of SENTINEL_ROLES) {
-    roles[role] = rbac?.getOptionalStringArray(`roles.${role}`) ?? [];
-  }
-  const defaultRole = rbac?.getOptionalString('defaultRole');
-  if (
-    defaultRole !== undefined &&
-    !(SENTINEL_ROLES as readonly string[]).includes(defaultRole)
-  ) {
-    throw new Error(
-      `sentinel.rbac.defaultRole must be one of ${SENTINEL_ROLES.join(
-        ', ',
-      )}, got '${defaultRole}'`,
-    );
-  }
-  return { roles, defaultRole: defaultRole as SentinelRole | undefined };
-}
+/** Role bindings as the policy needs them. */
+export type PolicyBindings = ReturnType<typeof readRoleBindings>;
 
 /**
  * Decides Sentinel's permissions by role (ROLE_GRANTS in sentinel-common): a grant on `all`
@@ -60,7 +34,7 @@ export function readPolicyBindings(config: Config): PolicyBindings {
  */
 export class SentinelPolicy implements PermissionPolicy {
   static fromConfig(config: Config): SentinelPolicy {
-    const bindings = readPolicyBindings(config);
+    const bindings = readRoleBindings(config);
     return new SentinelPolicy(async () => bindings);
   }
 

@@ -6,6 +6,7 @@ import type {
 } from '@internal/backstage-plugin-sentinel-common';
 import type { Knex } from 'knex';
 import { writeAudit } from '../audit/auditRecord';
+import { isUniqueViolation } from './uniqueViolation';
 import { iso } from './time';
 
 /** One stored version of the policy document. */
@@ -47,43 +48,66 @@ export class PolicyStore {
     at: Date,
     expectedVersion?: number,
   ): Promise<PolicyVersion> {
-    return this.knex.transaction(async tx => {
-      const latest = await tx('policy_versions').max({ v: 'version' }).first();
-      const current =
-        latest?.v === null || latest?.v === undefined ? 0 : Number(latest.v);
-      if (expectedVersion !== undefined && expectedVersion !== current) {
-        throw new ConflictError(
-          `the policy is at version ${current}, not ${expectedVersion}; reload it and apply your change again`,
-        );
-      }
-      const version = current + 1;
-      const stored = { ...document, version };
-      // The primary key makes two concurrent saves of the same version fail, never both win.
-      await tx('policy_versions').insert({
-        version,
-        document: JSON.stringify(stored),
-        changed_by: changedBy,
-        changed_at: at,
+    return this.knex
+      .transaction(async tx =>
+        this.#save(tx, document, changedBy, at, expectedVersion),
+      )
+      .catch(async error => {
+        // Another admin saved the same version a moment earlier: stale, not a 500.
+        if (isUniqueViolation(error) && expectedVersion !== undefined) {
+          const latest = await this.currentPolicy();
+          throw new ConflictError(
+            `the policy is at version ${
+              latest?.version ?? 0
+            }, not ${expectedVersion}; reload it and apply your change again`,
+          );
+        }
+        throw error;
       });
-      await bumpRevision(tx);
-      await writeAudit(
-        tx,
-        {
-          actor: changedBy,
-          action: 'policy.update',
-          outcome: 'succeeded',
-          resource: `policy version ${version}`,
-          message: `policy version ${version} saved`,
-        },
-        at,
+  }
+
+  async #save(
+    tx: Knex.Transaction,
+    document: PolicyDocument,
+    changedBy: string,
+    at: Date,
+    expectedVersion?: number,
+  ): Promise<PolicyVersion> {
+    const latest = await tx('policy_versions').max({ v: 'version' }).first();
+    const current =
+      latest?.v === null || latest?.v === undefined ? 0 : Number(latest.v);
+    if (expectedVersion !== undefined && expectedVersion !== current) {
+      throw new ConflictError(
+        `the policy is at version ${current}, not ${expectedVersion}; reload it and apply your change again`,
       );
-      return {
-        version,
-        document: stored,
-        changedBy,
-        changedAt: at.toISOString(),
-      };
+    }
+    const version = current + 1;
+    const stored = { ...document, version };
+    // The primary key makes two concurrent saves of the same version fail, never both win.
+    await tx('policy_versions').insert({
+      version,
+      document: JSON.stringify(stored),
+      changed_by: changedBy,
+      changed_at: at,
     });
+    await bumpRevision(tx);
+    await writeAudit(
+      tx,
+      {
+        actor: changedBy,
+        action: 'policy.update',
+        outcome: 'succeeded',
+        resource: `policy version ${version}`,
+        message: `policy version ${version} saved`,
+      },
+      at,
+    );
+    return {
+      version,
+      document: stored,
+      changedBy,
+      changedAt: at.toISOString(),
+    };
   }
 
   async listFreezeWindows(): Promise<FreezeWindow[]> {

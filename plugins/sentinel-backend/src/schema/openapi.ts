@@ -2,12 +2,15 @@ import {
   freezeWindowInputSchema,
   PLAN_STATUSES,
   policyDocumentSchema,
+  SENTINEL_ROLES,
   policyScopeSchema,
   planSubmissionSchema,
   VERBS,
 } from '@internal/backstage-plugin-sentinel-common';
 import { z } from 'zod';
 import { ROLLOUT_PHASES } from '../rollouts/rolloutPhases';
+import { AUDIT_ACTIONS } from '../audit/auditRecord';
+import { roleBindingsInputSchema } from '../permissions/RoleBindingStore';
 
 /*
  * The OpenAPI document of Sentinel's HTTP API (API-CONTRACT.md). The request schema of plan
@@ -456,6 +459,127 @@ export function buildOpenApiDocument() {
           },
         },
       },
+      '/v1/audit': {
+        get: {
+          operationId: 'listAuditEvents',
+          description:
+            'The audit trail, newest first: every approve, reject, cancel, rollback, rollout action, policy, freeze, override and role-binding change, and every refused attempt. Admins only.',
+          parameters: [
+            ...['actor', 'entityRef', 'cursor'].map(name => ({
+              name,
+              in: 'query',
+              schema: { type: 'string' },
+            })),
+            {
+              name: 'action',
+              in: 'query',
+              schema: { type: 'string', enum: [...AUDIT_ACTIONS] },
+            },
+            {
+              name: 'outcome',
+              in: 'query',
+              schema: { type: 'string', enum: ['succeeded', 'refused'] },
+            },
+            ...['from', 'to'].map(name => ({
+              name,
+              in: 'query',
+              schema: { type: 'string', format: 'date-time' },
+            })),
+            {
+              name: 'limit',
+              in: 'query',
+              schema: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 500,
+                default: 100,
+              },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'Audit events, newest first',
+              content: json({
+                type: 'object',
+                required: ['items', 'nextCursor'],
+                properties: {
+                  items: { type: 'array', items: ref('AuditEvent') },
+                  nextCursor: nullable({ type: 'string' }),
+                },
+              }),
+            },
+            '400': errorResponse('Invalid query'),
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to read the audit trail (admin)'),
+          },
+        },
+      },
+      '/v1/rbac/bindings': {
+        get: {
+          operationId: 'getRoleBindings',
+          description:
+            'Who holds which Sentinel role: the version in force. Admins, and the permission backend.',
+          responses: {
+            '200': {
+              description: 'The role bindings in force',
+              content: json(ref('RoleBindings')),
+            },
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to manage role bindings (admin)'),
+          },
+        },
+        put: {
+          operationId: 'putRoleBindings',
+          description:
+            'Saves a new version of the role bindings; every replica decides with it within seconds. `version` must be the one read (409 otherwise); a change that leaves no admin is refused.',
+          requestBody: {
+            required: true,
+            content: json(ref('RoleBindingsInput')),
+          },
+          responses: {
+            '200': {
+              description: 'The saved version',
+              content: json(ref('RoleBindings')),
+            },
+            '400': errorResponse('Invalid bindings, or no admin left'),
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to manage role bindings (admin)'),
+            '409': errorResponse('Another admin saved a newer version'),
+          },
+        },
+      },
+      '/v1/rbac/bindings/history': {
+        get: {
+          operationId: 'getRoleBindingsHistory',
+          parameters: [
+            {
+              name: 'limit',
+              in: 'query',
+              schema: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 200,
+                default: 50,
+              },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'Versions, newest first',
+              content: json({
+                type: 'object',
+                required: ['items'],
+                properties: {
+                  items: { type: 'array', items: ref('RoleBindings') },
+                },
+              }),
+            },
+            '400': errorResponse('Invalid query'),
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to manage role bindings (admin)'),
+          },
+        },
+      },
       '/v1/workloads': {
         get: {
           operationId: 'listWorkloads',
@@ -644,6 +768,61 @@ export function buildOpenApiDocument() {
         PolicyDocument: fromZod(policyDocumentSchema),
         PolicyScope: fromZod(policyScopeSchema),
         FreezeWindowInput: fromZod(freezeWindowInputSchema),
+        RoleBindingsInput: fromZod(roleBindingsInputSchema),
+        RoleBindings: {
+          type: 'object',
+          required: [
+            'version',
+            'roles',
+            'defaultRole',
+            'updatedBy',
+            'updatedAt',
+            'comment',
+          ],
+          properties: {
+            version: { type: 'integer' },
+            roles: {
+              type: 'object',
+              required: [...SENTINEL_ROLES],
+              properties: Object.fromEntries(
+                SENTINEL_ROLES.map(role => [
+                  role,
+                  { type: 'array', items: { type: 'string' } },
+                ]),
+              ),
+            },
+            defaultRole: nullable({
+              type: 'string',
+              enum: [...SENTINEL_ROLES],
+            }),
+            updatedBy: { type: 'string' },
+            updatedAt: { type: 'string', format: 'date-time' },
+            comment: nullable({ type: 'string' }),
+          },
+        },
+        AuditEvent: {
+          type: 'object',
+          required: [
+            'id',
+            'at',
+            'actor',
+            'action',
+            'outcome',
+            'resource',
+            'entityRef',
+            'message',
+          ],
+          properties: {
+            id: { type: 'string' },
+            at: { type: 'string', format: 'date-time' },
+            actor: { type: 'string' },
+            action: { type: 'string', enum: [...AUDIT_ACTIONS] },
+            outcome: { type: 'string', enum: ['succeeded', 'refused'] },
+            resource: nullable({ type: 'string' }),
+            entityRef: nullable({ type: 'string' }),
+            message: { type: 'string' },
+          },
+        },
         FreezeWindow: {
           allOf: [
             ref('FreezeWindowInput'),

@@ -215,6 +215,57 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The audit trail, newest first: every approve, reject, cancel, rollback, rollout action, policy, freeze, override and role-binding change, and every refused attempt. Admins only. */
+    get: operations['listAuditEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/rbac/bindings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Who holds which Sentinel role: the version in force. Admins, and the permission backend. */
+    get: operations['getRoleBindings'];
+    /** @description Saves a new version of the role bindings; every replica decides with it within seconds. `version` must be the one read (409 otherwise); a change that leaves no admin is refused. */
+    put: operations['putRoleBindings'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/rbac/bindings/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['getRoleBindingsHistory'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/workloads': {
     parameters: {
       query?: never;
@@ -627,6 +678,7 @@ export interface components {
               | 'rollback'
             )[];
             reason: string;
+            approvers?: number;
           }
       )[];
       /** @default [] */
@@ -717,6 +769,59 @@ export interface components {
       };
       /** @default true */
       allowRollback?: boolean;
+    };
+    RoleBindingsInput: {
+      version: number;
+      roles: {
+        viewer?: string[];
+        operator?: string[];
+        admin?: string[];
+        system?: string[];
+      };
+      defaultRole?: ('viewer' | 'operator' | 'admin' | 'system') | null;
+      comment?: string;
+    };
+    RoleBindings: {
+      version: number;
+      roles: {
+        viewer: string[];
+        operator: string[];
+        admin: string[];
+        system: string[];
+      };
+      /** @enum {string|null} */
+      defaultRole: 'viewer' | 'operator' | 'admin' | 'system' | null;
+      updatedBy: string;
+      /** Format: date-time */
+      updatedAt: string;
+      comment: string | null;
+    };
+    AuditEvent: {
+      id: string;
+      /** Format: date-time */
+      at: string;
+      actor: string;
+      /** @enum {string} */
+      action:
+        | 'plan.approve'
+        | 'plan.reject'
+        | 'plan.cancel'
+        | 'workload.rollback'
+        | 'rollout.pause'
+        | 'rollout.resume'
+        | 'rollout.promote'
+        | 'rollout.abort'
+        | 'policy.update'
+        | 'freeze.create'
+        | 'freeze.delete'
+        | 'override.create'
+        | 'rbac.update'
+        | 'refused';
+      /** @enum {string} */
+      outcome: 'succeeded' | 'refused';
+      resource: string | null;
+      entityRef: string | null;
+      message: string;
     };
     FreezeWindow: components['schemas']['FreezeWindowInput'] & {
       id: string;
@@ -1901,6 +2006,228 @@ export interface operations {
         };
       };
       /** @description Not allowed to manage freezes (admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listAuditEvents: {
+    parameters: {
+      query?: {
+        actor?: string;
+        entityRef?: string;
+        cursor?: string;
+        action?:
+          | 'plan.approve'
+          | 'plan.reject'
+          | 'plan.cancel'
+          | 'workload.rollback'
+          | 'rollout.pause'
+          | 'rollout.resume'
+          | 'rollout.promote'
+          | 'rollout.abort'
+          | 'policy.update'
+          | 'freeze.create'
+          | 'freeze.delete'
+          | 'override.create'
+          | 'rbac.update'
+          | 'refused';
+        outcome?: 'succeeded' | 'refused';
+        from?: string;
+        to?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Audit events, newest first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['AuditEvent'][];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description Invalid query */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to read the audit trail (admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getRoleBindings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The role bindings in force */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RoleBindings'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to manage role bindings (admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  putRoleBindings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RoleBindingsInput'];
+      };
+    };
+    responses: {
+      /** @description The saved version */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RoleBindings'];
+        };
+      };
+      /** @description Invalid bindings, or no admin left */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to manage role bindings (admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another admin saved a newer version */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getRoleBindingsHistory: {
+    parameters: {
+      query?: {
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Versions, newest first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['RoleBindings'][];
+          };
+        };
+      };
+      /** @description Invalid query */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to manage role bindings (admin) */
       403: {
         headers: {
           [name: string]: unknown;

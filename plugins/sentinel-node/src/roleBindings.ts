@@ -4,9 +4,11 @@ import {
   type RoleBindings,
   type SentinelRole,
 } from '@internal/backstage-plugin-sentinel-common';
-import type { RoleBindingsSource } from './SentinelAccess';
 
-/** The role bindings of `sentinel.rbac` in app-config. */
+/**
+ * The role bindings of `sentinel.rbac` in app-config: the seed of Sentinel's bindings store and
+ * the role policy's bindings until it has read the store.
+ */
 export function readRoleBindings(config: Config): {
   roles: RoleBindings;
   defaultRole?: SentinelRole;
@@ -28,9 +30,4 @@ export function readRoleBindings(config: Config): {
     );
   }
   return { roles, defaultRole: defaultRole as SentinelRole | undefined };
-}
-
-export function configRoleBindings(config: Config): RoleBindingsSource {
-  const { roles } = readRoleBindings(config);
-  return { current: async () => roles };
 }
