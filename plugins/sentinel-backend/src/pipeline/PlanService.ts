@@ -90,6 +90,11 @@ export class PlanService {
       idempotencyKey?: string;
       /** A person's action recorded with the plan (a workload rollback). */
       audit?: AuditRecord;
+      /**
+       * Checks the validated decisions (targets resolved) before anything is stored, e.g.
+       * that the caller may roll back each rollback decision's workload.
+       */
+      authorizeDecisions?: (decisions: readonly NewDecision[]) => Promise<void>;
     },
   ): Promise<{ created: boolean; plan: Plan }> {
     if (options.idempotencyKey !== undefined) {
@@ -101,6 +106,7 @@ export class PlanService {
       }
     }
     const { submission, decisions, undoes } = await this.#validate(body);
+    await options.authorizeDecisions?.(decisions);
     const mode = this.#o.shadowMode ? 'shadow' : submission.mode;
     const requestHash = hashOf({ ...submission, mode });
 

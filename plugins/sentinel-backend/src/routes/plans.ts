@@ -2,6 +2,7 @@ import { InputError } from '@backstage/errors';
 import {
   PLAN_STATUSES,
   parseWorkloadRef,
+  stringifyWorkloadRef,
   planApprovePermission,
   planCancelPermission,
   planCreatePermission,
@@ -30,24 +31,6 @@ const rollbackBody = z.strictObject({
   /** Restore over changes made since Sentinel's change; admins only. */
   force: z.boolean().optional(),
 });
-
-/** The rollback decisions of a submission: each needs its own permission on its workload. */
-function rollbacksIn(body: unknown): { workload?: string; force: boolean }[] {
-  const decisions = (body as { decisions?: unknown })?.decisions;
-  if (!Array.isArray(decisions)) return [];
-  return decisions
-    .filter(d => d?.verb === 'rollback')
-    .map(d => {
-      const t = d?.target;
-      const parts = [t?.cluster, t?.namespace, t?.kind, t?.name];
-      return {
-        workload: parts.every(p => typeof p === 'string')
-          ? parts.join('/')
-          : undefined,
-        force: (d?.params as { force?: unknown })?.force === true,
-      };
-    });
-}
 
 function parseListQuery(query: express.Request['query']) {
   const limit = intParam(query.limit, 'limit', {
@@ -91,16 +74,23 @@ export function addPlanRoutes(
     const idempotencyKey = req.header('Idempotency-Key');
     await audited(req, 'plan-submit', { idempotencyKey }, async () => {
       const credentials = await authorize(req, planCreatePermission);
-      // A rollback through a plan needs what the rollback route needs; rolling back over
-      // drift (force) is an admin's call.
-      // (A target that is not a workload is refused by validation below.)
-      for (const { workload, force } of rollbacksIn(req.body)) {
-        if (workload) await authorize(req, rollbackCreatePermission, workload);
-        if (force) await authorize(req, policyUpdatePermission);
-      }
       const { created, plan } = await plans.submit(req.body, {
         submittedBy: actorOf(credentials),
         idempotencyKey,
+        // A rollback through a plan needs what the rollback route needs; rolling back over
+        // drift (force) is an admin's call.
+        authorizeDecisions: async decisions => {
+          for (const d of decisions.filter(x => x.verb === 'rollback')) {
+            await authorize(
+              req,
+              rollbackCreatePermission,
+              stringifyWorkloadRef(d.target),
+            );
+            if ((d.params as { force?: unknown }).force === true) {
+              await authorize(req, policyUpdatePermission);
+            }
+          }
+        },
       });
       res.status(created ? 202 : 200).json(plan);
     });
