@@ -11,3 +11,4 @@ export * from './plans';
 export * from './schema/planSubmission';
 export * from './client/SentinelClient';
 export * from './schema/policyDocument';
+export * from './roleTable';

@@ -43,6 +43,8 @@ describe('GET /v1/workloads from the list+watch inventory', () => {
     server.addDeployment(deployment('shop', 'cart', 2));
     server.addDeployment(deployment('shop', 'checkout', 1));
     server.addDeployment(deployment('payments', 'api', 3));
+    // No catalog entity manages this one: it is nobody's to see through Sentinel.
+    server.addDeployment(deployment('payments', 'legacy', 1));
     const dir = mkdtempSync(join(tmpdir(), 'sentinel-inventory-'));
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, server.kubeconfig({ name: 'k8s' }));
@@ -55,7 +57,8 @@ describe('GET /v1/workloads from the list+watch inventory', () => {
           clusters: [{ name: 'k8s', kubeconfig: { path: kubeconfig } }],
         },
       },
-      catalogWorkloads: 'k8s/shop/Deployment/cart',
+      catalogWorkloads:
+        'k8s/shop/Deployment/cart, k8s/shop/Deployment/checkout, k8s/payments/Deployment/api',
     }));
   });
   afterAll(() => server.stop());
@@ -68,7 +71,7 @@ describe('GET /v1/workloads from the list+watch inventory', () => {
     return res.body;
   }
 
-  it('lists every workload with its entity, replicas and containers, in a stable order', async () => {
+  it('lists every managed workload with its entity, replicas and containers, in a stable order, and no unmanaged one', async () => {
     let body = await workloads();
     const deadline = Date.now() + 10_000;
     while (body.items.length < 3 && Date.now() < deadline) {
@@ -94,7 +97,11 @@ describe('GET /v1/workloads from the list+watch inventory', () => {
       ],
       health: null,
     });
-    expect(body.items[0].entityRef).toBeNull();
+    // payments/legacy is in the inventory too, but no catalog entity manages it.
+    await new Promise(r => setTimeout(r, 300));
+    expect(
+      (await workloads('?namespace=payments')).items.map((w: any) => w.name),
+    ).toEqual(['api']);
   });
 
   it('filters by entity and namespace, and pages with a cursor', async () => {
@@ -102,7 +109,10 @@ describe('GET /v1/workloads from the list+watch inventory', () => {
       (await workloads('?entityRef=component:default/cart')).items.map(
         (w: any) => w.name,
       ),
-    ).toEqual(['cart']);
+    ).toEqual(['api', 'cart', 'checkout']);
+    expect(
+      (await workloads('?entityRef=component:default/other')).items,
+    ).toEqual([]);
     expect((await workloads('?namespace=shop')).items).toHaveLength(2);
     const first = await workloads('?limit=2');
     expect(first.items).toHaveLength(2);
