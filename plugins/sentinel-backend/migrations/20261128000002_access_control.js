@@ -35,9 +35,11 @@ exports.up = async function up(knex) {
     table.string('actor', 255).notNullable();
     table.string('action', 64).notNullable();
     table.string('outcome', 16).notNullable();
-    table.string('resource', 512).nullable();
     table.string('entity_ref', 255).nullable();
-    table.text('message').notNullable();
+    table.string('plan_id', 36).nullable();
+    table.string('rollout_id', 64).nullable();
+    table.text('reason').nullable();
+    table.text('details').notNullable();
     table.index(['at'], 'audit_events_at_idx');
     table.index(['actor', 'at'], 'audit_events_actor_idx');
     table.index(['entity_ref', 'at'], 'audit_events_entity_idx');

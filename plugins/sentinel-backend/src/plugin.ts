@@ -169,8 +169,12 @@ export const sentinelPlugin = createBackendPlugin({
               actor: actorOf(refusal.credentials),
               action: 'refused',
               outcome: 'refused',
-              resource: refusal.resourceRef,
-              message: `${refusal.request}: ${refusal.permission} is not allowed`,
+              reason: `${refusal.permission} is not allowed`,
+              details: {
+                request: refusal.request,
+                permission: refusal.permission,
+                ...(refusal.resourceRef && { resource: refusal.resourceRef }),
+              },
             }),
         });
         const { ledger, close: closeLedger } = createChangeLedger({

@@ -55,7 +55,7 @@ export const ROLE_GRANTS: Record<
 
 /**
  * Who holds which role: user or group entity refs (`group:default/sre`) and, for `system`,
- * service subjects (`external:inframind`).
+ * service principals as `service:<subject>` (`service:external:inframind`).
  */
 export type RoleBindings = Partial<Record<SentinelRole, readonly string[]>>;
 

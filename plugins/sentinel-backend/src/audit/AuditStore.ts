@@ -3,16 +3,18 @@ import type { Knex } from 'knex';
 import { iso } from '../database/time';
 import { writeAudit, type AuditRecord } from './auditRecord';
 
-/** One line of GET /v1/audit. */
+/** One line of GET /v1/audit (API-CONTRACT.md); absent fields do not apply. */
 export interface AuditEvent {
   id: string;
   at: string;
   actor: string;
   action: string;
   outcome: string;
-  resource: string | null;
-  entityRef: string | null;
-  message: string;
+  entityRef?: string;
+  planId?: string;
+  rolloutId?: string;
+  reason?: string;
+  details: Record<string, unknown>;
 }
 
 export interface AuditFilter {
@@ -30,9 +32,11 @@ interface AuditRow {
   actor: string;
   action: string;
   outcome: string;
-  resource: string | null;
   entity_ref: string | null;
-  message: string;
+  plan_id: string | null;
+  rollout_id: string | null;
+  reason: string | null;
+  details: string;
 }
 
 /** The queryable audit trail (audit_events), newest first. */
@@ -59,16 +63,7 @@ export class AuditStore {
     if (filter.to) query.where('at', '<', filter.to);
     if (page.cursor) query.where('id', '<', decodeCursor(page.cursor));
     const rows = await query;
-    const items = rows.slice(0, page.limit).map(row => ({
-      id: String(row.id),
-      at: iso(row.at),
-      actor: row.actor,
-      action: row.action,
-      outcome: row.outcome,
-      resource: row.resource,
-      entityRef: row.entity_ref,
-      message: row.message,
-    }));
+    const items = rows.slice(0, page.limit).map(eventOf);
     return {
       items,
       nextCursor:
@@ -77,6 +72,21 @@ export class AuditStore {
           : null,
     };
   }
+}
+
+function eventOf(row: AuditRow): AuditEvent {
+  return {
+    id: String(row.id),
+    at: iso(row.at),
+    actor: row.actor,
+    action: row.action,
+    outcome: row.outcome,
+    ...(row.entity_ref !== null && { entityRef: row.entity_ref }),
+    ...(row.plan_id !== null && { planId: row.plan_id }),
+    ...(row.rollout_id !== null && { rolloutId: row.rollout_id }),
+    ...(row.reason !== null && { reason: row.reason }),
+    details: JSON.parse(row.details),
+  };
 }
 
 function decodeCursor(cursor: string): number {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-/** Every action the audit trail records; `*.refused` are attempts the caller was not allowed. */
+/** Every action the audit trail records; `refused` are attempts the caller was not allowed. */
 export const AUDIT_ACTIONS = [
   'plan.approve',
   'plan.reject',
@@ -19,15 +19,18 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-/** One line of the audit trail: who did what to which resource, and why (or why not). */
+/** One line of the audit trail (API-CONTRACT.md): who did what to which plan or rollout, why. */
 export interface AuditRecord {
   actor: string;
   action: AuditAction;
-  outcome: 'succeeded' | 'refused';
-  /** A plan id, a rollout id, `cluster/namespace/Kind/name`, a freeze window id... */
-  resource?: string;
+  outcome: 'succeeded' | 'refused' | 'failed';
   entityRef?: string | null;
-  message: string;
+  planId?: string;
+  rolloutId?: string;
+  /** The person's comment or reason, or why an attempt was refused. */
+  reason?: string;
+  /** What else identifies the change: a workload, a version, a window, the request refused. */
+  details?: Record<string, unknown>;
 }
 
 /** The row to insert, inside the transaction of the change it records. */
@@ -37,9 +40,11 @@ export function auditRow(record: AuditRecord, at: Date) {
     actor: record.actor,
     action: record.action,
     outcome: record.outcome,
-    resource: record.resource ?? null,
     entity_ref: record.entityRef ?? null,
-    message: record.message,
+    plan_id: record.planId ?? null,
+    rollout_id: record.rolloutId ?? null,
+    reason: record.reason ?? null,
+    details: JSON.stringify(record.details ?? {}),
   };
 }
 

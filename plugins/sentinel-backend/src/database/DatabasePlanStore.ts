@@ -143,7 +143,11 @@ export class DatabasePlanStore implements PlanStore {
         ...event,
         at: plan.at,
       });
-      await writeAudit(tx, plan.audit, plan.at);
+      await writeAudit(
+        tx,
+        plan.audit && { ...plan.audit, planId: plan.id },
+        plan.at,
+      );
       return { created: true as const, plan: asCreated(plan) };
     });
   }
@@ -196,9 +200,11 @@ export class DatabasePlanStore implements PlanStore {
             audit.actor,
             audit.action,
             audit.outcome,
-            audit.resource,
             audit.entity_ref,
-            audit.message,
+            plan.id,
+            audit.rollout_id,
+            audit.reason,
+            audit.details,
           ]
         : []),
       plan.submittedBy,
@@ -222,8 +228,8 @@ export class DatabasePlanStore implements PlanStore {
         // A person's rollback is recorded with the plan it creates.
         audit
           ? `, a AS (
-        INSERT INTO audit_events (at, actor, action, outcome, resource, entity_ref, message)
-        SELECT ?::timestamptz, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text FROM p
+        INSERT INTO audit_events (at, actor, action, outcome, entity_ref, plan_id, rollout_id, reason, details)
+        SELECT ?::timestamptz, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text FROM p
       )`
           : ''
       }

@@ -97,8 +97,7 @@ export class PolicyStore {
         actor: changedBy,
         action: 'policy.update',
         outcome: 'succeeded',
-        resource: `policy version ${version}`,
-        message: `policy version ${version} saved`,
+        details: { version },
       },
       at,
     );
@@ -130,8 +129,8 @@ export class PolicyStore {
           actor: window.createdBy,
           action: 'freeze.create',
           outcome: 'succeeded',
-          resource: window.id,
-          message: `freeze window '${window.name}' created`,
+          reason: window.reason,
+          details: { windowId: window.id, name: window.name },
         },
         new Date(window.createdAt),
       );
@@ -153,8 +152,7 @@ export class PolicyStore {
             actor: deletedBy,
             action: 'freeze.delete',
             outcome: 'succeeded',
-            resource: id,
-            message: 'freeze window deleted',
+            details: { windowId: id },
           },
           at,
         );
@@ -180,8 +178,12 @@ export class PolicyStore {
           actor: override.createdBy,
           action: 'override.create',
           outcome: 'succeeded',
-          resource: override.id,
-          message: `freezes lifted until ${override.expiresAt}: ${override.reason}`,
+          reason: override.reason,
+          details: {
+            overrideId: override.id,
+            scope: override.scope,
+            expiresAt: override.expiresAt,
+          },
         },
         new Date(override.createdAt),
       );

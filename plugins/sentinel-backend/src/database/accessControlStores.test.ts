@@ -141,9 +141,9 @@ describe('access-control stores', () => {
           actor: 'user:default/ann',
           action: 'workload.rollback',
           outcome: 'succeeded',
-          resource: 'demo/shop/Deployment/cart',
           entityRef: 'component:default/cart',
-          message: 'rollback requested: latency',
+          reason: 'latency',
+          details: { workload: 'demo/shop/Deployment/cart' },
         },
       });
       await plans.createPlan(plan);
@@ -152,16 +152,22 @@ describe('access-control stores', () => {
         { limit: 10 },
       );
       expect(trail.items).toEqual([
-        expect.objectContaining({
+        {
+          id: expect.any(String),
+          at: at.toISOString(),
           actor: 'user:default/ann',
           action: 'workload.rollback',
-          resource: 'demo/shop/Deployment/cart',
-        }),
+          outcome: 'succeeded',
+          entityRef: 'component:default/cart',
+          planId: plan.id,
+          reason: 'latency',
+          details: { workload: 'demo/shop/Deployment/cart' },
+        },
       ]);
       // A duplicate (same key) stores neither plan nor record.
       const keyed = newPlan({
         idempotencyKey: 'k',
-        audit: { ...plan.audit!, message: 'again' },
+        audit: { ...plan.audit!, reason: 'again' },
       });
       await plans.createPlan(keyed);
       await plans.createPlan({ ...keyed, id: randomUUID() });

@@ -12,14 +12,15 @@ import { iso } from '../database/time';
 import { isUniqueViolation } from '../database/uniqueViolation';
 import type { RoleBindingsSource } from './SentinelAccess';
 
-// A user or group entity ref (`group:default/sre`) or a service subject (`external:inframind`).
+// A user or group entity ref (`group:default/sre`) or a service principal's subject as
+// `service:<subject>` (`service:external:inframind`), as API-CONTRACT.md writes them.
 const bindingRef = z
   .string()
   .min(3)
   .max(255)
   .regex(
-    /^([a-z][a-z0-9-]*:[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*|(external|plugin):[a-z0-9][a-z0-9:._-]*)$/i,
-    'must be an entity ref (group:default/sre) or a service subject (external:inframind)',
+    /^([a-z][a-z0-9-]*:[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*|service:[a-z0-9][a-z0-9:._-]*)$/i,
+    'must be an entity ref (group:default/sre) or service:<subject> (service:external:inframind)',
   );
 
 /** The body of PUT /v1/rbac/bindings. */
@@ -157,10 +158,8 @@ export class RoleBindingStore implements RoleBindingsSource {
             actor,
             action: 'rbac.update',
             outcome: 'succeeded',
-            resource: `role bindings version ${version}`,
-            message: `role bindings version ${version} saved${
-              input.comment ? `: ${input.comment}` : ''
-            }`,
+            reason: input.comment,
+            details: { version },
           },
           at,
         );

@@ -135,7 +135,11 @@ export class SentinelAccess {
       | { type: 'user' };
     if (principal.type !== 'service') return true;
     const { subject } = principal;
-    const roles = rolesOf([subject], await this.deps.bindings.current());
+    // Bound as `service:<subject>` (API-CONTRACT.md).
+    const roles = rolesOf(
+      [`service:${subject}`],
+      await this.deps.bindings.current(),
+    );
     return grantOf(permissionName, roles) === 'all';
   }
 

@@ -428,7 +428,7 @@ describe('access matrix: every operation x every caller', () => {
               admin: ['group:default/sentinel-admins'],
               operator: ['group:default/operators'],
               viewer: ['group:default/viewers'],
-              system: ['external:inframind'],
+              system: ['service:external:inframind'],
             },
           },
         },

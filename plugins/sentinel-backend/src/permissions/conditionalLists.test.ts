@@ -78,7 +78,7 @@ describe('lists under conditional decisions', () => {
         roles: {
           admin: ['group:default/sentinel-admins'],
           operator: ['group:default/contractors'],
-          system: ['external:inframind'],
+          system: ['service:external:inframind'],
         },
       },
       policy: {

@@ -14,6 +14,7 @@ import {
   type PlanStatus,
   type PlanTarget,
   type PlanSubmission,
+  type WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
 import { createHash, randomUUID } from 'node:crypto';
 import { newPlanWork } from '../database/planRows';
@@ -52,6 +53,13 @@ export interface PlanServiceOptions {
   /** Records refused attempts (a submitter approving their own plan). */
   audit?: Pick<AuditStore, 'record'>;
   now?: () => Date;
+}
+
+/** A decision as the caller's permissions are checked: its verb, workload and params. */
+export interface DecisionToAuthorize {
+  verb: string;
+  target: WorkloadRef;
+  params: unknown;
 }
 
 export interface Issue {
@@ -94,7 +102,9 @@ export class PlanService {
        * Checks the validated decisions (targets resolved) before anything is stored, e.g.
        * that the caller may roll back each rollback decision's workload.
        */
-      authorizeDecisions?: (decisions: readonly NewDecision[]) => Promise<void>;
+      authorizeDecisions?: (
+        decisions: readonly DecisionToAuthorize[],
+      ) => Promise<void>;
     },
   ): Promise<{ created: boolean; plan: Plan }> {
     if (options.idempotencyKey !== undefined) {
@@ -105,8 +115,10 @@ export class PlanService {
         ]);
       }
     }
-    const { submission, decisions, undoes } = await this.#validate(body);
-    await options.authorizeDecisions?.(decisions);
+    const { submission, decisions, undoes } = await this.#validate(
+      body,
+      options.authorizeDecisions,
+    );
     const mode = this.#o.shadowMode ? 'shadow' : submission.mode;
     const requestHash = hashOf({ ...submission, mode });
 
@@ -173,12 +185,32 @@ export class PlanService {
     };
   }
 
-  async #validate(body: unknown) {
+  async #validate(
+    body: unknown,
+    authorize?: (decisions: readonly DecisionToAuthorize[]) => Promise<void>,
+  ) {
     const validated = validatePlanSubmission(body);
     if (!validated.ok) {
       throw invalid('Invalid plan', validated.issues);
     }
     const submission = validated.value;
+    // Before anything about the targets is looked up (or told): may the caller do this?
+    await authorize?.(
+      submission.decisions.flatMap(d => {
+        const cluster =
+          d.target.cluster ??
+          (this.#o.clusters.length === 1 ? this.#o.clusters[0] : undefined);
+        return cluster
+          ? [
+              {
+                verb: d.verb,
+                target: { ...d.target, cluster },
+                params: d.params,
+              },
+            ]
+          : [];
+      }),
+    );
     return { submission, ...(await this.#resolveTargets(submission)) };
   }
 
@@ -311,8 +343,8 @@ export class PlanService {
         actor,
         action: 'plan.approve',
         outcome: 'succeeded',
-        resource: id,
-        message: comment ? `approved: ${comment}` : 'approved',
+        planId: id,
+        reason: comment,
       },
     });
     switch (result.kind) {
@@ -328,8 +360,9 @@ export class PlanService {
             actor,
             action: 'refused',
             outcome: 'refused',
-            resource: id,
-            message: `approve: ${result.reason}`,
+            planId: id,
+            reason: result.reason,
+            details: { attempted: 'plan.approve' },
           },
           at,
         );
@@ -350,7 +383,7 @@ export class PlanService {
       'rejected',
       actor,
       `rejected: ${comment}`,
-      { audit: { action: 'plan.reject' } },
+      { audit: { action: 'plan.reject', reason: comment } },
     );
     return this.get(id);
   }
@@ -368,8 +401,8 @@ export class PlanService {
         actor,
         action: 'plan.cancel',
         outcome: 'succeeded',
-        resource: id,
-        message: 'cancel requested; what was applied is rolled back',
+        planId: id,
+        details: { rollsBack: true },
       });
       if (!requested) return false;
       this.#o.kick();
@@ -386,8 +419,8 @@ export class PlanService {
         actor,
         action: 'plan.cancel',
         outcome: 'succeeded',
-        resource: id,
-        message: 'cancelled; nothing was applied',
+        planId: id,
+        details: { rollsBack: false },
       },
     });
     if (!cancelled && !(await requestCancel())) {
@@ -406,7 +439,7 @@ export class PlanService {
     to: PlanStatus,
     actor: string,
     message: string,
-    extra: { audit: { action: AuditAction } },
+    extra: { audit: { action: AuditAction; reason?: string } },
   ) {
     await this.get(id); // 404 for an unknown plan
     const moved = await this.#o.store.transition(id, {
@@ -419,8 +452,8 @@ export class PlanService {
         actor,
         action: extra.audit.action,
         outcome: 'succeeded',
-        resource: id,
-        message,
+        planId: id,
+        reason: extra.audit.reason,
       },
     });
     if (!moved) {

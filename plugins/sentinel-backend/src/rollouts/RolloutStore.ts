@@ -62,7 +62,7 @@ export interface RolloutAction {
   patch?: RolloutPatch | ((current: Rollout) => RolloutPatch);
   at: Date;
   /** The person's action as the audit trail records it (with the change). */
-  audit?: Pick<AuditRecord, 'action'>;
+  audit?: Pick<AuditRecord, 'action' | 'reason'>;
 }
 
 export interface RolloutListFilter {
@@ -373,9 +373,11 @@ export class RolloutStore implements WorkQueue<Rollout> {
             actor: action.actor,
             action: action.audit.action,
             outcome: 'succeeded',
-            resource: id,
+            rolloutId: id,
+            planId: current.planId,
             entityRef: current.entityRef,
-            message: action.message,
+            reason: action.audit.reason,
+            details: { phase: action.to, message: action.message },
           },
           action.at,
         );

@@ -86,8 +86,9 @@ describe('four-eyes approval', () => {
         actor: submitter,
         action: 'refused',
         outcome: 'refused',
-        resource: plan.id,
-        message: expect.stringContaining('may not approve it'),
+        planId: plan.id,
+        reason: expect.stringContaining('may not approve it'),
+        details: { attempted: 'plan.approve' },
       }),
     ]);
 
@@ -149,7 +150,7 @@ describe('four-eyes approval', () => {
       '/api/sentinel/v1/audit?action=plan.approve',
     );
     expect(
-      trail.body.items.map((e: any) => [e.actor, e.resource, e.outcome]),
+      trail.body.items.map((e: any) => [e.actor, e.planId, e.outcome]),
     ).toEqual([
       [bob, plan.id, 'succeeded'],
       [ann, plan.id, 'succeeded'],
@@ -191,14 +192,14 @@ describe('GET /v1/audit', () => {
       expect.objectContaining({
         actor: ann,
         action: 'plan.reject',
-        resource: plans[1].id,
-        message: 'rejected: not this week',
+        planId: plans[1].id,
+        reason: 'not this week',
       }),
     ]);
     const next = await request(server).get(
       `/api/sentinel/v1/audit?action=plan.reject&limit=1&cursor=${rejected.body.nextCursor}`,
     );
-    expect(next.body.items.map((e: any) => e.resource)).toEqual([plans[0].id]);
+    expect(next.body.items.map((e: any) => e.planId)).toEqual([plans[0].id]);
     expect(next.body.nextCursor).toBeNull();
 
     const future = await request(server).get(

@@ -50,6 +50,7 @@ export function addAuditRoutes(
           outcome: choiceParam(query.outcome, 'outcome', [
             'succeeded',
             'refused',
+            'failed',
           ]),
           from: timeParam(query.from, 'from'),
           to: timeParam(query.to, 'to'),

@@ -171,10 +171,8 @@ export function addPlanRoutes(
               actor: actorOf(credentials),
               action: 'workload.rollback',
               outcome: 'succeeded',
-              resource: workload,
-              message: `rollback requested${
-                force ? ' (force)' : ''
-              }: ${reason}`,
+              reason,
+              details: { workload, force: force ?? false },
             },
           },
         );

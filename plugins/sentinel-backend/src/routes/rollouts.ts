@@ -194,7 +194,7 @@ export function addRolloutRoutes(
         }
         const rollout = await store.act(id, {
           ...actionFor(verb, body, actorOf(caller), options.maxPauseMs),
-          audit: { action: `rollout.${verb}` },
+          audit: { action: `rollout.${verb}`, reason: body.reason },
         });
         if (!rollout) throw new NotFoundError(`rollout ${id} not found`);
         options.wake(id);

@@ -478,7 +478,10 @@ export function buildOpenApiDocument() {
             {
               name: 'outcome',
               in: 'query',
-              schema: { type: 'string', enum: ['succeeded', 'refused'] },
+              schema: {
+                type: 'string',
+                enum: ['succeeded', 'refused', 'failed'],
+              },
             },
             ...['from', 'to'].map(name => ({
               name,
@@ -802,25 +805,30 @@ export function buildOpenApiDocument() {
         },
         AuditEvent: {
           type: 'object',
-          required: [
-            'id',
-            'at',
-            'actor',
-            'action',
-            'outcome',
-            'resource',
-            'entityRef',
-            'message',
-          ],
+          required: ['id', 'at', 'actor', 'action', 'outcome', 'details'],
           properties: {
             id: { type: 'string' },
             at: { type: 'string', format: 'date-time' },
             actor: { type: 'string' },
             action: { type: 'string', enum: [...AUDIT_ACTIONS] },
-            outcome: { type: 'string', enum: ['succeeded', 'refused'] },
-            resource: nullable({ type: 'string' }),
-            entityRef: nullable({ type: 'string' }),
-            message: { type: 'string' },
+            outcome: {
+              type: 'string',
+              enum: ['succeeded', 'refused', 'failed'],
+            },
+            entityRef: { type: 'string' },
+            planId: { type: 'string' },
+            rolloutId: { type: 'string' },
+            reason: {
+              type: 'string',
+              description:
+                "The person's comment or reason, or why the attempt was refused",
+            },
+            details: {
+              type: 'object',
+              additionalProperties: true,
+              description:
+                'What else identifies the change: a workload, a version, a window, the request refused',
+            },
           },
         },
         FreezeWindow: {

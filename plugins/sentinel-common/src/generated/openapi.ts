@@ -818,10 +818,16 @@ export interface components {
         | 'rbac.update'
         | 'refused';
       /** @enum {string} */
-      outcome: 'succeeded' | 'refused';
-      resource: string | null;
-      entityRef: string | null;
-      message: string;
+      outcome: 'succeeded' | 'refused' | 'failed';
+      entityRef?: string;
+      planId?: string;
+      rolloutId?: string;
+      /** @description The person's comment or reason, or why the attempt was refused */
+      reason?: string;
+      /** @description What else identifies the change: a workload, a version, a window, the request refused */
+      details: {
+        [key: string]: unknown;
+      };
     };
     FreezeWindow: components['schemas']['FreezeWindowInput'] & {
       id: string;
@@ -2037,7 +2043,7 @@ export interface operations {
           | 'override.create'
           | 'rbac.update'
           | 'refused';
-        outcome?: 'succeeded' | 'refused';
+        outcome?: 'succeeded' | 'refused' | 'failed';
         from?: string;
         to?: string;
         limit?: number;
