@@ -23,7 +23,9 @@ const WHAT: Record<string, string> = {
  * `owned` only for services the user's groups own, blank: no.
  */
 export function renderRoleTable(): string {
-  const header = `| permission | what it allows | ${SENTINEL_ROLES.join(' | ')} |`;
+  const header = `| permission | what it allows | ${SENTINEL_ROLES.join(
+    ' | ',
+  )} |`;
   const rule = `| --- | --- | ${SENTINEL_ROLES.map(() => ':-:').join(' | ')} |`;
   const rows = sentinelPermissions.map(({ name }) => {
     const cells = SENTINEL_ROLES.map(role => {
@@ -39,12 +41,16 @@ export function renderRoleTable(): string {
 // prettier keeps out of the block, so the table stays exactly as rendered.
 export const ROLE_TABLE_START =
   '<!-- role-table:start (yarn generate:roles) -->\n<!-- prettier-ignore-start -->';
-export const ROLE_TABLE_END = '<!-- prettier-ignore-end -->\n<!-- role-table:end -->';
+export const ROLE_TABLE_END =
+  '<!-- prettier-ignore-end -->\n<!-- role-table:end -->';
 
 /** `text` with the block between the role-table markers replaced by the current table. */
 export function withRoleTable(text: string): string {
   const start = text.indexOf(ROLE_TABLE_START);
   const end = text.indexOf(ROLE_TABLE_END);
   if (start < 0 || end < start) return text;
-  return `${text.slice(0, start + ROLE_TABLE_START.length)}\n\n${renderRoleTable()}\n\n${text.slice(end)}`;
+  return `${text.slice(
+    0,
+    start + ROLE_TABLE_START.length,
+  )}\n\n${renderRoleTable()}\n\n${text.slice(end)}`;
 }
