@@ -140,14 +140,15 @@ export class TestIdentityProvider {
 
   /** The `auth` plugin as the real auth services call it. */
   authPlugin() {
-    const provider = this;
+    const users = () => this.#users;
+    const directory = this.directory;
     return createBackendPlugin({
       pluginId: 'auth',
       register(env) {
         env.registerInit({
           deps: { httpRouter: coreServices.httpRouter },
           async init({ httpRouter }) {
-            const keys = await jwks(provider.#users);
+            const keys = await jwks(users());
             const keySet = createLocalJWKSet(keys);
             const router = express.Router();
             router.get('/.well-known/jwks.json', (_req, res) => {
@@ -159,7 +160,7 @@ export class TestIdentityProvider {
                 const { payload } = await jwtVerify(token ?? '', keySet);
                 const sub = String(payload.sub);
                 res.json({
-                  claims: { sub, ent: provider.directory.get(sub) ?? [sub] },
+                  claims: { sub, ent: directory.get(sub) ?? [sub] },
                 });
               } catch {
                 res.status(401).json({ error: { message: 'bad token' } });

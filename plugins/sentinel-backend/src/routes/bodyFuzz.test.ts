@@ -132,7 +132,9 @@ describe('any body to any endpoint', () => {
       ],
     }));
     knex = await database.knex;
-    if (process.env.CI) expect(knex.client.config.client).toBe('pg');
+    if (process.env.CI && knex.client.config.client !== 'pg') {
+      throw new Error('CI runs this test on PostgreSQL');
+    }
     const submitted = await request(server)
       .post('/api/sentinel/v1/action-plans')
       .send(plan);
@@ -253,10 +255,10 @@ describe('any body to any endpoint', () => {
             .set('Content-Type', 'application/json')
             .send(JSON.stringify(body));
           expect(response.status).toBeLessThan(500);
-          if (response.status >= 400) {
-            expect(await stored()).toEqual(before);
-            expect(JSON.stringify(response.body)).not.toMatch(/"stack"/);
-          }
+          // A refusal leaves everything as it was (an accepted body may change things).
+          const refused = response.status >= 400;
+          expect(refused ? await stored() : before).toEqual(before);
+          expect(JSON.stringify(response.body)).not.toMatch(/"stack"/);
         }),
         { numRuns: 60 },
       );
