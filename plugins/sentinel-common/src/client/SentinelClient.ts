@@ -11,6 +11,13 @@ export type ApiPlanSubmission = components['schemas']['PlanSubmission'];
 /** Whether changes are frozen now, by which window, and the next window. */
 export type ApiFreezeStatus =
   operations['getFreezeStatus']['responses']['200']['content']['application/json'];
+/** A managed workload with its live state, rollout and health (GET /v1/workloads). */
+export type ApiWorkload =
+  operations['listWorkloads']['responses']['200']['content']['application/json']['items'][number];
+/** Filters and paging of `listWorkloads`. */
+export type ListWorkloadsQuery = NonNullable<
+  operations['listWorkloads']['parameters']['query']
+>;
 /** Filters and paging of `listPlans`. */
 export type ListPlansQuery = NonNullable<
   operations['listPlans']['parameters']['query']
@@ -117,6 +124,15 @@ export class SentinelClient {
     const client = await this.#client();
     return await unwrap(
       await client.GET('/v1/freeze-status', { params: { query } }),
+    );
+  }
+
+  async listWorkloads(
+    query: ListWorkloadsQuery = {},
+  ): Promise<{ items: ApiWorkload[]; nextCursor: string | null }> {
+    const client = await this.#client();
+    return await unwrap(
+      await client.GET('/v1/workloads', { params: { query } }),
     );
   }
 

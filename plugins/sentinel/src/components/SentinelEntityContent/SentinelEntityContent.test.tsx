@@ -5,8 +5,28 @@ import { screen } from '@testing-library/react';
 import { sentinelApiRef } from '../../api';
 import { SentinelEntityContent } from './SentinelEntityContent';
 
+const workload = (kind: string, name: string, ready: number) => ({
+  cluster: 'demo',
+  namespace: 'shop',
+  kind,
+  name,
+  entityRef: 'component:default/cart',
+  replicas: { desired: 2, ready },
+  containers: [{ name: 'app', image: `shop/${name}:1.4.2`, resources: {} }],
+  health: null,
+  lastPlanId: null,
+  rollout: null,
+});
+
 const noPlans = {
   listPlans: async () => ({ items: [], nextCursor: null }),
+  listWorkloads: async () => ({
+    items: [
+      workload('Deployment', 'cart', 2),
+      workload('StatefulSet', 'cart-db', 1),
+    ],
+    nextCursor: null,
+  }),
   freezeStatus: async () => ({
     frozen: false,
     window: null,
@@ -26,7 +46,7 @@ function service(annotations: Record<string, string> = {}): Entity {
 }
 
 describe('SentinelEntityContent', () => {
-  it("lists the service's managed workloads", async () => {
+  it("lists the service's managed workloads as the cluster reports them", async () => {
     await renderInTestApp(
       <EntityProvider
         entity={service({
@@ -40,8 +60,14 @@ describe('SentinelEntityContent', () => {
     );
 
     expect(await screen.findByText('Managed workloads')).toBeInTheDocument();
-    expect(screen.getByText('cart-db')).toBeInTheDocument();
+    expect(await screen.findByText('cart-db')).toBeInTheDocument();
     expect(screen.getByText('StatefulSet')).toBeInTheDocument();
+    // Live: ready / desired replicas and images, not just the annotation's names.
+    expect(screen.getByText('1 / 2')).toBeInTheDocument();
+    expect(screen.getByText('shop/cart:1.4.2')).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Roll back cart' }),
+    ).toBeInTheDocument();
     expect(
       screen.getByText(/No action plans for this service yet/),
     ).toBeInTheDocument();
@@ -79,6 +105,6 @@ describe('SentinelEntityContent', () => {
         /Sentinel ignores 1 of this service's workload references/,
       ),
     ).toBeInTheDocument();
-    expect(screen.getByText('Managed workloads')).toBeInTheDocument();
+    expect(await screen.findByText('Managed workloads')).toBeInTheDocument();
   });
 });

@@ -2,27 +2,18 @@ import {
   CodeSnippet,
   Content,
   EmptyState,
-  Table,
-  type TableColumn,
   WarningPanel,
 } from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { FreezeBanner } from '../FreezeBanner';
 import { PlanList } from '../PlanList';
+import { WorkloadList } from '../WorkloadList';
 import {
   parseWorkloadsAnnotation,
   SENTINEL_WORKLOADS_ANNOTATION,
-  stringifyWorkloadRef,
-  type WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
-
-const columns: TableColumn<WorkloadRef>[] = [
-  { title: 'Cluster', field: 'cluster' },
-  { title: 'Namespace', field: 'namespace' },
-  { title: 'Kind', field: 'kind' },
-  { title: 'Name', field: 'name' },
-];
+import { useState } from 'react';
 
 const annotationExample = `metadata:
   annotations:
@@ -31,6 +22,9 @@ const annotationExample = `metadata:
 /** The Sentinel tab of a service's catalog page. */
 export const SentinelEntityContent = () => {
   const { entity } = useEntity();
+  // A rollback from the workloads list is a new plan: the plan list reloads.
+  const [plansVersion, setPlansVersion] = useState(0);
+  const entityRef = stringifyEntityRef(entity);
   const { refs, errors } = parseWorkloadsAnnotation(
     entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
   );
@@ -54,16 +48,11 @@ export const SentinelEntityContent = () => {
         ) : (
           <>
             <FreezeBanner workloads={refs} />
-            <Table<WorkloadRef>
-              title="Managed workloads"
-              options={{ paging: false, search: false, padding: 'dense' }}
-              columns={columns}
-              data={refs.map(ref => ({
-                ...ref,
-                id: stringifyWorkloadRef(ref),
-              }))}
+            <WorkloadList
+              entityRef={entityRef}
+              onChanged={() => setPlansVersion(v => v + 1)}
             />
-            <PlanList entityRef={stringifyEntityRef(entity)} />
+            <PlanList entityRef={entityRef} reloadKey={plansVersion} />
           </>
         )}
       </div>

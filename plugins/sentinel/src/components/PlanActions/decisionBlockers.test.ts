@@ -1,0 +1,40 @@
+import type { ApiPlan } from '@internal/backstage-plugin-sentinel-common';
+import { decisionBlockers } from './decisionBlockers';
+
+const plan = {
+  submittedBy: 'user:default/sam',
+  approvals: [{ by: 'user:default/ann', at: '', comment: null }],
+  approvalsRequired: 2,
+} as unknown as ApiPlan;
+
+const decide = (me: string | undefined, allowed = true, loading = false) =>
+  decisionBlockers({ plan, me, allowed, loading });
+
+describe('decisionBlockers', () => {
+  it('lets someone who may decide, and has not yet, approve and reject', () => {
+    expect(decide('user:default/bob')).toEqual({});
+  });
+
+  it('explains four eyes to the submitter, who may still reject', () => {
+    expect(decide('user:default/Sam')).toEqual({
+      approve:
+        'You submitted this plan, so another person must approve it (four eyes).',
+    });
+  });
+
+  it('counts the approvers still missing for someone who approved', () => {
+    expect(decide('user:default/ann').approve).toBe(
+      'You approved this plan; it waits for 1 more approver.',
+    );
+  });
+
+  it('says who may decide when the permission framework says no, and waits while it decides', () => {
+    const refused = decide('user:default/bob', false);
+    expect(refused.approve).toMatch(/operator whose group owns every service/);
+    expect(refused.reject).toBe(refused.approve);
+    expect(decide(undefined).approve).toBe('Checking what you may do…');
+    expect(decide('user:default/bob', true, true).reject).toBe(
+      'Checking what you may do…',
+    );
+  });
+});

@@ -1,0 +1,1 @@
+export { PlanActions } from './PlanActions';

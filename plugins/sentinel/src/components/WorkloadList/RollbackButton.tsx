@@ -1,0 +1,115 @@
+import { useApi } from '@backstage/frontend-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  rollbackCreatePermission,
+  stringifyWorkloadRef,
+  type WorkloadRef,
+} from '@internal/backstage-plugin-sentinel-common';
+import Button from '@material-ui/core/Button';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogContentText from '@material-ui/core/DialogContentText';
+import DialogTitle from '@material-ui/core/DialogTitle';
+import TextField from '@material-ui/core/TextField';
+import Tooltip from '@material-ui/core/Tooltip';
+import Typography from '@material-ui/core/Typography';
+import { useState } from 'react';
+import { sentinelApiRef } from '../../api';
+
+/**
+ * Rolls a workload back to its state before Sentinel's last change, after a confirmation
+ * with a reason. Enabled by the permission framework's decision on this workload.
+ */
+export const RollbackButton = ({
+  workload,
+  onRolledBack,
+}: {
+  workload: WorkloadRef;
+  onRolledBack: () => void;
+}) => {
+  const sentinel = useApi(sentinelApiRef);
+  const ref = stringifyWorkloadRef(workload);
+  const { allowed, loading } = usePermission({
+    permission: rollbackCreatePermission,
+    resourceRef: ref,
+  });
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const why = allowed
+    ? undefined
+    : 'Only an admin, or an operator whose group owns this service, may roll it back.';
+
+  const close = () => {
+    setOpen(false);
+    setReason('');
+    setError(undefined);
+  };
+  const submit = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await sentinel.rollbackWorkload(workload, reason);
+      close();
+      onRolledBack();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <Tooltip title={why ?? ''} disableHoverListener={!why}>
+        <span>
+          <Button
+            size="small"
+            variant="outlined"
+            disabled={loading || !allowed}
+            onClick={() => setOpen(true)}
+            aria-label={`Roll back ${workload.name}`}
+          >
+            Roll back
+          </Button>
+        </span>
+      </Tooltip>
+      <Dialog open={open} onClose={close} fullWidth maxWidth="sm">
+        <DialogTitle>Roll back {ref}?</DialogTitle>
+        <DialogContent>
+          <DialogContentText>
+            Sentinel restores the workload as it was before its last applied
+            change, as a plan of its own that you can follow below. A change
+            someone made since then is not overwritten.
+          </DialogContentText>
+          <TextField
+            id={`rollback-${ref}-reason`}
+            fullWidth
+            label="Why (required)"
+            value={reason}
+            onChange={e => setReason(e.target.value)}
+            inputProps={{ maxLength: 2000 }}
+          />
+          {error && (
+            <Typography color="error" role="alert" style={{ marginTop: 8 }}>
+              {error}
+            </Typography>
+          )}
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={close}>Cancel</Button>
+          <Button
+            color="primary"
+            variant="contained"
+            disabled={busy || !reason.trim()}
+            onClick={submit}
+          >
+            Roll back
+          </Button>
+        </DialogActions>
+      </Dialog>
+    </>
+  );
+};

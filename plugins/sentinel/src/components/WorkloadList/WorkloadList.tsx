@@ -1,0 +1,83 @@
+import {
+  Progress,
+  ResponseErrorPanel,
+  Table,
+  type TableColumn,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import type { ApiWorkload } from '@internal/backstage-plugin-sentinel-common';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { sentinelApiRef } from '../../api';
+import { RollbackButton } from './RollbackButton';
+
+/** The service's managed workloads as the clusters report them now. */
+export const WorkloadList = ({
+  entityRef,
+  onChanged,
+}: {
+  entityRef: string;
+  /** Something was done (a rollback plan submitted): plans may want to reload. */
+  onChanged?: () => void;
+}) => {
+  const sentinel = useApi(sentinelApiRef);
+  const { value, loading, error, retry } = useAsyncRetry(
+    () => sentinel.listWorkloads({ entityRef, limit: 100 }),
+    [sentinel, entityRef],
+  );
+
+  const columns: TableColumn<ApiWorkload>[] = [
+    { title: 'Cluster', field: 'cluster' },
+    { title: 'Namespace', field: 'namespace' },
+    { title: 'Kind', field: 'kind' },
+    { title: 'Name', field: 'name' },
+    {
+      title: 'Replicas (ready / desired)',
+      render: w => `${w.replicas.ready} / ${w.replicas.desired}`,
+    },
+    {
+      title: 'Images',
+      render: w => w.containers.map(c => c.image).join(', '),
+    },
+    {
+      title: 'Rollout',
+      render: w =>
+        w.rollout
+          ? `${w.rollout.phase}, ${w.rollout.weight} % to the candidate`
+          : '—',
+    },
+    {
+      title: 'Health',
+      render: w =>
+        w.health ? `${Math.round(w.health.score)} (${w.health.verdict})` : '—',
+    },
+    {
+      title: '',
+      render: w => (
+        <RollbackButton
+          workload={w}
+          onRolledBack={() => {
+            retry();
+            onChanged?.();
+          }}
+        />
+      ),
+    },
+  ];
+
+  if (error) return <ResponseErrorPanel error={error} />;
+  if (loading && !value) return <Progress />;
+  return (
+    <Table<ApiWorkload>
+      title="Managed workloads"
+      options={{ paging: false, search: false, padding: 'dense' }}
+      columns={columns}
+      data={(value?.items ?? []).map(w => ({ ...w }))}
+      emptyContent={
+        <div style={{ padding: 16 }}>
+          None of this service's workloads is in a configured cluster yet, or
+          the clusters have not been read since Sentinel started.
+        </div>
+      }
+    />
+  );
+};

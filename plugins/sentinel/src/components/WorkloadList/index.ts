@@ -1,0 +1,1 @@
+export { WorkloadList } from './WorkloadList';
