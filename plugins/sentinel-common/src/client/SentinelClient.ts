@@ -48,7 +48,8 @@ export class SentinelClient {
     return createClient<paths>({
       baseUrl: typeof baseUrl === 'string' ? baseUrl : await baseUrl(),
       fetch: customFetch
-        ? (request: Request) => customFetch(request)
+        ? async (request: Request) =>
+            customFetch(...(await plainRequest(request)))
         : undefined,
       headers: token ? { Authorization: `Bearer ${token}` } : undefined,
     });
@@ -148,6 +149,27 @@ export class SentinelClient {
       ),
     );
   }
+}
+
+/**
+ * A Request as a URL and init with the body read into a string. Backstage's fetchApi builds new
+ * Requests from what it is given, in each of its middlewares; a Request whose body is a
+ * stream can be built on only once ("Cannot construct a Request with a Request object that has
+ * already been used"), so every POST from the browser failed.
+ */
+export async function plainRequest(
+  request: Request,
+): Promise<[string, RequestInit]> {
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+  return [
+    request.url,
+    {
+      method: request.method,
+      headers: request.headers,
+      body: hasBody ? await request.text() : undefined,
+      signal: request.signal,
+    },
+  ];
 }
 
 async function unwrap<T>(result: {
