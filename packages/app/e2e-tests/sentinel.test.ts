@@ -7,6 +7,8 @@ async function signInAsGuest(page: Page) {
   await expect(
     page.getByRole('heading', { name: 'Sentinel demo Catalog' }),
   ).toBeVisible();
+  // Served at /catalog, where Backstage users and links expect it.
+  await expect(page).toHaveURL(/\/catalog(\?|$)/);
 }
 
 test('a newcomer signs in as guest and finds the Sentinel tab of a demo service', async ({
@@ -59,14 +61,31 @@ test('a newcomer signs in as guest and finds the Sentinel tab of a demo service'
   await expect(page.getByText('InfraMind').first()).toBeVisible();
 });
 
-test('a service Sentinel does not manage says how to opt in', async ({
+test('only services Sentinel manages get its tab and Overview card', async ({
   page,
 }) => {
   await signInAsGuest(page);
-  await page.goto('/catalog/default/component/storefront/sentinel');
+  await page.goto('/catalog/default/component/cart');
+  // The card: freeze, rollouts, approvals and last change at a glance, linking to the tab.
+  await expect(page.getByText('Change freeze')).toBeVisible();
+  await expect(page.getByText('Last change')).toBeVisible();
   await expect(
-    page.getByText('Sentinel does not manage this service yet'),
+    page.getByRole('link', { name: 'Open the Sentinel tab' }),
   ).toBeVisible();
+
+  // storefront has no sentinel.io/workloads annotation: no tab, no card.
+  await page.goto('/catalog/default/component/storefront');
+  await expect(
+    page
+      .getByRole('navigation', { name: 'Content navigation' })
+      .getByRole('link', { name: 'Overview' }),
+  ).toBeVisible();
+  await expect(
+    page
+      .getByRole('navigation', { name: 'Content navigation' })
+      .getByRole('link', { name: 'Sentinel' }),
+  ).toHaveCount(0);
+  await expect(page.getByText('Change freeze')).toHaveCount(0);
 });
 
 test("a production service's tab announces the weekend freeze", async ({

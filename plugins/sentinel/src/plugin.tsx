@@ -1,16 +1,37 @@
 import { createFrontendPlugin } from '@backstage/frontend-plugin-api';
-import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import type { Entity } from '@backstage/catalog-model';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
+import { SENTINEL_WORKLOADS_ANNOTATION } from '@internal/backstage-plugin-sentinel-common';
 import { sentinelApi } from './api';
 
-/** The "Sentinel" tab on the catalog page of every component. */
+/** Whether Sentinel manages any of the entity's workloads (the annotation is set). */
+const isManaged = (entity: Entity) =>
+  !!entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION];
+
+/** The "Sentinel" tab on the catalog page of every service Sentinel manages. */
 export const sentinelEntityContent = EntityContentBlueprint.make({
   params: {
     path: '/sentinel',
     title: 'Sentinel',
-    filter: { kind: 'component' },
+    filter: isManaged,
     loader: () =>
       import('./components/SentinelEntityContent').then(m => (
         <m.SentinelEntityContent />
+      )),
+  },
+});
+
+/** Sentinel at a glance on the Overview tab of every service Sentinel manages. */
+export const sentinelOverviewCard = EntityCardBlueprint.make({
+  name: 'overview',
+  params: {
+    filter: isManaged,
+    loader: () =>
+      import('./components/SentinelOverviewCard').then(m => (
+        <m.SentinelOverviewCard />
       )),
   },
 });
@@ -23,5 +44,5 @@ export const sentinelEntityContent = EntityContentBlueprint.make({
 export const sentinelPlugin = createFrontendPlugin({
   pluginId: 'sentinel',
   info: { packageJson: () => import('../package.json') },
-  extensions: [sentinelApi, sentinelEntityContent],
+  extensions: [sentinelApi, sentinelEntityContent, sentinelOverviewCard],
 });

@@ -18,6 +18,18 @@ export type ApiWorkload =
 export type ListWorkloadsQuery = NonNullable<
   operations['listWorkloads']['parameters']['query']
 >;
+/** A canary or blue/green rollout (GET /v1/rollouts). */
+export type ApiRollout =
+  operations['listRollouts']['responses']['200']['content']['application/json']['items'][number];
+/** A rollout with its timeline and every analyzed interval (GET /v1/rollouts/{id}). */
+export type ApiRolloutDetail =
+  operations['getRollout']['responses']['200']['content']['application/json'];
+/** Filters and paging of `listRollouts`. */
+export type ListRolloutsQuery = NonNullable<
+  operations['listRollouts']['parameters']['query']
+>;
+/** What a person can do to a rollout. */
+export type RolloutAction = 'pause' | 'resume' | 'promote' | 'abort';
 /** Filters and paging of `listPlans`. */
 export type ListPlansQuery = NonNullable<
   operations['listPlans']['parameters']['query']
@@ -135,6 +147,43 @@ export class SentinelClient {
     return await unwrap(
       await client.GET('/v1/workloads', { params: { query } }),
     );
+  }
+
+  async listRollouts(
+    query: ListRolloutsQuery = {},
+  ): Promise<{ items: ApiRollout[]; nextCursor: string | null }> {
+    const client = await this.#client();
+    return await unwrap(
+      await client.GET('/v1/rollouts', { params: { query } }),
+    );
+  }
+
+  async getRollout(id: string): Promise<ApiRolloutDetail> {
+    const client = await this.#client();
+    return await unwrap(
+      await client.GET('/v1/rollouts/{id}', { params: { path: { id } } }),
+    );
+  }
+
+  /** Pauses, resumes, promotes (to the next step) or aborts a rollout; 202 with it. */
+  async actOnRollout(
+    id: string,
+    action: RolloutAction,
+    reason?: string,
+  ): Promise<ApiRollout> {
+    const client = await this.#client();
+    const options = {
+      params: { path: { id } },
+      body: reason ? { reason } : {},
+    };
+    const paths = {
+      pause: '/v1/rollouts/{id}/pause',
+      resume: '/v1/rollouts/{id}/resume',
+      promote: '/v1/rollouts/{id}/promote',
+      abort: '/v1/rollouts/{id}/abort',
+    } as const;
+    const result = await client.POST(paths[action], options);
+    return await unwrap(result);
   }
 
   async rollbackWorkload(

@@ -18,8 +18,42 @@ const workload = (kind: string, name: string, ready: number) => ({
   rollout: null,
 });
 
+const rollout = {
+  id: 'r-1',
+  planId: 'p-1',
+  target: {
+    cluster: 'demo',
+    namespace: 'shop',
+    kind: 'Deployment',
+    name: 'cart',
+  },
+  strategy: 'canary',
+  phase: 'progressing',
+  phaseReason: 'step 2 of 4 (25 %): analyzing',
+  candidate: { workload: 'cart-canary', image: 'shop/cart:1.5.0' },
+  steps: [{ weight: 10 }, { weight: 25 }, { weight: 50 }, { weight: 100 }],
+  currentStep: 1,
+  weight: 25,
+  health: { score: 97, verdict: 'pass' },
+  updatedAt: '2026-11-28T10:00:00Z',
+};
+const interval = (value: number) => ({
+  step: 1,
+  at: '2026-11-28T10:00:00Z',
+  score: 100,
+  verdict: 'pass',
+  reason: '',
+  metrics: [{ name: 'error-rate', value, threshold: 0.05, verdict: 'pass' }],
+});
+
 const noPlans = {
   listPlans: async () => ({ items: [], nextCursor: null }),
+  listRollouts: async () => ({ items: [rollout], nextCursor: null }),
+  getRollout: async () => ({
+    ...rollout,
+    timeline: [],
+    analyses: [interval(0.01), interval(0.02)],
+  }),
   listWorkloads: async () => ({
     items: [
       workload('Deployment', 'cart', 2),
@@ -68,6 +102,18 @@ describe('SentinelEntityContent', () => {
     expect(
       screen.getByRole('button', { name: 'Roll back cart' }),
     ).toBeInTheDocument();
+    // The canary in flight: where it is, its health, each metric over time, its controls.
+    expect(await screen.findByText('Rollouts in flight')).toBeInTheDocument();
+    expect(screen.getByText(/Step 2 of 4/)).toBeInTheDocument();
+    expect(screen.getByText('25 % to the candidate')).toBeInTheDocument();
+    expect(
+      await screen.findByRole('img', { name: 'error-rate over 2 intervals' }),
+    ).toBeInTheDocument();
+    for (const action of ['pause', 'promote', 'abort']) {
+      expect(
+        screen.getByRole('button', { name: `${action} rollout of cart` }),
+      ).toBeInTheDocument();
+    }
     expect(
       screen.getByText(/No action plans for this service yet/),
     ).toBeInTheDocument();

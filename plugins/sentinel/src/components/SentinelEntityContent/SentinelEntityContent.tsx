@@ -8,6 +8,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { FreezeBanner } from '../FreezeBanner';
 import { PlanList } from '../PlanList';
+import { RolloutList } from '../RolloutList';
 import { WorkloadList } from '../WorkloadList';
 import {
   parseWorkloadsAnnotation,
@@ -52,6 +53,7 @@ export const SentinelEntityContent = () => {
               entityRef={entityRef}
               onChanged={() => setPlansVersion(v => v + 1)}
             />
+            <RolloutList entityRef={entityRef} />
             <PlanList entityRef={entityRef} reloadKey={plansVersion} />
           </>
         )}

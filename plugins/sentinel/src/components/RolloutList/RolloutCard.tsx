@@ -1,0 +1,138 @@
+import { useApi } from '@backstage/frontend-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  rolloutManagePermission,
+  type ApiRollout,
+  type RolloutAction,
+} from '@internal/backstage-plugin-sentinel-common';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import LinearProgress from '@material-ui/core/LinearProgress';
+import Paper from '@material-ui/core/Paper';
+import Tooltip from '@material-ui/core/Tooltip';
+import Typography from '@material-ui/core/Typography';
+import { useState } from 'react';
+import useAsync from 'react-use/esm/useAsync';
+import { sentinelApiRef } from '../../api';
+import { metricSeries, sparkline } from './metricSeries';
+
+/** Which actions a rollout in this phase takes (the server decides again). */
+const ACTIONS: Record<string, RolloutAction[]> = {
+  pending: ['abort'],
+  progressing: ['pause', 'promote', 'abort'],
+  paused: ['resume', 'promote', 'abort'],
+  promoting: ['abort'],
+};
+
+/** One rollout in flight: where it is, how healthy, its metrics over time, and the controls. */
+export const RolloutCard = ({
+  rollout,
+  onChanged,
+}: {
+  rollout: ApiRollout;
+  onChanged: () => void;
+}) => {
+  const sentinel = useApi(sentinelApiRef);
+  const { allowed, loading } = usePermission({
+    permission: rolloutManagePermission,
+    resourceRef: rollout.planId,
+  });
+  const [error, setError] = useState<string>();
+  const { value: detail } = useAsync(
+    () => sentinel.getRollout(rollout.id),
+    [sentinel, rollout.id, rollout.updatedAt],
+  );
+  const why = allowed
+    ? undefined
+    : 'Only an admin, or an operator whose group owns this service, may steer its rollout.';
+
+  const act = async (action: RolloutAction) => {
+    setError(undefined);
+    try {
+      await sentinel.actOnRollout(rollout.id, action);
+      onChanged();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  const { target } = rollout;
+  return (
+    <Paper variant="outlined" style={{ padding: 16 }}>
+      <Typography variant="subtitle1">
+        {rollout.strategy === 'canary' ? 'Canary' : 'Blue/green'} of{' '}
+        {target.namespace}/{target.name}: {rollout.candidate.image ?? ''} ·{' '}
+        <strong>{rollout.phase}</strong>
+      </Typography>
+      <Typography variant="body2" color="textSecondary">
+        Step {Math.min(rollout.currentStep + 1, rollout.steps.length)} of{' '}
+        {rollout.steps.length} · {rollout.phaseReason}
+      </Typography>
+      <Box display="flex" alignItems="center" my={1} style={{ gap: 8 }}>
+        <Box flexGrow={1}>
+          <LinearProgress
+            variant="determinate"
+            value={rollout.weight}
+            aria-label={`${rollout.weight} % of traffic to the candidate`}
+          />
+        </Box>
+        <Typography variant="body2">
+          {rollout.weight} % to the candidate
+        </Typography>
+      </Box>
+      <Typography variant="body2">
+        Health:{' '}
+        {rollout.health
+          ? `${Math.round(rollout.health.score)} (${rollout.health.verdict})`
+          : 'not analyzed yet'}
+      </Typography>
+      {detail?.analyses && detail.analyses.length > 0 && (
+        <Box display="flex" flexWrap="wrap" style={{ gap: 16 }} my={1}>
+          {metricSeries(detail.analyses).map(series => (
+            <Box key={series.name}>
+              <Typography variant="caption">
+                {series.name} ({series.lastVerdict})
+              </Typography>
+              <svg
+                width={160}
+                height={36}
+                role="img"
+                aria-label={`${series.name} over ${series.values.length} intervals`}
+              >
+                <polyline
+                  fill="none"
+                  stroke="currentColor"
+                  strokeWidth={1.5}
+                  points={sparkline(series.values, 160, 32)}
+                />
+              </svg>
+            </Box>
+          ))}
+        </Box>
+      )}
+      <Box display="flex" style={{ gap: 8 }} mt={1}>
+        {(ACTIONS[rollout.phase] ?? []).map(action => (
+          <Tooltip key={action} title={why ?? ''} disableHoverListener={!why}>
+            <span>
+              <Button
+                size="small"
+                variant={action === 'abort' ? 'outlined' : 'contained'}
+                color={action === 'abort' ? 'secondary' : 'primary'}
+                disabled={loading || !allowed}
+                onClick={() => act(action)}
+                aria-label={`${action} rollout of ${target.name}`}
+              >
+                {action}
+              </Button>
+            </span>
+          </Tooltip>
+        ))}
+      </Box>
+      {error && (
+        <Typography color="error" role="alert">
+          {error}
+        </Typography>
+      )}
+    </Paper>
+  );
+};

@@ -1,0 +1,33 @@
+import { ResponseErrorPanel } from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import Typography from '@material-ui/core/Typography';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import useInterval from 'react-use/esm/useInterval';
+import { sentinelApiRef } from '../../api';
+import { RolloutCard } from './RolloutCard';
+
+const IN_FLIGHT = 'pending,progressing,paused,promoting,aborting';
+
+/** The service's rollouts in flight, read again every few seconds while any is. */
+export const RolloutList = ({ entityRef }: { entityRef: string }) => {
+  const sentinel = useApi(sentinelApiRef);
+  const { value, error, retry } = useAsyncRetry(
+    () => sentinel.listRollouts({ entityRef, phase: IN_FLIGHT, limit: 20 }),
+    [sentinel, entityRef],
+  );
+  const rollouts = value?.items ?? [];
+  useInterval(retry, rollouts.length > 0 ? 3_000 : 15_000);
+
+  if (error) return <ResponseErrorPanel error={error} />;
+  if (rollouts.length === 0) return null;
+  return (
+    <div style={{ display: 'grid', gap: 12 }}>
+      <Typography variant="h5" component="h2">
+        Rollouts in flight
+      </Typography>
+      {rollouts.map(r => (
+        <RolloutCard key={r.id} rollout={r} onChanged={retry} />
+      ))}
+    </div>
+  );
+};

@@ -1,0 +1,1 @@
+export { RolloutList } from './RolloutList';

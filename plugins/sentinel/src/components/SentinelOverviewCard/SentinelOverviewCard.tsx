@@ -1,0 +1,86 @@
+import {
+  InfoCard,
+  Link,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  parseWorkloadsAnnotation,
+  SENTINEL_WORKLOADS_ANNOTATION,
+} from '@internal/backstage-plugin-sentinel-common';
+import useAsync from 'react-use/esm/useAsync';
+import { sentinelApiRef } from '../../api';
+import { overview } from './overview';
+
+/** Sentinel at a glance on a service's Overview tab: freeze, rollouts, approvals, last change. */
+export const SentinelOverviewCard = () => {
+  const { entity } = useEntity();
+  const sentinel = useApi(sentinelApiRef);
+  const entityRef = stringifyEntityRef(entity);
+  const { refs } = parseWorkloadsAnnotation(
+    entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
+  );
+  const places = [...new Set(refs.map(r => `${r.cluster}/${r.namespace}`))];
+  const { value, loading, error } = useAsync(async () => {
+    const [freezes, pending, workloads, succeeded] = await Promise.all([
+      Promise.all(
+        places.map(p => {
+          const [cluster, namespace] = p.split('/');
+          return sentinel.freezeStatus({ cluster, namespace });
+        }),
+      ),
+      sentinel.listPlans({ entityRef, status: 'pending_approval', limit: 50 }),
+      sentinel.listWorkloads({ entityRef, limit: 100 }),
+      sentinel.listPlans({ entityRef, status: 'succeeded', limit: 1 }),
+    ]);
+    return overview({
+      freezes,
+      pending: pending.items,
+      workloads: workloads.items,
+      lastChange: succeeded.items[0],
+      now: new Date(),
+    });
+  }, [sentinel, entityRef, places.join(',')]);
+
+  const tab = `/catalog/${
+    entity.metadata.namespace ?? 'default'
+  }/${entity.kind.toLocaleLowerCase('en-US')}/${entity.metadata.name}/sentinel`;
+  return (
+    <InfoCard
+      title="Sentinel"
+      deepLink={{ title: 'Open the Sentinel tab', link: tab }}
+    >
+      {loading && <Progress />}
+      {error && <ResponseErrorPanel error={error} />}
+      {value && (
+        <dl style={{ margin: 0 }}>
+          <dt>
+            <strong>Change freeze</strong>
+          </dt>
+          <dd>{value.freeze}</dd>
+          <dt>
+            <strong>Rollouts</strong>
+          </dt>
+          <dd>{value.rollouts}</dd>
+          <dt>
+            <strong>Approvals</strong>
+          </dt>
+          <dd>
+            {value.approvals === 'No plan waits for approval' ? (
+              value.approvals
+            ) : (
+              <Link to={tab}>{value.approvals}</Link>
+            )}
+          </dd>
+          <dt>
+            <strong>Last change</strong>
+          </dt>
+          <dd>{value.lastChange}</dd>
+        </dl>
+      )}
+    </InfoCard>
+  );
+};

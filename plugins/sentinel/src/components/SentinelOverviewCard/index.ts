@@ -1,0 +1,1 @@
+export { SentinelOverviewCard } from './SentinelOverviewCard';
