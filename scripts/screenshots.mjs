@@ -21,7 +21,8 @@ async function submit(decision) {
     headers: optimizer,
     body: JSON.stringify({ source: 'InfraMind', decisions: [decision] }),
   });
-  if (res.status !== 202) throw new Error(`submit: ${res.status} ${await res.text()}`);
+  if (res.status !== 202)
+    throw new Error(`submit: ${res.status} ${await res.text()}`);
   return (await res.json()).id;
 }
 
@@ -37,7 +38,10 @@ await submit({
 await submit({
   verb: 'rollout',
   target: { namespace: 'shop', name: 'cart' },
-  params: { containers: { app: { image: 'shop/cart:1.5.0' } }, strategy: 'canary' },
+  params: {
+    containers: { app: { image: 'shop/cart:1.5.0' } },
+    strategy: 'canary',
+  },
   rationale: 'new release',
   confidence: 0.95,
 });
@@ -53,9 +57,15 @@ await page.getByRole('heading', { name: 'Sentinel demo Catalog' }).waitFor();
 
 // A canary in flight, with its metrics over time.
 await page.goto(`${app}/catalog/default/component/cart/sentinel`);
-await page.getByText(/[1-9]\d* % to the candidate/).first().waitFor({ timeout: 60_000 });
+await page
+  .getByText(/[1-9]\d* % to the candidate/)
+  .first()
+  .waitFor({ timeout: 60_000 });
 await sleep(12_000);
-await page.screenshot({ path: 'docs/images/sentinel-tab-canary.png', fullPage: true });
+await page.screenshot({
+  path: 'docs/images/sentinel-tab-canary.png',
+  fullPage: true,
+});
 
 // The Overview card.
 await page.goto(`${app}/catalog/default/component/cart`);
@@ -64,7 +74,10 @@ await page.screenshot({ path: 'docs/images/overview-card.png' });
 
 // A plan waiting for a person, unfolded, and the approve dialog.
 await page.goto(`${app}/catalog/default/component/payments-api/sentinel`);
-const row = page.getByRole('row').filter({ hasText: 'pending_approval' }).first();
+const row = page
+  .getByRole('row')
+  .filter({ hasText: 'pending_approval' })
+  .first();
 await row.waitFor();
 await row.getByRole('button').first().click();
 await sleep(500);
