@@ -186,6 +186,18 @@ export class SentinelClient {
     return await unwrap(result);
   }
 
+  /** Break glass: lifts freeze windows in a scope for a while, with a reason on record. */
+  async breakGlass(input: {
+    scope: { cluster?: string; namespace?: string };
+    reason: string;
+    durationMinutes: number;
+  }) {
+    const client = await this.#client();
+    return await unwrap(
+      await client.POST('/v1/freeze-overrides', { body: input }),
+    );
+  }
+
   async rollbackWorkload(
     workload: WorkloadRef,
     reason: string,

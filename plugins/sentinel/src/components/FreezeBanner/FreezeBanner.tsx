@@ -4,8 +4,9 @@ import type {
   ApiFreezeStatus,
   WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
-import useAsync from 'react-use/esm/useAsync';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { sentinelApiRef } from '../../api';
+import { BreakGlassButton } from './BreakGlassButton';
 
 function when(iso: string): string {
   return new Date(iso).toLocaleString();
@@ -23,7 +24,7 @@ export const FreezeBanner = ({ workloads }: { workloads: WorkloadRef[] }) => {
       workloads.map(w => [`${w.cluster}/${w.namespace}`, w] as const),
     ).values(),
   ];
-  const { value } = useAsync(
+  const { value, retry } = useAsyncRetry(
     () =>
       Promise.all(
         places.map(w =>
@@ -39,13 +40,21 @@ export const FreezeBanner = ({ workloads }: { workloads: WorkloadRef[] }) => {
     return (
       <WarningPanel
         severity="warning"
+        defaultExpanded
         title={`Changes are frozen until ${when(w.activeUntil)}: ${w.name}`}
         message={`${w.reason}${
           w.allowRollback === false
             ? ' Rollbacks are frozen too.'
             : ' Rollbacks are still allowed.'
         } An admin can break glass for an urgent change.`}
-      />
+      >
+        <BreakGlassButton
+          places={places
+            .filter((_, i) => statuses[i]?.frozen)
+            .map(p => ({ cluster: p.cluster, namespace: p.namespace }))}
+          onDone={retry}
+        />
+      </WarningPanel>
     );
   }
   const next = statuses
