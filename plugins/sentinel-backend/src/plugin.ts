@@ -277,6 +277,8 @@ export const sentinelPlugin = createBackendPlugin({
           reserve: () => execution.reconciler.reserve(),
           metrics,
           shadowMode: config.getOptionalBoolean('sentinel.shadowMode') ?? false,
+          policyShadowMode: async () =>
+            (await policies.current()).document.shadowMode ?? false,
           requireDistinctApprover:
             config.getOptionalBoolean(
               'sentinel.approval.requireDistinctApprover',

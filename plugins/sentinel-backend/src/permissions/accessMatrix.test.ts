@@ -209,6 +209,14 @@ const MATRIX: Record<
     }),
     expect: readers(200),
   },
+  dryRunPolicy: {
+    call: async () => ({
+      method: 'post',
+      path: '/v1/policies/dry-run',
+      body: { policy: { rules: [] }, plan: scaleCart(3) },
+    }),
+    expect: readers(200),
+  },
   listFreezeWindows: {
     call: async () => ({ method: 'get', path: '/v1/freeze-windows' }),
     expect: readers(200),
@@ -235,6 +243,14 @@ const MATRIX: Record<
   },
   getFreezeStatus: {
     call: async () => ({ method: 'get', path: '/v1/freeze-status' }),
+    expect: readers(200),
+  },
+  getFreezeCalendar: {
+    call: async () => ({ method: 'get', path: '/v1/freeze-calendar' }),
+    expect: readers(200),
+  },
+  listFreezeOverrides: {
+    call: async () => ({ method: 'get', path: '/v1/freeze-overrides' }),
     expect: readers(200),
   },
   breakGlass: {

@@ -48,6 +48,8 @@ export interface PlanServiceOptions {
   metrics?: PipelineMetrics;
   /** Every plan runs in shadow mode (sentinel.shadowMode). */
   shadowMode?: boolean;
+  /** Whether the policy document in force switches shadow mode on (cached by PolicyService). */
+  policyShadowMode?: () => Promise<boolean>;
   /** Whoever submitted a plan may not approve it (sentinel.approval.requireDistinctApprover). */
   requireDistinctApprover?: boolean;
   /** Records refused attempts (a submitter approving their own plan). */
@@ -119,7 +121,7 @@ export class PlanService {
       body,
       options.authorizeDecisions,
     );
-    const mode = this.#o.shadowMode ? 'shadow' : submission.mode;
+    const mode = (await this.#shadowMode()) ? 'shadow' : submission.mode;
     const requestHash = hashOf({ ...submission, mode });
 
     const slot = this.#o.reserve?.();
@@ -174,7 +176,7 @@ export class PlanService {
     const { submission, decisions } = await this.#validate(body);
     return {
       source: submission.source,
-      mode: this.#o.shadowMode ? 'shadow' : submission.mode,
+      mode: (await this.#shadowMode()) ? 'shadow' : submission.mode,
       decisions: decisions.map(d => ({
         verb: d.verb,
         target: d.target,
@@ -183,6 +185,12 @@ export class PlanService {
         entityRef: d.entityRef,
       })),
     };
+  }
+
+  /** Shadow mode is on when app-config forces it or the policy document switches it on. */
+  async #shadowMode(): Promise<boolean> {
+    if (this.#o.shadowMode) return true;
+    return (await this.#o.policyShadowMode?.()) ?? false;
   }
 
   async #validate(

@@ -20,7 +20,12 @@ import type {
 } from '../pipeline/WorkloadCatalogIndex';
 import type { WorkloadReader } from '../pipeline/WorkloadReader';
 import type { ChangeLedger } from './ChangeLedger';
-import { compileFreezeCalendar, evaluatePolicy, freezeStatus } from './engine';
+import {
+  compileFreezeCalendar,
+  evaluatePolicy,
+  freezeOccurrences,
+  freezeStatus,
+} from './engine';
 import type { PolicyEngine, PolicyPlanInput } from './PolicyEngine';
 import type { FreezeCalendar, PolicyContext, PolicyEvaluation } from './types';
 
@@ -235,6 +240,18 @@ export class PolicyService implements PolicyEngine {
     return override;
   }
 
+  /** Every freeze interval overlapping [from, to), recurrences resolved: a calendar. */
+  async freezeCalendar(from: Date, to: Date) {
+    const { calendar } = await this.state();
+    return freezeOccurrences(calendar, from, to);
+  }
+
+  /** Break-glass overrides that have not expired, newest first. */
+  async activeOverrides(now: Date): Promise<FreezeOverride[]> {
+    const overrides = await this.#o.store.activeOverrides(now);
+    return overrides.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
   async freezeStatus(
     query: { cluster?: string; namespace?: string; entityRef?: string },
     now: Date,
@@ -251,25 +268,41 @@ export class PolicyService implements PolicyEngine {
       .map(d => d.verdict);
   }
 
-  /** A full evaluation, for the pipeline and for dry runs (nothing is stored). */
+  /**
+   * A draft policy document, validated as a save would be (400 naming each field, under
+   * `policy.`), for a dry run against the live state before the admin saves it.
+   */
+  parseDraft(body: unknown): PolicyDocument {
+    const parsed = policyDocumentSchema.safeParse(body);
+    if (!parsed.success) {
+      throw new InputError(
+        `Invalid policy: ${formatIssues(
+          parsed.error.issues.map(i => ({ ...i, path: ['policy', ...i.path] })),
+        )}`,
+      );
+    }
+    return parsed.data;
+  }
+
+  /**
+   * A full evaluation, for the pipeline and for dry runs (nothing is stored); `draft` replaces
+   * the document in force, with the same ledger, freezes and workloads.
+   */
   async evaluatePlan(
     plan: PolicyPlanInput,
     now: Date,
+    draft?: PolicyDocument,
   ): Promise<PolicyEvaluation> {
     const state = await this.state();
-    const windowMinutes = longestWindow(state.policy.document);
+    const document = draft ?? state.policy.document;
+    const windowMinutes = longestWindow(document);
     const [context, recentChanges] = await Promise.all([
       this.context(plan, state),
       windowMinutes > 0
         ? this.#o.ledger.since(new Date(now.getTime() - windowMinutes * 60_000))
         : Promise.resolve([]),
     ]);
-    return evaluatePolicy(
-      plan,
-      state.policy.document,
-      { ...context, recentChanges },
-      now,
-    );
+    return evaluatePolicy(plan, document, { ...context, recentChanges }, now);
   }
 
   /**

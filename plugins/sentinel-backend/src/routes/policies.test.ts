@@ -109,6 +109,37 @@ describe('policies API', () => {
     );
   });
 
+  it('runs every plan in shadow mode while the policy document switches it on, and applies again once off', async () => {
+    const { server, driver } = await start();
+    const current = await request(server).get('/api/sentinel/v1/policies');
+    const on = await request(server)
+      .put('/api/sentinel/v1/policies')
+      .send({ ...current.body, shadowMode: true });
+    expect(on.status).toBe(200);
+
+    const shadowed = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send(scale(4));
+    expect(shadowed.body.mode).toBe('shadow');
+    expect(
+      (await until(server, shadowed.body.id, ['simulated', 'succeeded']))
+        .status,
+    ).toBe('simulated');
+    expect((await driver.getWorkload(cart))!.replicas).toBe(2);
+
+    const off = await request(server)
+      .put('/api/sentinel/v1/policies')
+      .send({ ...on.body, shadowMode: false });
+    expect(off.status).toBe(200);
+    const applied = await request(server)
+      .post('/api/sentinel/v1/action-plans')
+      .send(scale(4));
+    expect(applied.body.mode).toBe('enforce');
+    expect(
+      (await until(server, applied.body.id, ['simulated', 'succeeded'])).status,
+    ).toBe('succeeded');
+  });
+
   it('dry-runs a plan with the verdicts a submission would get, storing nothing', async () => {
     const { server } = await start();
     const res = await request(server)
@@ -123,6 +154,88 @@ describe('policies API', () => {
     );
     const plans = await request(server).get('/api/sentinel/v1/action-plans');
     expect(plans.body.items).toEqual([]);
+  });
+
+  it("dry-runs a plan against a draft policy without saving the draft, and names the draft's bad fields", async () => {
+    const { server } = await start();
+    const draft = {
+      rules: [{ id: 'tight', kind: 'replica_bounds', max: 3 }],
+    };
+    const underDraft = await request(server)
+      .post('/api/sentinel/v1/policies/dry-run')
+      .send({ policy: draft, plan: scale(4) });
+    expect(underDraft.status).toBe(200);
+    expect(underDraft.body.outcome).toBe('deny');
+    expect(underDraft.body.decisions[0].verdict.reasons).toEqual([
+      expect.objectContaining({ rule: 'tight' }),
+    ]);
+    const inForce = await request(server)
+      .post('/api/sentinel/v1/policies/evaluate')
+      .send(scale(4));
+    expect(inForce.body.outcome).toBe('allow');
+    expect(
+      (await request(server).get('/api/sentinel/v1/policies')).body.version,
+    ).toBe(1);
+
+    const invalidDraft = await request(server)
+      .post('/api/sentinel/v1/policies/dry-run')
+      .send({
+        policy: { rules: [{ id: 'x', kind: 'replica_bounds', max: -1 }] },
+        plan: scale(4),
+      });
+    expect(invalidDraft.status).toBe(400);
+    expect(invalidDraft.body.error.message).toContain('policy.rules[0].max');
+  });
+
+  it('lays out the freeze calendar of a period, each recurrence in its time zone', async () => {
+    const { server } = await start();
+    const weekend = await request(server)
+      .post('/api/sentinel/v1/freeze-windows')
+      .send({
+        name: 'Weekend',
+        reason: 'nobody on call',
+        scope: { namespace: 'shop' },
+        recurrence: {
+          cron: '0 16 * * 5',
+          durationMinutes: 3840,
+          timezone: 'Europe/Berlin',
+        },
+      });
+    expect(weekend.status).toBe(201);
+    await request(server).post('/api/sentinel/v1/freeze-windows').send({
+      name: 'Launch',
+      reason: 'product launch',
+      start: '2026-12-09T08:00:00Z',
+      end: '2026-12-09T20:00:00Z',
+      allowRollback: false,
+    });
+
+    const res = await request(server).get(
+      '/api/sentinel/v1/freeze-calendar?from=2026-12-05T00:00:00Z&to=2026-12-25T00:00:00Z',
+    );
+    expect(res.status).toBe(200);
+    expect(
+      res.body.items.map((o: any) => [o.name, o.start, o.end, o.recurring]),
+    ).toEqual([
+      // The weekend that began on Friday 4 December is still on at `from`.
+      ['Weekend', '2026-12-04T15:00:00.000Z', '2026-12-07T07:00:00.000Z', true],
+      ['Launch', '2026-12-09T08:00:00.000Z', '2026-12-09T20:00:00.000Z', false],
+      ['Weekend', '2026-12-11T15:00:00.000Z', '2026-12-14T07:00:00.000Z', true],
+      ['Weekend', '2026-12-18T15:00:00.000Z', '2026-12-21T07:00:00.000Z', true],
+    ]);
+    expect(res.body.items[1].allowRollback).toBe(false);
+    expect(res.body.items[0].scope).toEqual({ namespace: 'shop' });
+
+    const tooLong = await request(server).get(
+      '/api/sentinel/v1/freeze-calendar?from=2026-12-01T00:00:00Z&to=2027-03-01T00:00:00Z',
+    );
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.message).toContain('to: must be after from');
+    const notAnInstant = await request(server).get(
+      '/api/sentinel/v1/freeze-calendar?from=tomorrow',
+    );
+    expect(notAnInstant.status).toBe(400);
+    expect(notAnInstant.body.error.message).toContain('from: must be an ISO');
   });
 
   it('rejects a submission a rule denies, naming the rule', async () => {
@@ -230,6 +343,16 @@ describe('policies API', () => {
         durationMinutes: 30,
       });
     expect(glass.status).toBe(201);
+    const inForce = await request(server).get(
+      '/api/sentinel/v1/freeze-overrides',
+    );
+    expect(inForce.body.items).toEqual([
+      expect.objectContaining({
+        id: glass.body.id,
+        reason: 'hotfix for INC-42',
+        scope: { namespace: 'shop' },
+      }),
+    ]);
     const during = await request(server)
       .post('/api/sentinel/v1/action-plans')
       .send(scale(2));

@@ -346,6 +346,36 @@ export function buildOpenApiDocument() {
           },
         },
       },
+      '/v1/policies/dry-run': {
+        post: {
+          operationId: 'dryRunPolicy',
+          description:
+            'The verdicts a plan would get under a draft policy document, with the live freezes, changes and workloads; nothing is stored.',
+          requestBody: {
+            required: true,
+            content: json({
+              type: 'object',
+              additionalProperties: false,
+              required: ['policy', 'plan'],
+              properties: {
+                policy: ref('PolicyDocument'),
+                plan: ref('PlanSubmission'),
+              },
+            }),
+          },
+          responses: {
+            '200': {
+              description: 'The verdicts under the draft',
+              content: json(ref('PolicyEvaluation')),
+            },
+            '400': errorResponse(
+              'Invalid draft (fields named under policy.) or invalid plan',
+            ),
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to read policies'),
+          },
+        },
+      },
       '/v1/freeze-windows': {
         get: {
           operationId: 'listFreezeWindows',
@@ -430,7 +460,78 @@ export function buildOpenApiDocument() {
           },
         },
       },
+      '/v1/freeze-calendar': {
+        get: {
+          operationId: 'getFreezeCalendar',
+          description:
+            'Every interval of every freeze window in a period (recurrences resolved in their time zone): from now for 28 days unless from/to say otherwise, at most 62 days.',
+          parameters: ['from', 'to'].map(name => ({
+            name,
+            in: 'query',
+            schema: { type: 'string', format: 'date-time' },
+          })),
+          responses: {
+            '200': {
+              description: 'The intervals, ordered by start',
+              content: json({
+                type: 'object',
+                required: ['from', 'to', 'items'],
+                properties: {
+                  from: { type: 'string', format: 'date-time' },
+                  to: { type: 'string', format: 'date-time' },
+                  items: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: [
+                        'windowId',
+                        'name',
+                        'reason',
+                        'scope',
+                        'allowRollback',
+                        'recurring',
+                        'start',
+                        'end',
+                      ],
+                      properties: {
+                        windowId: { type: 'string' },
+                        name: { type: 'string' },
+                        reason: { type: 'string' },
+                        scope: ref('PolicyScope'),
+                        allowRollback: { type: 'boolean' },
+                        recurring: { type: 'boolean' },
+                        start: { type: 'string', format: 'date-time' },
+                        end: { type: 'string', format: 'date-time' },
+                      },
+                    },
+                  },
+                },
+              }),
+            },
+            '400': errorResponse('Invalid from or to'),
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to read policies'),
+          },
+        },
+      },
       '/v1/freeze-overrides': {
+        get: {
+          operationId: 'listFreezeOverrides',
+          responses: {
+            '200': {
+              description: 'Break-glass overrides in force, newest first',
+              content: json({
+                type: 'object',
+                required: ['items'],
+                properties: {
+                  items: { type: 'array', items: ref('FreezeOverride') },
+                },
+              }),
+            },
+            '401': errorResponse('No valid credentials'),
+            '403': errorResponse('Not allowed to read policies'),
+          },
+        },
         post: {
           operationId: 'breakGlass',
           description:

@@ -35,6 +35,93 @@ export type ListPlansQuery = NonNullable<
   operations['listPlans']['parameters']['query']
 >;
 
+/** The policy document with its version (GET/PUT /v1/policies). */
+export type ApiPolicyDocument = components['schemas']['PolicyDocument'];
+/** One stored version of the policy document, who saved it and when. */
+export type ApiPolicyVersion =
+  operations['getPolicyHistory']['responses']['200']['content']['application/json']['items'][number];
+/** The verdicts a plan would get now (POST /v1/policies/evaluate). */
+export type ApiPolicyEvaluation = components['schemas']['PolicyEvaluation'];
+/** A stored change-freeze window, one-off or recurring. */
+export type ApiFreezeWindow = components['schemas']['FreezeWindow'];
+/** A new change-freeze window, as POST /v1/freeze-windows takes it. */
+export type ApiFreezeWindowInput = components['schemas']['FreezeWindowInput'];
+/** A break-glass override lifting freezes in a scope until it expires. */
+export type ApiFreezeOverride = components['schemas']['FreezeOverride'];
+/** Who holds which Sentinel role (GET/PUT /v1/rbac/bindings). */
+export type ApiRoleBindings =
+  operations['getRoleBindings']['responses']['200']['content']['application/json'];
+/** A change of the role bindings: the version read, the new roles and why. */
+export type ApiRoleBindingsInput = NonNullable<
+  operations['putRoleBindings']['requestBody']
+>['content']['application/json'];
+/** One entry of the audit trail. */
+export type ApiAuditEvent =
+  operations['listAuditEvents']['responses']['200']['content']['application/json']['items'][number];
+/** Filters and paging of `listAuditEvents`. */
+export type ListAuditQuery = NonNullable<
+  operations['listAuditEvents']['parameters']['query']
+>;
+
+/** A page of items and the cursor of the next one (null on the last page). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/**
+ * Everything a Sentinel frontend does with the backend; `SentinelClient` implements it over
+ * HTTP, tests and other frontends may bring their own.
+ */
+export interface SentinelApi {
+  submitPlan(
+    plan: ApiPlanSubmission,
+    options?: { idempotencyKey?: string },
+  ): Promise<ApiPlan>;
+  getPlan(id: string): Promise<ApiPlan>;
+  listPlans(query?: ListPlansQuery): Promise<Page<ApiPlan>>;
+  approvePlan(id: string, comment?: string): Promise<ApiPlan>;
+  rejectPlan(id: string, comment: string): Promise<ApiPlan>;
+  cancelPlan(id: string): Promise<ApiPlan>;
+  freezeStatus(query: {
+    cluster?: string;
+    namespace?: string;
+    entityRef?: string;
+  }): Promise<ApiFreezeStatus>;
+  listWorkloads(query?: ListWorkloadsQuery): Promise<Page<ApiWorkload>>;
+  listRollouts(query?: ListRolloutsQuery): Promise<Page<ApiRollout>>;
+  getRollout(id: string): Promise<ApiRolloutDetail>;
+  actOnRollout(
+    id: string,
+    action: RolloutAction,
+    reason?: string,
+  ): Promise<ApiRollout>;
+  breakGlass(input: {
+    scope: { cluster?: string; namespace?: string; entityRef?: string };
+    reason: string;
+    durationMinutes: number;
+  }): Promise<ApiFreezeOverride>;
+  listFreezeOverrides(): Promise<{ items: ApiFreezeOverride[] }>;
+  rollbackWorkload(workload: WorkloadRef, reason: string): Promise<ApiPlan>;
+  getPolicy(): Promise<ApiPolicyDocument>;
+  /** 409 when `document.version` is no longer the newest. */
+  replacePolicy(document: ApiPolicyDocument): Promise<ApiPolicyDocument>;
+  policyHistory(limit?: number): Promise<{ items: ApiPolicyVersion[] }>;
+  evaluatePolicy(plan: ApiPlanSubmission): Promise<ApiPolicyEvaluation>;
+  /** The verdicts `plan` would get under `policy`, a draft not yet saved. */
+  dryRunPolicy(
+    policy: ApiPolicyDocument,
+    plan: ApiPlanSubmission,
+  ): Promise<ApiPolicyEvaluation>;
+  listFreezeWindows(): Promise<{ items: ApiFreezeWindow[] }>;
+  createFreezeWindow(window: ApiFreezeWindowInput): Promise<ApiFreezeWindow>;
+  deleteFreezeWindow(id: string): Promise<void>;
+  getRoleBindings(): Promise<ApiRoleBindings>;
+  /** 409 when `bindings.version` is no longer the newest; 400 when no admin would remain. */
+  putRoleBindings(bindings: ApiRoleBindingsInput): Promise<ApiRoleBindings>;
+  listAuditEvents(query?: ListAuditQuery): Promise<Page<ApiAuditEvent>>;
+}
+
 export interface SentinelClientOptions {
   /** The base URL of the Sentinel backend, e.g. from `discoveryApi.getBaseUrl('sentinel')`. */
   baseUrl: string | (() => Promise<string>);
@@ -48,7 +135,7 @@ export interface SentinelClientOptions {
  * A typed client of Sentinel's HTTP API, generated from its OpenAPI document. Errors are
  * thrown as Backstage `ResponseError`s carrying the server's error body.
  */
-export class SentinelClient {
+export class SentinelClient implements SentinelApi {
   readonly #options: SentinelClientOptions;
 
   constructor(options: SentinelClientOptions) {
@@ -188,7 +275,7 @@ export class SentinelClient {
 
   /** Break glass: lifts freeze windows in a scope for a while, with a reason on record. */
   async breakGlass(input: {
-    scope: { cluster?: string; namespace?: string };
+    scope: { cluster?: string; namespace?: string; entityRef?: string };
     reason: string;
     durationMinutes: number;
   }) {
@@ -196,6 +283,81 @@ export class SentinelClient {
     return await unwrap(
       await client.POST('/v1/freeze-overrides', { body: input }),
     );
+  }
+
+  async listFreezeOverrides() {
+    const client = await this.#client();
+    return await unwrap(await client.GET('/v1/freeze-overrides'));
+  }
+
+  async getPolicy() {
+    const client = await this.#client();
+    return await unwrap(await client.GET('/v1/policies'));
+  }
+
+  async replacePolicy(document: ApiPolicyDocument) {
+    const client = await this.#client();
+    return await unwrap(await client.PUT('/v1/policies', { body: document }));
+  }
+
+  async policyHistory(limit?: number) {
+    const client = await this.#client();
+    return await unwrap(
+      await client.GET('/v1/policies/history', {
+        params: { query: limit ? { limit } : {} },
+      }),
+    );
+  }
+
+  async evaluatePolicy(plan: ApiPlanSubmission) {
+    const client = await this.#client();
+    return await unwrap(
+      await client.POST('/v1/policies/evaluate', { body: plan }),
+    );
+  }
+
+  async dryRunPolicy(policy: ApiPolicyDocument, plan: ApiPlanSubmission) {
+    const client = await this.#client();
+    return await unwrap(
+      await client.POST('/v1/policies/dry-run', { body: { policy, plan } }),
+    );
+  }
+
+  async listFreezeWindows() {
+    const client = await this.#client();
+    return await unwrap(await client.GET('/v1/freeze-windows'));
+  }
+
+  async createFreezeWindow(window: ApiFreezeWindowInput) {
+    const client = await this.#client();
+    return await unwrap(
+      await client.POST('/v1/freeze-windows', { body: window }),
+    );
+  }
+
+  async deleteFreezeWindow(id: string): Promise<void> {
+    const client = await this.#client();
+    const result = await client.DELETE('/v1/freeze-windows/{id}', {
+      params: { path: { id } },
+    });
+    if (!result.response.ok) await unwrap(result);
+  }
+
+  async getRoleBindings() {
+    const client = await this.#client();
+    return await unwrap(await client.GET('/v1/rbac/bindings'));
+  }
+
+  async putRoleBindings(bindings: ApiRoleBindingsInput) {
+    const client = await this.#client();
+    return await unwrap(
+      await client.PUT('/v1/rbac/bindings', { body: bindings }),
+    );
+  }
+
+  async listAuditEvents(query: ListAuditQuery = {}) {
+    const client = await this.#client();
+    return await unwrap(await client.GET('/v1/audit', { params: { query } }));
   }
 
   async rollbackWorkload(

@@ -150,6 +150,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/policies/dry-run': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description The verdicts a plan would get under a draft policy document, with the live freezes, changes and workloads; nothing is stored. */
+    post: operations['dryRunPolicy'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/freeze-windows': {
     parameters: {
       query?: never;
@@ -198,6 +215,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/freeze-calendar': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Every interval of every freeze window in a period (recurrences resolved in their time zone): from now for 28 days unless from/to say otherwise, at most 62 days. */
+    get: operations['getFreezeCalendar'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/freeze-overrides': {
     parameters: {
       query?: never;
@@ -205,7 +239,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    get: operations['listFreezeOverrides'];
     put?: never;
     /** @description Lifts freeze windows in a scope for at most 240 minutes, with a reason on record. */
     post: operations['breakGlass'];
@@ -737,6 +771,7 @@ export interface components {
         /** @enum {string} */
         rollbackPolicy?: 'auto' | 'manual' | 'freeze';
       }[];
+      shadowMode?: boolean;
     };
     PolicyScope: {
       cluster?: string;
@@ -1782,6 +1817,60 @@ export interface operations {
       };
     };
   };
+  dryRunPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          policy: components['schemas']['PolicyDocument'];
+          plan: components['schemas']['PlanSubmission'];
+        };
+      };
+    };
+    responses: {
+      /** @description The verdicts under the draft */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PolicyEvaluation'];
+        };
+      };
+      /** @description Invalid draft (fields named under policy.) or invalid plan */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to read policies */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   listFreezeWindows: {
     parameters: {
       query?: never;
@@ -1944,6 +2033,113 @@ export interface operations {
             window: components['schemas']['ActiveFreezeWindow'] | null;
             nextWindow: components['schemas']['ActiveFreezeWindow'] | null;
             override: components['schemas']['FreezeOverride'] | null;
+          };
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to read policies */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getFreezeCalendar: {
+    parameters: {
+      query?: {
+        from?: string;
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The intervals, ordered by start */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            items: {
+              windowId: string;
+              name: string;
+              reason: string;
+              scope: components['schemas']['PolicyScope'];
+              allowRollback: boolean;
+              recurring: boolean;
+              /** Format: date-time */
+              start: string;
+              /** Format: date-time */
+              end: string;
+            }[];
+          };
+        };
+      };
+      /** @description Invalid from or to */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed to read policies */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listFreezeOverrides: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Break-glass overrides in force, newest first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['FreezeOverride'][];
           };
         };
       };

@@ -179,6 +179,11 @@ export const policyDocumentSchema = z
     exceptions: z.array(policyExceptionSchema).max(1000).default([]),
     /** Canary and blue/green settings per scope (docs/progressive-delivery.md). */
     rollouts: z.array(rolloutSettingsSchema).max(200).optional(),
+    /**
+     * Every plan runs in shadow mode: evaluated and recorded, never applied. An admin's
+     * switch for trying a new optimizer or policy; `sentinel.shadowMode` in app-config forces it.
+     */
+    shadowMode: z.boolean().optional(),
   })
   .superRefine((doc, ctx) => {
     const seen = new Map<string, number>();

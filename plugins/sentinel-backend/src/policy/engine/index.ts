@@ -12,3 +12,4 @@ export {
   type FreezeWindowInterval,
 } from './freezeStatus';
 export { scopeMatches, type ScopeFacts } from './scope';
+export { freezeOccurrences, type FreezeOccurrence } from './freezeOccurrences';
