@@ -4,10 +4,15 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
-import { SentinelClient } from '@internal/backstage-plugin-sentinel-common';
+import {
+  SentinelClient,
+  type SentinelApi,
+} from '@internal/backstage-plugin-sentinel-common';
 
-/** The Sentinel backend's API, as the generated client from sentinel-common. */
-export const sentinelApiRef = createApiRef<SentinelClient>().with({
+export type { SentinelApi };
+
+/** The Sentinel backend's API; the default is the generated client from sentinel-common. */
+export const sentinelApiRef = createApiRef<SentinelApi>().with({
   id: 'plugin.sentinel.client',
   pluginId: 'sentinel',
 });

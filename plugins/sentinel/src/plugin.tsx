@@ -1,11 +1,19 @@
-import { createFrontendPlugin } from '@backstage/frontend-plugin-api';
+import {
+  createFrontendPlugin,
+  PageBlueprint,
+  SubPageBlueprint,
+  type RouteRef,
+} from '@backstage/frontend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import { SENTINEL_WORKLOADS_ANNOTATION } from '@internal/backstage-plugin-sentinel-common';
+import SecurityIcon from '@material-ui/icons/Security';
 import { sentinelApi } from './api';
+import { adminRouteRefs, rootRouteRef } from './routes';
+import { sentinelTranslationRef } from './translation';
 
 /** Whether Sentinel manages any of the entity's workloads (the annotation is set). */
 const isManaged = (entity: Entity) =>
@@ -37,6 +45,86 @@ export const sentinelOverviewCard = EntityCardBlueprint.make({
 });
 
 /**
+ * Sentinel's admin page (/sentinel): its sections are the tabs below. The nav item is shown to
+ * whoever may read policies (packages/app's sidebar); each section checks its own permissions.
+ */
+export const sentinelAdminPage = PageBlueprint.make({
+  params: {
+    path: '/sentinel',
+    title: sentinelTranslationRef('admin.navTitle'),
+    icon: <SecurityIcon />,
+    routeRef: rootRouteRef,
+  },
+});
+
+const adminSection = (
+  name: keyof typeof adminRouteRefs,
+  routeRef: RouteRef,
+  loader: () => Promise<JSX.Element>,
+) =>
+  SubPageBlueprint.make({
+    name,
+    attachTo: { id: 'page:sentinel', input: 'pages' },
+    params: {
+      path: name,
+      title: sentinelTranslationRef(`admin.sections.${name}`),
+      routeRef,
+      loader,
+    },
+  });
+
+const guarded = (element: Promise<JSX.Element>) =>
+  Promise.all([import('./components/admin/AdminGate'), element]).then(
+    ([m, content]) => <m.AdminGate>{content}</m.AdminGate>,
+  );
+
+export const sentinelAdminSections = [
+  adminSection('approvals', adminRouteRefs.approvals, () =>
+    guarded(
+      import('./components/admin/ApprovalsSection').then(m => (
+        <m.ApprovalsSection />
+      )),
+    ),
+  ),
+  adminSection('policy', adminRouteRefs.policy, () =>
+    guarded(
+      import('./components/admin/policy/PolicySection').then(m => (
+        <m.PolicySection />
+      )),
+    ),
+  ),
+  adminSection('freezes', adminRouteRefs.freezes, () =>
+    guarded(
+      import('./components/admin/freezes/FreezesSection').then(m => (
+        <m.FreezesSection />
+      )),
+    ),
+  ),
+  adminSection('exceptions', adminRouteRefs.exceptions, () =>
+    guarded(
+      import('./components/admin/ExceptionsSection').then(m => (
+        <m.ExceptionsSection />
+      )),
+    ),
+  ),
+  adminSection('shadow', adminRouteRefs.shadow, () =>
+    guarded(
+      import('./components/admin/ShadowSection').then(m => <m.ShadowSection />),
+    ),
+  ),
+  adminSection('access', adminRouteRefs.access, () =>
+    guarded(
+      import('./components/admin/AccessSection').then(m => <m.AccessSection />),
+    ),
+  ),
+  adminSection('audit', adminRouteRefs.audit, () =>
+    guarded(
+      import('./components/admin/AuditSection').then(m => <m.AuditSection />),
+    ),
+  ),
+];
+
+/**
  * Sentinel's frontend plugin: workload, rollout, rollback and freeze status of a service.
  *
  * @public
@@ -44,5 +132,12 @@ export const sentinelOverviewCard = EntityCardBlueprint.make({
 export const sentinelPlugin = createFrontendPlugin({
   pluginId: 'sentinel',
   info: { packageJson: () => import('../package.json') },
-  extensions: [sentinelApi, sentinelEntityContent, sentinelOverviewCard],
+  routes: { root: rootRouteRef, ...adminRouteRefs },
+  extensions: [
+    sentinelApi,
+    sentinelEntityContent,
+    sentinelOverviewCard,
+    sentinelAdminPage,
+    ...sentinelAdminSections,
+  ],
 });

@@ -46,6 +46,9 @@ export type ApiPolicyEvaluation = components['schemas']['PolicyEvaluation'];
 export type ApiFreezeWindow = components['schemas']['FreezeWindow'];
 /** A new change-freeze window, as POST /v1/freeze-windows takes it. */
 export type ApiFreezeWindowInput = components['schemas']['FreezeWindowInput'];
+/** Every freeze interval in a period, recurrences resolved (GET /v1/freeze-calendar). */
+export type ApiFreezeCalendar =
+  operations['getFreezeCalendar']['responses']['200']['content']['application/json'];
 /** A break-glass override lifting freezes in a scope until it expires. */
 export type ApiFreezeOverride = components['schemas']['FreezeOverride'];
 /** Who holds which Sentinel role (GET/PUT /v1/rbac/bindings). */
@@ -102,6 +105,8 @@ export interface SentinelApi {
     durationMinutes: number;
   }): Promise<ApiFreezeOverride>;
   listFreezeOverrides(): Promise<{ items: ApiFreezeOverride[] }>;
+  /** Freeze intervals from `from` (default now) to `to` (default 28 days later). */
+  freezeCalendar(query?: { from?: string; to?: string }): Promise<ApiFreezeCalendar>;
   rollbackWorkload(workload: WorkloadRef, reason: string): Promise<ApiPlan>;
   getPolicy(): Promise<ApiPolicyDocument>;
   /** 409 when `document.version` is no longer the newest. */
@@ -288,6 +293,13 @@ export class SentinelClient implements SentinelApi {
   async listFreezeOverrides() {
     const client = await this.#client();
     return await unwrap(await client.GET('/v1/freeze-overrides'));
+  }
+
+  async freezeCalendar(query: { from?: string; to?: string } = {}) {
+    const client = await this.#client();
+    return await unwrap(
+      await client.GET('/v1/freeze-calendar', { params: { query } }),
+    );
   }
 
   async getPolicy() {

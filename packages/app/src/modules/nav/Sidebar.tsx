@@ -11,6 +11,8 @@ import { SidebarLogo } from './SidebarLogo';
 import MenuIcon from '@material-ui/icons/Menu';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
+import { RequirePermission } from '@backstage/plugin-permission-react';
+import { policyReadPermission } from '@internal/backstage-plugin-sentinel-common';
 
 export const SidebarContent = NavContentBlueprint.make({
   params: {
@@ -21,6 +23,8 @@ export const SidebarContent = NavContentBlueprint.make({
 
       // Rendered by NotificationsSidebarItem below instead.
       nav.take('page:notifications');
+      // Sentinel's admin page, for whoever may read its policies.
+      const sentinel = nav.take('page:sentinel');
 
       return (
         <Sidebar>
@@ -28,6 +32,12 @@ export const SidebarContent = NavContentBlueprint.make({
           <SidebarGroup label="Menu" icon={<MenuIcon />}>
             {nav.take('page:catalog')}
             {nav.take('page:scaffolder')}
+            <RequirePermission
+              permission={policyReadPermission}
+              errorPage={<></>}
+            >
+              {sentinel}
+            </RequirePermission>
             <SidebarDivider />
             <SidebarScrollWrapper>
               {nav.rest({ sortBy: 'title' })}

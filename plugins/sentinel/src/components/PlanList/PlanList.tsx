@@ -4,7 +4,7 @@ import {
   Table,
   type TableColumn,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useTranslationRef } from '@backstage/frontend-plugin-api';
 import {
   PLAN_STATUSES,
   type ApiPlan,
@@ -15,6 +15,7 @@ import TextField from '@material-ui/core/TextField';
 import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { sentinelApiRef } from '../../api';
+import { sentinelTranslationRef } from '../../translation';
 import { PlanActions } from '../PlanActions';
 import { PlanDetails } from '../PlanDetails';
 
@@ -24,21 +25,34 @@ function describeDecisions(plan: ApiPlan): string {
     .join(', ');
 }
 
-/** The latest action plans touching one catalog entity's workloads; pending ones to decide. */
+/**
+ * The latest action plans touching one catalog entity's workloads (or every service's, on the
+ * admin page), pending ones to decide.
+ */
 export const PlanList = ({
   entityRef,
   reloadKey = 0,
+  status: initialStatus = '',
+  title,
+  emptyText,
 }: {
-  entityRef: string;
+  /** Only this service's plans; every plan the user may read when left out. */
+  entityRef?: string;
   /** Changing it reloads the list (something outside it submitted a plan). */
   reloadKey?: number;
+  /** The status filter to start with. */
+  status?: PlanStatus | '';
+  title?: string;
+  /** What the list says when it has no plan and no filter is chosen. */
+  emptyText?: string;
 }) => {
   const sentinel = useApi(sentinelApiRef);
-  const [status, setStatus] = useState<PlanStatus | ''>('');
+  const { t } = useTranslationRef(sentinelTranslationRef);
+  const [status, setStatus] = useState<PlanStatus | ''>(initialStatus);
   const { value, loading, error, retry } = useAsyncRetry(
     () =>
       sentinel.listPlans({
-        entityRef,
+        ...(entityRef && { entityRef }),
         limit: 20,
         ...(status && { status }),
       }),
@@ -47,16 +61,25 @@ export const PlanList = ({
 
   const columns: TableColumn<ApiPlan>[] = [
     {
-      title: 'Submitted',
+      title: t('plans.submitted'),
       field: 'createdAt',
       render: plan => new Date(plan.createdAt).toLocaleString(),
     },
-    { title: 'Source', field: 'source' },
-    { title: 'Decisions', render: describeDecisions },
-    { title: 'Status', field: 'status' },
-    { title: 'Why', field: 'statusReason' },
+    ...(entityRef
+      ? []
+      : [
+          {
+            title: t('plans.service'),
+            render: (plan: ApiPlan) =>
+              [...new Set(plan.decisions.map(d => d.entityRef))].join(', '),
+          },
+        ]),
+    { title: t('plans.source'), field: 'source' },
+    { title: t('plans.decisions'), render: describeDecisions },
+    { title: t('plans.status'), field: 'status' },
+    { title: t('plans.why'), field: 'statusReason' },
     {
-      title: 'Decide',
+      title: t('plans.decide'),
       render: plan => <PlanActions plan={plan} onChanged={retry} />,
     },
   ];
@@ -64,13 +87,13 @@ export const PlanList = ({
   const filter = (
     <TextField
       select
-      label="Status"
+      label={t('plans.filterLabel')}
       value={status}
       onChange={e => setStatus(e.target.value as PlanStatus | '')}
       style={{ minWidth: 180 }}
-      inputProps={{ 'aria-label': 'Filter plans by status' }}
+      inputProps={{ 'aria-label': t('plans.filterAria') }}
     >
-      <MenuItem value="">any</MenuItem>
+      <MenuItem value="">{t('common.any')}</MenuItem>
       {PLAN_STATUSES.map(s => (
         <MenuItem key={s} value={s}>
           {s}
@@ -78,6 +101,12 @@ export const PlanList = ({
       ))}
     </TextField>
   );
+
+  const emptyMessage = () => {
+    if (emptyText && status === initialStatus) return emptyText;
+    if (status) return t('plans.emptyFiltered', { status });
+    return entityRef ? t('plans.emptyForService') : t('plans.emptyAll');
+  };
 
   if (error) {
     return <ResponseErrorPanel error={error} />;
@@ -89,18 +118,12 @@ export const PlanList = ({
         <Progress />
       ) : (
         <Table<ApiPlan>
-          title="Action plans"
+          title={title ?? t('plans.title')}
           options={{ paging: false, search: false, padding: 'dense' }}
           columns={columns}
           data={(value?.items ?? []).map(plan => ({ ...plan }))}
           detailPanel={({ rowData }) => <PlanDetails plan={rowData} />}
-          emptyContent={
-            <div style={{ padding: 16 }}>
-              {status
-                ? `No ${status} plans for this service.`
-                : 'No action plans for this service yet. Plans an optimizer submits for these workloads will show here, with their policy verdicts, approvals and rollbacks.'}
-            </div>
-          }
+          emptyContent={<div style={{ padding: 16 }}>{emptyMessage()}</div>}
         />
       )}
     </div>
