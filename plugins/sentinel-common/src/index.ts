@@ -12,3 +12,4 @@ export * from './schema/planSubmission';
 export * from './client/SentinelClient';
 export * from './schema/policyDocument';
 export * from './roleTable';
+export * from './signals';

@@ -126,6 +126,9 @@ export const sentinelTranslationRef = createTranslationRef({
       overridesTitle: 'Break-glass overrides in force',
       overridesEmpty: 'No override is in force: every freeze applies.',
       overrideUntil: 'until {{at}}',
+      overrideMinutes: 'Minutes',
+      overrideMinutesHelp: 'at most 240',
+      breakGlass: 'Break glass',
     },
     exceptions: {
       title: 'Policy exceptions',

@@ -16,9 +16,13 @@ import Typography from '@material-ui/core/Typography';
 import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { sentinelApiRef } from '../../api';
+import { PermittedActions } from '../common/PermittedActions';
 import { decisionBlockers } from './decisionBlockers';
 
 type Choice = 'approve' | 'reject';
+
+const WHO_MAY =
+  'Only an admin, or an operator whose group owns every service this plan changes, may decide it.';
 
 /**
  * Approve and reject buttons of a plan that waits for a person. Whether they are enabled is
@@ -48,6 +52,13 @@ export const PlanActions = ({
   const [busy, setBusy] = useState(false);
 
   if (plan.status !== 'pending_approval') return null;
+  if (!permission.loading && !permission.allowed) {
+    return (
+      <PermittedActions allowed={false} loading={false} whoMay={WHO_MAY}>
+        {null}
+      </PermittedActions>
+    );
+  }
   const blockers = decisionBlockers({
     plan,
     me,

@@ -9,11 +9,11 @@ import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Paper from '@material-ui/core/Paper';
-import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { sentinelApiRef } from '../../api';
+import { PermittedActions } from '../common/PermittedActions';
 import { metricSeries, sparkline } from './metricSeries';
 
 /** Which actions a rollout in this phase takes (the server decides again). */
@@ -42,9 +42,8 @@ export const RolloutCard = ({
     () => sentinel.getRollout(rollout.id),
     [sentinel, rollout.id, rollout.updatedAt],
   );
-  const why = allowed
-    ? undefined
-    : 'Only an admin, or an operator whose group owns this service, may steer its rollout.';
+  const whoMay =
+    'Only an admin, or an operator whose group owns this service, may steer its rollout.';
 
   const act = async (action: RolloutAction) => {
     setError(undefined);
@@ -111,22 +110,23 @@ export const RolloutCard = ({
         </Box>
       )}
       <Box display="flex" style={{ gap: 8 }} mt={1}>
-        {(ACTIONS[rollout.phase] ?? []).map(action => (
-          <Tooltip key={action} title={why ?? ''} disableHoverListener={!why}>
-            <span>
+        {(ACTIONS[rollout.phase] ?? []).length > 0 && (
+          <PermittedActions allowed={allowed} loading={loading} whoMay={whoMay}>
+            {(ACTIONS[rollout.phase] ?? []).map(action => (
               <Button
+                key={action}
                 size="small"
                 variant={action === 'abort' ? 'outlined' : 'contained'}
                 color={action === 'abort' ? 'secondary' : 'primary'}
-                disabled={loading || !allowed}
+                disabled={loading}
                 onClick={() => act(action)}
                 aria-label={`${action} rollout of ${target.name}`}
               >
                 {action}
               </Button>
-            </span>
-          </Tooltip>
-        ))}
+            ))}
+          </PermittedActions>
+        )}
       </Box>
       {error && (
         <Typography color="error" role="alert">

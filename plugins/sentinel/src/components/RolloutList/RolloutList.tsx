@@ -8,15 +8,24 @@ import { RolloutCard } from './RolloutCard';
 
 const IN_FLIGHT = 'pending,progressing,paused,promoting,aborting';
 
-/** The service's rollouts in flight, read again every few seconds while any is. */
-export const RolloutList = ({ entityRef }: { entityRef: string }) => {
+/**
+ * The service's rollouts in flight: read again when the backend announces a change
+ * (`reloadKey`), and every few seconds while any runs, for its analysis metrics.
+ */
+export const RolloutList = ({
+  entityRef,
+  reloadKey = 0,
+}: {
+  entityRef: string;
+  reloadKey?: number;
+}) => {
   const sentinel = useApi(sentinelApiRef);
   const { value, error, retry } = useAsyncRetry(
     () => sentinel.listRollouts({ entityRef, phase: IN_FLIGHT, limit: 20 }),
-    [sentinel, entityRef],
+    [sentinel, entityRef, reloadKey],
   );
   const rollouts = value?.items ?? [];
-  useInterval(retry, rollouts.length > 0 ? 3_000 : 15_000);
+  useInterval(retry, rollouts.length > 0 ? 3_000 : null);
 
   if (error) return <ResponseErrorPanel error={error} />;
   if (rollouts.length === 0) return null;

@@ -1,7 +1,9 @@
 import type { Entity } from '@backstage/catalog-model';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { screen } from '@testing-library/react';
+import { signalApiRef } from '@backstage/plugin-signals-react';
+import type { SentinelChangeMessage } from '@internal/backstage-plugin-sentinel-common';
+import { act, screen } from '@testing-library/react';
 import { sentinelApiRef } from '../../api';
 import { SentinelEntityContent } from './SentinelEntityContent';
 
@@ -79,7 +81,86 @@ function service(annotations: Record<string, string> = {}): Entity {
   };
 }
 
+/** Backstage's SignalApi in memory: what the signals plugin does over its WebSocket. */
+function signalsInMemory() {
+  const listeners = new Set<(m: SentinelChangeMessage) => void>();
+  return {
+    subscribe: (_channel: string, onMessage: any) => {
+      listeners.add(onMessage);
+      return { unsubscribe: () => listeners.delete(onMessage) };
+    },
+    publish: (m: SentinelChangeMessage) => listeners.forEach(l => l(m)),
+  };
+}
+
 describe('SentinelEntityContent', () => {
+  it("reloads the service's plans when the backend announces a change to them, and only then", async () => {
+    const signals = signalsInMemory();
+    let plans: any[] = [];
+    const listPlans = jest.fn(async () => ({ items: plans, nextCursor: null }));
+    await renderInTestApp(
+      <EntityProvider
+        entity={service({
+          'sentinel.io/workloads': 'demo/shop/Deployment/cart',
+        })}
+      >
+        <SentinelEntityContent />
+      </EntityProvider>,
+      {
+        apis: [
+          [sentinelApiRef, { ...noPlans, listPlans }],
+          [signalApiRef, signals],
+        ] as const,
+      },
+    );
+    expect(
+      await screen.findByText(/No action plans for this service yet/),
+    ).toBeInTheDocument();
+    const loads = listPlans.mock.calls.length;
+
+    plans = [
+      {
+        id: 'p-9',
+        source: 'InfraMind',
+        status: 'pending_approval',
+        statusReason: 'confidence 0.5 is below 0.7',
+        createdAt: '2026-12-04T10:00:00Z',
+        submittedBy: 'service:external:inframind',
+        approvals: [],
+        approvalsRequired: 1,
+        decisions: [
+          {
+            verb: 'scale',
+            target: rollout.target,
+            entityRef: 'component:default/cart',
+          },
+        ],
+      },
+    ];
+    // Another service's change: nothing to reload.
+    act(() =>
+      signals.publish({
+        kind: 'plan',
+        id: 'p-8',
+        entityRefs: ['component:default/payments-api'],
+      }),
+    );
+    await new Promise(r => setTimeout(r, 50));
+    expect(listPlans.mock.calls.length).toBe(loads);
+
+    act(() =>
+      signals.publish({
+        kind: 'plan',
+        id: 'p-9',
+        entityRefs: ['component:default/cart'],
+        status: 'pending_approval',
+      }),
+    );
+    expect(
+      await screen.findByText('confidence 0.5 is below 0.7'),
+    ).toBeInTheDocument();
+  });
+
   it("lists the service's managed workloads as the cluster reports them", async () => {
     await renderInTestApp(
       <EntityProvider

@@ -15,6 +15,7 @@ import {
   SENTINEL_WORKLOADS_ANNOTATION,
 } from '@internal/backstage-plugin-sentinel-common';
 import { useState } from 'react';
+import { forEntity, useSentinelChanges } from '../../hooks/useSentinelChanges';
 
 const annotationExample = `metadata:
   annotations:
@@ -26,6 +27,8 @@ export const SentinelEntityContent = () => {
   // A rollback from the workloads list is a new plan: the plan list reloads.
   const [plansVersion, setPlansVersion] = useState(0);
   const entityRef = stringifyEntityRef(entity);
+  // Plans and rollouts of this service changed (Backstage signals; polling without them).
+  const changes = useSentinelChanges(forEntity(entityRef));
   const { refs, errors } = parseWorkloadsAnnotation(
     entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
   );
@@ -51,10 +54,14 @@ export const SentinelEntityContent = () => {
             <FreezeBanner workloads={refs} />
             <WorkloadList
               entityRef={entityRef}
+              reloadKey={changes}
               onChanged={() => setPlansVersion(v => v + 1)}
             />
-            <RolloutList entityRef={entityRef} />
-            <PlanList entityRef={entityRef} reloadKey={plansVersion} />
+            <RolloutList entityRef={entityRef} reloadKey={changes} />
+            <PlanList
+              entityRef={entityRef}
+              reloadKey={plansVersion + changes}
+            />
           </>
         )}
       </div>

@@ -13,6 +13,7 @@ import {
 } from '@internal/backstage-plugin-sentinel-common';
 import useAsync from 'react-use/esm/useAsync';
 import { sentinelApiRef } from '../../api';
+import { forEntity, useSentinelChanges } from '../../hooks/useSentinelChanges';
 import { overview } from './overview';
 
 /** Sentinel at a glance on a service's Overview tab: freeze, rollouts, approvals, last change. */
@@ -24,6 +25,7 @@ export const SentinelOverviewCard = () => {
     entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
   );
   const places = [...new Set(refs.map(r => `${r.cluster}/${r.namespace}`))];
+  const changes = useSentinelChanges(forEntity(entityRef));
   const { value, loading, error } = useAsync(async () => {
     const [freezes, pending, workloads, succeeded] = await Promise.all([
       Promise.all(
@@ -43,7 +45,7 @@ export const SentinelOverviewCard = () => {
       lastChange: succeeded.items[0],
       now: new Date(),
     });
-  }, [sentinel, entityRef, places.join(',')]);
+  }, [sentinel, entityRef, places.join(','), changes]);
 
   const tab = `/catalog/${
     entity.metadata.namespace ?? 'default'
@@ -53,7 +55,7 @@ export const SentinelOverviewCard = () => {
       title="Sentinel"
       deepLink={{ title: 'Open the Sentinel tab', link: tab }}
     >
-      {loading && <Progress />}
+      {loading && !value && <Progress />}
       {error && <ResponseErrorPanel error={error} />}
       {value && (
         <dl style={{ margin: 0 }}>

@@ -12,10 +12,10 @@ import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import TextField from '@material-ui/core/TextField';
-import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { useState } from 'react';
 import { sentinelApiRef } from '../../api';
+import { PermittedActions } from '../common/PermittedActions';
 
 /**
  * Rolls a workload back to its state before Sentinel's last change, after a confirmation
@@ -38,9 +38,8 @@ export const RollbackButton = ({
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const why = allowed
-    ? undefined
-    : 'Only an admin, or an operator whose group owns this service, may roll it back.';
+  const whoMay =
+    'Only an admin, or an operator whose group owns this service, may roll it back.';
 
   const close = () => {
     setOpen(false);
@@ -63,19 +62,17 @@ export const RollbackButton = ({
 
   return (
     <>
-      <Tooltip title={why ?? ''} disableHoverListener={!why}>
-        <span>
-          <Button
-            size="small"
-            variant="outlined"
-            disabled={loading || !allowed}
-            onClick={() => setOpen(true)}
-            aria-label={`Roll back ${workload.name}`}
-          >
-            Roll back
-          </Button>
-        </span>
-      </Tooltip>
+      <PermittedActions allowed={allowed} loading={loading} whoMay={whoMay}>
+        <Button
+          size="small"
+          variant="outlined"
+          disabled={loading}
+          onClick={() => setOpen(true)}
+          aria-label={`Roll back ${workload.name}`}
+        >
+          Roll back
+        </Button>
+      </PermittedActions>
       <Dialog open={open} onClose={close} fullWidth maxWidth="sm">
         <DialogTitle>Roll back {ref}?</DialogTitle>
         <DialogContent>

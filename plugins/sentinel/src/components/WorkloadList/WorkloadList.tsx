@@ -14,15 +14,18 @@ import { RollbackButton } from './RollbackButton';
 export const WorkloadList = ({
   entityRef,
   onChanged,
+  reloadKey = 0,
 }: {
   entityRef: string;
+  /** Changing it reloads the list (the backend announced a change). */
+  reloadKey?: number;
   /** Something was done (a rollback plan submitted): plans may want to reload. */
   onChanged?: () => void;
 }) => {
   const sentinel = useApi(sentinelApiRef);
   const { value, loading, error, retry } = useAsyncRetry(
     () => sentinel.listWorkloads({ entityRef, limit: 100 }),
-    [sentinel, entityRef],
+    [sentinel, entityRef, reloadKey],
   );
 
   const columns: TableColumn<ApiWorkload>[] = [

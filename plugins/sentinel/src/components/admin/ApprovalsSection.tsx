@@ -1,6 +1,7 @@
 import { Content } from '@backstage/core-components';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { sentinelTranslationRef } from '../../translation';
+import { useSentinelChanges } from '../../hooks/useSentinelChanges';
 import { PlanList } from '../PlanList';
 
 /**
@@ -9,10 +10,12 @@ import { PlanList } from '../PlanList';
  */
 export const ApprovalsSection = () => {
   const { t } = useTranslationRef(sentinelTranslationRef);
+  const changes = useSentinelChanges(change => change.kind === 'plan');
   return (
     <Content>
       <PlanList
         status="pending_approval"
+        reloadKey={changes}
         title={t('approvals.title')}
         emptyText={t('approvals.empty')}
       />

@@ -2,11 +2,12 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import type { BasicPermission } from '@backstage/plugin-permission-common';
 import Button, { type ButtonProps } from '@material-ui/core/Button';
 import Tooltip from '@material-ui/core/Tooltip';
+import { PermittedActions } from '../../common/PermittedActions';
 
 /**
- * A button the permission framework decides: disabled while the decision loads and when it is
- * a deny, with `deniedReason` on hover. `blockedReason` disables it for another reason (a draft
- * with problems, say) and is shown the same way.
+ * A button the permission framework decides: disabled while the decision loads; for a deny, no
+ * button but `deniedReason` in its place. `blockedReason` disables it for another reason (a
+ * draft with problems, say) and shows on hover.
  */
 export const GuardedButton = ({
   permission,
@@ -19,14 +20,21 @@ export const GuardedButton = ({
   blockedReason?: string;
 }) => {
   const { allowed, loading } = usePermission({ permission });
-  const why = (!loading && !allowed && deniedReason) || blockedReason;
+  if (!loading && !allowed) {
+    return (
+      <PermittedActions allowed={false} loading={false} whoMay={deniedReason}>
+        {null}
+      </PermittedActions>
+    );
+  }
+  const why = blockedReason;
   return (
     <Tooltip title={why ?? ''} disableHoverListener={!why}>
       {/* A disabled button gets no hover events; the span shows the tooltip. */}
       <span>
         <Button
           {...button}
-          disabled={loading || !allowed || !!blockedReason || button.disabled}
+          disabled={loading || !!blockedReason || button.disabled}
         />
       </span>
     </Tooltip>

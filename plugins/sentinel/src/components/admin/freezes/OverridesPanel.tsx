@@ -94,7 +94,8 @@ export const OverridesPanel = ({
           style={{ minWidth: 240 }}
         />
         <TextField
-          label="Minutes (at most 240)"
+          label={t('freezes.overrideMinutes')}
+          helperText={t('freezes.overrideMinutesHelp')}
           type="number"
           value={form.minutes}
           onChange={set('minutes')}
@@ -108,7 +109,7 @@ export const OverridesPanel = ({
           disabled={!form.reason.trim()}
           onClick={breakGlass}
         >
-          Break glass
+          {t('freezes.breakGlass')}
         </GuardedButton>
       </div>
       {error && (
