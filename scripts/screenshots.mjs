@@ -86,5 +86,37 @@ await row.getByRole('button', { name: /^Approve plan/ }).click();
 await page.getByLabel('Comment (optional)').fill('dashboards are green');
 await page.screenshot({ path: 'docs/images/approve-dialog.png' });
 
+await page.keyboard.press('Escape');
+
+// The admin page: approvals across services, the policy editor with a dry run, the calendar.
+await page.goto(`${app}/sentinel/approvals`);
+await page.getByText('pending_approval').first().waitFor();
+await sleep(500);
+await page.screenshot({ path: 'docs/images/admin-approvals.png' });
+
+await page.goto(`${app}/sentinel/policy`);
+const editor = page.getByRole('textbox', { name: 'Policy document (YAML)' });
+await editor.waitFor();
+await sleep(500);
+const policy = await editor.inputValue();
+await editor.fill(policy.replace(/maxStep: 5/, 'maxStep: 1'));
+await page.getByRole('button', { name: 'Dry run' }).click();
+await page.getByText(/^Outcome: /).waitFor();
+await page.screenshot({ path: 'docs/images/admin-policy.png', fullPage: true });
+await editor.fill(policy);
+
+await page.goto(`${app}/sentinel/freezes`);
+await page.getByRole('grid').waitFor();
+await sleep(1000);
+await page.screenshot({
+  path: 'docs/images/admin-freezes.png',
+  fullPage: true,
+});
+
+await page.goto(`${app}/sentinel/audit`);
+await page.getByText('Audit log').first().waitFor();
+await sleep(1500);
+await page.screenshot({ path: 'docs/images/admin-audit.png' });
+
 await browser.close();
 console.log('wrote docs/images/*.png');

@@ -6,6 +6,8 @@ import {
 } from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
+import { useAppSearchParams } from '@backstage/frontend-plugin-api';
+import { FocusedPlan } from '../PlanList/FocusedPlan';
 import { FreezeBanner } from '../FreezeBanner';
 import { PlanList } from '../PlanList';
 import { RolloutList } from '../RolloutList';
@@ -29,6 +31,9 @@ export const SentinelEntityContent = () => {
   const entityRef = stringifyEntityRef(entity);
   // Plans and rollouts of this service changed (Backstage signals; polling without them).
   const changes = useSentinelChanges(forEntity(entityRef));
+  // ?plan=<id>: a workload's last change, unfolded above the list.
+  const [search, setSearch] = useAppSearchParams();
+  const focusedPlan = search.get('plan');
   const { refs, errors } = parseWorkloadsAnnotation(
     entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
   );
@@ -58,6 +63,13 @@ export const SentinelEntityContent = () => {
               onChanged={() => setPlansVersion(v => v + 1)}
             />
             <RolloutList entityRef={entityRef} reloadKey={changes} />
+            {focusedPlan && (
+              <FocusedPlan
+                planId={focusedPlan}
+                reloadKey={changes}
+                onClose={() => setSearch({})}
+              />
+            )}
             <PlanList
               entityRef={entityRef}
               reloadKey={plansVersion + changes}

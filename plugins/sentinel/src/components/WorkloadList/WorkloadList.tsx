@@ -1,13 +1,18 @@
 import {
+  Link,
   Progress,
   ResponseErrorPanel,
   Table,
   type TableColumn,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import type { ApiWorkload } from '@internal/backstage-plugin-sentinel-common';
+import type {
+  ApiWorkload,
+  WorkloadRef,
+} from '@internal/backstage-plugin-sentinel-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { sentinelApiRef } from '../../api';
+import { lastChanges, workloadKey } from './lastChanges';
 import { RollbackButton } from './RollbackButton';
 
 /** The service's managed workloads as the clusters report them now. */
@@ -23,10 +28,13 @@ export const WorkloadList = ({
   onChanged?: () => void;
 }) => {
   const sentinel = useApi(sentinelApiRef);
-  const { value, loading, error, retry } = useAsyncRetry(
-    () => sentinel.listWorkloads({ entityRef, limit: 100 }),
-    [sentinel, entityRef, reloadKey],
-  );
+  const { value, loading, error, retry } = useAsyncRetry(async () => {
+    const [workloads, plans] = await Promise.all([
+      sentinel.listWorkloads({ entityRef, limit: 100 }),
+      sentinel.listPlans({ entityRef, limit: 50 }),
+    ]);
+    return { items: workloads.items, changes: lastChanges(plans.items) };
+  }, [sentinel, entityRef, reloadKey]);
 
   const columns: TableColumn<ApiWorkload>[] = [
     { title: 'Cluster', field: 'cluster' },
@@ -52,6 +60,21 @@ export const WorkloadList = ({
       title: 'Health',
       render: w =>
         w.health ? `${Math.round(w.health.score)} (${w.health.verdict})` : '—',
+    },
+    {
+      title: 'Last change',
+      render: w => {
+        const plan = value?.changes.get(workloadKey(w as WorkloadRef));
+        if (!plan) return '—';
+        const verbs = [...new Set(plan.decisions.map(d => d.verb))].join(', ');
+        return (
+          <Link to={`?plan=${plan.id}`} aria-label={`Last change of ${w.name}`}>
+            {`${verbs}, ${new Date(plan.createdAt).toLocaleString()} (${
+              plan.status
+            })`}
+          </Link>
+        );
+      },
     },
     {
       title: '',

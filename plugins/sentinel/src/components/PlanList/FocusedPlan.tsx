@@ -1,0 +1,46 @@
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import Button from '@material-ui/core/Button';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { sentinelApiRef } from '../../api';
+import { PlanActions } from '../PlanActions';
+import { PlanDetails } from '../PlanDetails';
+
+/** One plan, unfolded, above the list: where a workload's "last change" link leads. */
+export const FocusedPlan = ({
+  planId,
+  reloadKey,
+  onClose,
+}: {
+  planId: string;
+  reloadKey: number;
+  onClose: () => void;
+}) => {
+  const sentinel = useApi(sentinelApiRef);
+  const { value, loading, error, retry } = useAsyncRetry(
+    () => sentinel.getPlan(planId),
+    [sentinel, planId, reloadKey],
+  );
+  if (error) return <ResponseErrorPanel error={error} />;
+  if (loading && !value) return <Progress />;
+  if (!value) return null;
+  const summary = value.decisions
+    .map(d => `${d.verb} ${d.target.namespace}/${d.target.name}`)
+    .join(', ');
+  return (
+    <InfoCard
+      title={`Plan ${value.id}: ${value.status}`}
+      subheader={`${summary}, submitted by ${value.submittedBy} at ${new Date(
+        value.createdAt,
+      ).toLocaleString()}`}
+      action={<Button onClick={onClose}>Close</Button>}
+    >
+      <PlanActions plan={value} onChanged={retry} />
+      <PlanDetails plan={value} />
+    </InfoCard>
+  );
+};
