@@ -3,6 +3,8 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import {
   SENTINEL_WORKLOAD_RESOURCE_TYPE,
   sentinelPermissions,
@@ -23,6 +25,10 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DatabasePlanStore } from './database/DatabasePlanStore';
 import { applyDatabaseMigrations } from './database/migrations';
+import type { PlanChange } from './database/PlanStore';
+import { SentNoticeStore } from './database/SentNoticeStore';
+import { ChangeEvents } from './live/ChangeEvents';
+import { notifyFreezeStarts } from './live/freezeStarts';
 import { expireApprovals } from './pipeline/approvalTimeouts';
 import { readExecutionSettings } from './pipeline/executionConfig';
 import { createPipelineMetrics } from './pipeline/metrics';
@@ -102,6 +108,8 @@ export const sentinelPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
+        signals: signalsServiceRef,
+        notifications: notificationService,
       },
       async init(deps) {
         const { logger, config, database, httpRouter, lifecycle, scheduler } =
@@ -126,7 +134,18 @@ export const sentinelPlugin = createBackendPlugin({
         }
         deps.permissionsRegistry.addPermissions(sentinelPermissions);
 
-        const store = new DatabasePlanStore(knex);
+        // Committed changes become signals and owner notifications (src/live).
+        let planChanged = (_change: PlanChange) => {};
+        const store = new DatabasePlanStore(knex, {
+          onChange: change => planChanged(change),
+        });
+        const changes = new ChangeEvents({
+          plans: store,
+          signals: deps.signals,
+          notifications: deps.notifications,
+          logger: logger.child({ component: 'live' }),
+        });
+        planChanged = change => changes.planChanged(change);
         const audit = new AuditStore(knex);
         // Role bindings: app-config seeds version 1; the bindings API owns them after that.
         const roleBindings = new RoleBindingStore(knex);
@@ -218,7 +237,9 @@ export const sentinelPlugin = createBackendPlugin({
         )}`;
         // Canary and blue/green rollouts: a reconciler of their own; an ended rollout wakes
         // its plan, a started (or aborted) one is stepped at once.
-        const rolloutStore = new RolloutStore(knex);
+        const rolloutStore = new RolloutStore(knex, {
+          onChange: change => changes.rolloutChanged(change),
+        });
         const rolloutSettings = readRolloutSettings(config);
         let wakePlans = (_ids: string[]) => {};
         // NGINX Ingress and Gateway API routing for every cluster from app-config, unless a
@@ -296,6 +317,22 @@ export const sentinelPlugin = createBackendPlugin({
               timeoutMs: settings.approvalTimeoutMs,
               now: new Date(),
               metrics,
+            });
+          },
+        });
+        const sentNotices = new SentNoticeStore(knex);
+        await scheduler.scheduleTask({
+          id: 'sentinel-freeze-notices',
+          frequency: { minutes: 1 },
+          timeout: { minutes: 1 },
+          fn: async () => {
+            await notifyFreezeStarts({
+              policies,
+              ownership,
+              sent: sentNotices,
+              notifications: deps.notifications,
+              logger: logger.child({ component: 'live' }),
+              now: new Date(),
             });
           },
         });

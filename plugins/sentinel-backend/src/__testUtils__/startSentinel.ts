@@ -6,6 +6,7 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { sentinelClusterDriversExtensionPoint } from '@internal/backstage-plugin-sentinel-node';
 import { InMemoryClusterDriver } from '@internal/backstage-plugin-sentinel-node/testUtils';
 import { sentinelPlugin } from '../plugin';
+import { liveDoubles } from './liveDoubles';
 
 /** A Sentinel backend with cluster `demo` (shop/cart managed by a catalog entity, shop/orphan not). */
 export const cart = {
@@ -58,14 +59,19 @@ export async function startSentinel(
     catalogWorkloads?: string;
     /** More annotations of the cart entity, e.g. sentinel.io/rollback-policy. */
     catalogAnnotations?: Record<string, string>;
+    /** The signals and notification services throw (and still record what they got). */
+    liveServicesFail?: boolean;
   } = {},
 ): Promise<{
   server: Server;
   driver: InMemoryClusterDriver;
   auditor: ReturnType<typeof mockServices.auditor.mock>;
+  /** What Sentinel published on the signals service and sent as notifications. */
+  live: Pick<ReturnType<typeof liveDoubles>, 'signals' | 'notifications'>;
 }> {
   const driver = options.driver ?? demoCluster();
   const auditor = mockServices.auditor.mock();
+  const live = liveDoubles({ failing: options.liveServicesFail });
   const { server } = await startTestBackend({
     features: [
       sentinelPlugin,
@@ -74,6 +80,7 @@ export async function startSentinel(
         options.catalogAnnotations,
       ),
       auditor.factory,
+      ...live.features,
       createBackendModule({
         pluginId: 'sentinel',
         moduleId: 'demo-cluster',
@@ -96,5 +103,5 @@ export async function startSentinel(
       ...(options.extra ?? []),
     ],
   });
-  return { server, driver, auditor };
+  return { server, driver, auditor, live };
 }

@@ -4,7 +4,7 @@ import { deployment, scale } from '../__testUtils__/execution';
 import { DatabasePlanStore } from './DatabasePlanStore';
 import { newPlanWork } from './planRows';
 import { applyDatabaseMigrations } from './migrations';
-import type { NewPlan } from './PlanStore';
+import type { NewPlan, PlanChange } from './PlanStore';
 
 jest.setTimeout(60_000);
 
@@ -170,6 +170,82 @@ describe('DatabasePlanStore', () => {
         status: 'failed',
         error: 'rule workload-rate',
       });
+    });
+
+    it('tells each committed change of status once, after the commit, and nothing of a write that lost its lease or a duplicate submission', async () => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const told: PlanChange[] = [];
+      const plans = new DatabasePlanStore(knex, {
+        onChange: change => told.push(change),
+      });
+      const plan = newPlan('key-told');
+      await plans.createPlan(plan);
+      await plans.createPlan({ ...newPlan('key-told'), id: randomUUID() });
+      const now = new Date('2026-11-27T12:00:01.000Z');
+      await plans.claimDue({ owner: 'a', now, leaseMs: 30_000, limit: 1 });
+      // Another replica's stale step: not written, not told.
+      expect(
+        await plans.saveStep(plan.id, 'b', {
+          at: now,
+          whileStatus: 'received',
+          transitions: [{ to: 'approved', message: 'allowed by policy' }],
+        }),
+      ).toBeUndefined();
+      await plans.saveStep(plan.id, 'a', {
+        at: now,
+        whileStatus: 'received',
+        transitions: [{ to: 'pending_approval', message: 'waiting' }],
+        release: { nextCheckAt: null },
+      });
+      const approval = (actor: string) => ({
+        actor,
+        at: now,
+        requireDistinctApprover: true,
+        audit: {
+          actor,
+          action: 'plan.approve' as const,
+          outcome: 'succeeded' as const,
+          planId: plan.id,
+        },
+      });
+      await plans.approvePlan(plan.id, approval('user:default/ann'));
+      await plans.transition(plan.id, {
+        from: ['pending_approval'],
+        to: 'rejected',
+        actor: 'user:default/bob',
+        message: 'rejected: not today',
+        at: now,
+      });
+
+      expect(told).toEqual([
+        {
+          planId: plan.id,
+          status: 'received',
+          transitions: [
+            {
+              to: 'received',
+              message: 'plan received from InfraMind with 2 decision(s)',
+            },
+          ],
+          decisions: [
+            { verb: 'scale', entityRef: 'component:default/cart' },
+            { verb: 'scale', entityRef: 'component:default/checkout' },
+          ],
+        },
+        {
+          planId: plan.id,
+          status: 'pending_approval',
+          transitions: [{ to: 'pending_approval', message: 'waiting' }],
+        },
+        {
+          planId: plan.id,
+          status: 'approved',
+          transitions: [{ to: 'approved', message: 'approved' }],
+        },
+      ]);
+      // Approved already: the rejection was not written, and not told.
+      expect((await plans.getPlan(plan.id))!.status).toBe('approved');
     });
   });
 });

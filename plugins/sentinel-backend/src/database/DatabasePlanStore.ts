@@ -52,6 +52,7 @@ import type {
   PlanListFilter,
   PlanApprovalRequest,
   PlanApprovalResult,
+  PlanChange,
   PlanStore,
   PlanTargets,
   PlanTransition,
@@ -78,18 +79,58 @@ function isInFlightConflict(error: unknown): boolean {
   );
 }
 
+export interface DatabasePlanStoreOptions {
+  /**
+   * Told every committed change of a plan's status (and every approval recorded), after the
+   * commit, by the replica that wrote it; must return at once and never throw.
+   */
+  onChange?: (change: PlanChange) => void;
+}
+
 /** PlanStore on knex: SQLite for the embedded default, PostgreSQL in production. */
 export class DatabasePlanStore implements PlanStore {
   readonly #knex: Knex;
   readonly #isPostgres: boolean;
+  readonly #onChange?: (change: PlanChange) => void;
 
-  constructor(knex: Knex) {
+  constructor(knex: Knex, options: DatabasePlanStoreOptions = {}) {
     this.#knex = knex;
     this.#isPostgres = knex.client.config.client === 'pg';
+    this.#onChange = options.onChange;
+  }
+
+  /** Tells the listener what a step's committed write changed, if it changed the status. */
+  #stepChanged(planId: string, write: StepWrite) {
+    const transitions = write.transitions ?? [];
+    if (!this.#onChange || transitions.length === 0) return;
+    this.#onChange({
+      planId,
+      status: transitions[transitions.length - 1].to,
+      transitions: transitions.map(t => ({ to: t.to, message: t.message })),
+    });
   }
 
   async createPlan(plan: NewPlan): ReturnType<PlanStore['createPlan']> {
-    if (this.#isPostgres) return this.#createInOneStatement(plan);
+    const result = await (this.#isPostgres
+      ? this.#createInOneStatement(plan)
+      : this.#createInTransaction(plan));
+    if (result.created) {
+      this.#onChange?.({
+        planId: plan.id,
+        status: 'received',
+        transitions: [{ to: 'received', message: receivedEvent(plan).message }],
+        decisions: plan.decisions.map(d => ({
+          verb: d.verb,
+          entityRef: d.entityRef,
+        })),
+      });
+    }
+    return result;
+  }
+
+  async #createInTransaction(
+    plan: NewPlan,
+  ): ReturnType<PlanStore['createPlan']> {
     return this.#knex.transaction(async tx => {
       if (plan.idempotencyKey) {
         const existing = await tx<PlanRow>('plans')
@@ -380,7 +421,7 @@ export class DatabasePlanStore implements PlanStore {
 
   async transition(id: string, t: PlanTransition): Promise<boolean> {
     assertTransitions(t.from, t.to);
-    return this.#knex.transaction(async tx => {
+    const moved = await this.#knex.transaction(async tx => {
       const query = tx('plans')
         .where({ id })
         .whereIn('status', t.from as PlanStatus[]);
@@ -409,12 +450,46 @@ export class DatabasePlanStore implements PlanStore {
       await writeAudit(tx, t.audit, t.at);
       return true;
     });
+    if (moved) {
+      this.#onChange?.({
+        planId: id,
+        status: t.to,
+        transitions: [{ to: t.to, message: t.message }],
+      });
+    }
+    return moved;
   }
 
   async approvePlan(
     id: string,
     request: PlanApprovalRequest,
   ): Promise<PlanApprovalResult> {
+    const result = await this.#approveInTransaction(id, request);
+    if (result.kind === 'approved') {
+      this.#onChange?.({
+        planId: id,
+        status: 'approved',
+        transitions: [{ to: 'approved', message: result.message }],
+      });
+      return { kind: 'approved' };
+    }
+    if (result.kind === 'recorded') {
+      this.#onChange?.({
+        planId: id,
+        status: 'pending_approval',
+        transitions: [],
+      });
+    }
+    return result;
+  }
+
+  async #approveInTransaction(
+    id: string,
+    request: PlanApprovalRequest,
+  ): Promise<
+    | Exclude<PlanApprovalResult, { kind: 'approved' }>
+    | { kind: 'approved'; message: string }
+  > {
     return this.#knex.transaction(async tx => {
       // Locked, so two approvers at once are counted one after the other.
       const query = tx<PlanRow>('plans').where({ id });
@@ -481,7 +556,7 @@ export class DatabasePlanStore implements PlanStore {
         actor: request.actor,
         message,
       });
-      return { kind: 'approved' };
+      return { kind: 'approved' as const, message };
     });
   }
 
@@ -552,7 +627,15 @@ export class DatabasePlanStore implements PlanStore {
     write: StepWrite,
   ): Promise<StepSaved | undefined> {
     assertTransitionChain(write.whileStatus, write.transitions ?? []);
-    return persistStep(this.#knex, this.#isPostgres, id, owner, write);
+    const saved = await persistStep(
+      this.#knex,
+      this.#isPostgres,
+      id,
+      owner,
+      write,
+    );
+    if (saved) this.#stepChanged(id, write);
+    return saved;
   }
 
   /** Ends a lease: due again at `next`, or at once when an event woke the plan meanwhile. */
@@ -781,6 +864,10 @@ export class DatabasePlanStore implements PlanStore {
         .whereNot('plan_id', options.planId)
         .first('plan_id');
       return { outcome: 'in_flight', planId: other?.plan_id };
+    }
+    // Committed (the gate's transaction has ended): an admitted write was persisted.
+    if (result.outcome === 'judged' && result.verdict.admit) {
+      this.#stepChanged(options.planId, write);
     }
     return result;
   }

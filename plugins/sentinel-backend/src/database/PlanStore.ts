@@ -153,6 +153,23 @@ export interface StepSaved {
   woken: string[];
 }
 
+/**
+ * A change of a plan that a store committed: what live updates and owner notifications are
+ * made of. Told once, by the replica whose write it was, after the commit.
+ */
+export interface PlanChange {
+  planId: string;
+  /** The plan's status now. */
+  status: PlanStatus;
+  /**
+   * The status changes committed, in order, with their timeline messages; none when an
+   * approval was recorded and the plan waits for more.
+   */
+  transitions: { to: PlanStatus; message: string }[];
+  /** The plan's decisions, when the writer has them at hand (a new plan). */
+  decisions?: { verb: Verb; entityRef: string | null }[];
+}
+
 /** The gate's view of the changes counted by rate limits and blast radius. */
 export interface LedgerQuery {
   /** Changes admitted after this instant. */

@@ -75,6 +75,33 @@ export interface RolloutListFilter {
 const RECONCILED = RECONCILED_ROLLOUT_PHASES as string[];
 
 /**
+ * A change a store committed to a rollout's phase, step, weight or health: what live updates
+ * and owner notifications are made of. Told once, by the replica whose write it was, after
+ * the commit.
+ */
+export interface RolloutChange {
+  /** The rollout as the write left it. */
+  rollout: Rollout;
+  /** Its phase before the write; undefined for a rollout just created. */
+  from?: RolloutPhase;
+}
+
+export interface RolloutStoreOptions {
+  /** Told every committed change (see RolloutChange); must return at once and never throw. */
+  onChange?: (change: RolloutChange) => void;
+}
+
+/** Whether a step's patch changes what a page shows of a rollout. */
+function isVisible(whilePhase: RolloutPhase, patch: RolloutPatch): boolean {
+  return (
+    (patch.phase !== undefined && patch.phase !== whilePhase) ||
+    patch.currentStep !== undefined ||
+    patch.weight !== undefined ||
+    patch.health !== undefined
+  );
+}
+
+/**
  * Rollouts in the database: created by a plan's decision, advanced by the RolloutController
  * through the reconciler (a work queue like the plans'), steered by people through the API.
  * Every write of a step is fenced by the lease and the phase the step saw, so a person's abort
@@ -83,10 +110,12 @@ const RECONCILED = RECONCILED_ROLLOUT_PHASES as string[];
 export class RolloutStore implements WorkQueue<Rollout> {
   readonly #knex: Knex;
   readonly #isPostgres: boolean;
+  readonly #onChange?: (change: RolloutChange) => void;
 
-  constructor(knex: Knex) {
+  constructor(knex: Knex, options: RolloutStoreOptions = {}) {
     this.#knex = knex;
     this.#isPostgres = knex.client.config.client === 'pg';
+    this.#onChange = options.onChange;
   }
 
   /**
@@ -152,7 +181,9 @@ export class RolloutStore implements WorkQueue<Rollout> {
       if (raced) return raced;
       throw error;
     }
-    return (await this.get(rollout.id))!;
+    const created = (await this.get(rollout.id))!;
+    this.#onChange?.({ rollout: created });
+    return created;
   }
 
   async get(id: string): Promise<Rollout | undefined> {
@@ -268,8 +299,8 @@ export class RolloutStore implements WorkQueue<Rollout> {
   ): Promise<boolean> {
     const to = write.patch.phase ?? write.whilePhase;
     if (to !== write.whilePhase) assertRolloutTransition(write.whilePhase, to);
-    return this.#knex.transaction(async tx => {
-      const updated = await tx('rollouts')
+    const saved = await this.#knex.transaction(async tx => {
+      const rows: RolloutRow[] = await tx('rollouts')
         .where({ id, lease_owner: owner, phase: write.whilePhase })
         .update({
           ...patchColumns(write.patch),
@@ -278,8 +309,9 @@ export class RolloutStore implements WorkQueue<Rollout> {
           lease_expires_at: null,
           next_check_at: this.#dueAfterRelease(tx, write.at, write.nextCheckAt),
           woken_at: null,
-        });
-      if (updated === 0) {
+        })
+        .returning('*');
+      if (rows.length === 0) {
         // A person acted meanwhile: this step's view is stale. Let go now, so that the next
         // step (here or on another replica) starts from the person's action, never before
         // this step's own writes to the cluster have ended.
@@ -289,7 +321,7 @@ export class RolloutStore implements WorkQueue<Rollout> {
           next_check_at: write.at,
           woken_at: null,
         });
-        return false;
+        return undefined;
       }
       if (write.events?.length) {
         await tx('rollout_events').insert(
@@ -313,8 +345,16 @@ export class RolloutStore implements WorkQueue<Rollout> {
           checks: JSON.stringify(write.analysis.checks),
         });
       }
-      return true;
+      return rows[0];
     });
+    if (!saved) return false;
+    if (this.#onChange && isVisible(write.whilePhase, write.patch)) {
+      this.#onChange({
+        rollout: rolloutFromRow(saved),
+        from: write.whilePhase,
+      });
+    }
+    return true;
   }
 
   /** A released rollout is due at `next`, or at once if an event woke it meanwhile. */
@@ -386,7 +426,9 @@ export class RolloutStore implements WorkQueue<Rollout> {
     });
     // Another action or a step changed the phase meanwhile: judge again on the new phase.
     if (!updated) return this.act(id, action);
-    return this.get(id);
+    const acted = await this.get(id);
+    if (acted) this.#onChange?.({ rollout: acted, from: current.phase });
+    return acted;
   }
 
   // ---- the work queue --------------------------------------------------------------------

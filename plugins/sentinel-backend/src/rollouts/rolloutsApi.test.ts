@@ -28,6 +28,7 @@ describe('rollouts API', () => {
   let kubeconfig: string;
   let server: any;
   let auditor: Awaited<ReturnType<typeof startSentinel>>['auditor'];
+  let live: Awaited<ReturnType<typeof startSentinel>>['live'];
 
   beforeAll(async () => {
     await cluster.start();
@@ -51,7 +52,7 @@ describe('rollouts API', () => {
         },
       },
     });
-    ({ server, auditor } = await startSentinel(backendOptions('cart')));
+    ({ server, auditor, live } = await startSentinel(backendOptions('cart')));
   });
 
   /** A backend whose catalog entity `cart` manages `workload` of the test cluster. */
@@ -263,6 +264,40 @@ describe('rollouts API', () => {
       /aborted by user:default\/mock: wrong build/,
     );
     expect(await imageOfCart()).toBe('shop/cart:2.0.0');
+
+    // Open pages heard of every change of phase, and the owners of the abort: the rollout's
+    // end and then the plan's, under one scope (the second updates the first).
+    expect(
+      live.signals
+        .filter(signal => signal.message.id === running.id)
+        .map(signal => signal.message.phase),
+    ).toEqual(
+      expect.arrayContaining(['paused', 'progressing', 'aborting', 'aborted']),
+    );
+    const told = await until(
+      async () =>
+        live.notifications.filter(
+          n => n.payload.scope === `sentinel-rollback:${submitted.body.id}`,
+        ),
+      notices => notices.length >= 2,
+      10_000,
+    );
+    expect(
+      told.map(n => [n.recipients, n.payload.title, n.payload.severity]),
+    ).toEqual(
+      expect.arrayContaining([
+        [
+          { type: 'entity', entityRef: ['component:default/cart'] },
+          'Canary rollout aborted: shop/cart',
+          'high',
+        ],
+        [
+          { type: 'entity', entityRef: ['component:default/cart'] },
+          'Rolled back: roll out shop/cart:3.0.0 to shop/cart',
+          'high',
+        ],
+      ]),
+    );
   });
 
   it('cancelling the plan aborts its rollout, and the plan ends cancelled only once the rollout has rolled back', async () => {
