@@ -106,7 +106,12 @@ test('a person approves a pending plan from the tab, sees who approved, and roll
 
   // The plan unfolds to who approved it, with the comment, and its timeline.
   await page.reload();
-  const row = page.getByRole('row').filter({ hasText: 'succeeded' }).first();
+  // The plan's row (a workload's "last change" says succeeded too).
+  const row = page
+    .getByRole('row')
+    .filter({ hasText: 'succeeded' })
+    .filter({ hasText: 'InfraMind' })
+    .first();
   await row.getByRole('button').first().click();
   await expect(
     page.getByText('user:development/guest: dashboards are green'),

@@ -37,8 +37,10 @@ export const WorkloadList = ({
   }, [sentinel, entityRef, reloadKey]);
 
   const columns: TableColumn<ApiWorkload>[] = [
-    { title: 'Cluster', field: 'cluster' },
-    { title: 'Namespace', field: 'namespace' },
+    {
+      title: 'Cluster / namespace',
+      render: w => `${w.cluster}/${w.namespace}`,
+    },
     { title: 'Kind', field: 'kind' },
     { title: 'Name', field: 'name' },
     {

@@ -109,6 +109,7 @@ export const AccessSection = () => {
           />
         ))}
         <TextField
+          id="access-default-role"
           select
           label={t('access.defaultRole')}
           value={defaultRole}
@@ -124,6 +125,7 @@ export const AccessSection = () => {
           ))}
         </TextField>
         <TextField
+          id="access-comment"
           label={t('access.comment')}
           fullWidth
           margin="normal"

@@ -143,10 +143,7 @@ export const FreezeWindowForm = ({ onCreated }: { onCreated: () => void }) => {
         <DialogTitle>{t('freezes.newWindow')}</DialogTitle>
         <DialogContent>
           {field('name', t('freezes.name'), { required: true })}
-          {field('reason', t('freezes.reason'), {
-            required: true,
-            multiline: true,
-          })}
+          {field('reason', t('freezes.reason'), { required: true })}
           <RadioGroup
             row
             aria-label={t('freezes.when')}

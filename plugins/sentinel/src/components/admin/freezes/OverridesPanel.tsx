@@ -77,16 +77,19 @@ export const OverridesPanel = ({
         }}
       >
         <TextField
+          id="override-cluster"
           label={t('freezes.cluster')}
           value={form.cluster}
           onChange={set('cluster')}
         />
         <TextField
+          id="override-namespace"
           label={t('freezes.namespace')}
           value={form.namespace}
           onChange={set('namespace')}
         />
         <TextField
+          id="override-reason"
           label={t('freezes.reason')}
           value={form.reason}
           onChange={set('reason')}
@@ -94,6 +97,7 @@ export const OverridesPanel = ({
           style={{ minWidth: 240 }}
         />
         <TextField
+          id="override-minutes"
           label={t('freezes.overrideMinutes')}
           helperText={t('freezes.overrideMinutesHelp')}
           type="number"

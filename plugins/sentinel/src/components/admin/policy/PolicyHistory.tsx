@@ -25,6 +25,7 @@ export const PolicyHistory = ({
 
   const select = (which: 'from' | 'to', label: string, value?: number) => (
     <TextField
+      id={`policy-history-${which}`}
       select
       label={label}
       value={value ?? ''}
