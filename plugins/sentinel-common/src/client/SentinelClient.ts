@@ -106,7 +106,10 @@ export interface SentinelApi {
   }): Promise<ApiFreezeOverride>;
   listFreezeOverrides(): Promise<{ items: ApiFreezeOverride[] }>;
   /** Freeze intervals from `from` (default now) to `to` (default 28 days later). */
-  freezeCalendar(query?: { from?: string; to?: string }): Promise<ApiFreezeCalendar>;
+  freezeCalendar(query?: {
+    from?: string;
+    to?: string;
+  }): Promise<ApiFreezeCalendar>;
   rollbackWorkload(workload: WorkloadRef, reason: string): Promise<ApiPlan>;
   getPolicy(): Promise<ApiPolicyDocument>;
   /** 409 when `document.version` is no longer the newest. */
