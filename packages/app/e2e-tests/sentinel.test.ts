@@ -54,7 +54,7 @@ test('a newcomer signs in as guest and finds the Sentinel tab of a demo service'
     page.getByRole('heading', { name: 'Managed workloads' }),
   ).toBeVisible();
   await expect(
-    page.getByRole('cell', { name: 'shop', exact: true }),
+    page.getByRole('cell', { name: 'demo/shop', exact: true }),
   ).toBeVisible();
   // The plan shows on the service's page, whatever the policy decided.
   await expect(page.getByText('scale shop/cart').first()).toBeVisible();
