@@ -14,6 +14,25 @@ export const SENTINEL_WORKLOADS_ANNOTATION = 'sentinel.io/workloads';
 export const SENTINEL_ROLLBACK_POLICY_ANNOTATION =
   'sentinel.io/rollback-policy';
 
+/**
+ * How the entity's `rollout` decisions roll out when a decision does not say: `direct`,
+ * `canary` or `bluegreen`. Without it (or with another value), `direct`.
+ */
+export const SENTINEL_ROLLOUT_STRATEGY_ANNOTATION =
+  'sentinel.io/rollout-strategy';
+
+/** The rollout strategies a `rollout` decision may use. */
+export const ROLLOUT_STRATEGIES = ['direct', 'canary', 'bluegreen'] as const;
+export type RolloutStrategy = (typeof ROLLOUT_STRATEGIES)[number];
+
+/** The annotation's strategy, or undefined when it names none Sentinel knows. */
+export function parseRolloutStrategyAnnotation(
+  value: string | undefined,
+): RolloutStrategy | undefined {
+  const trimmed = value?.trim();
+  return ROLLOUT_STRATEGIES.find(s => s === trimmed);
+}
+
 /** The workload kinds Sentinel can change. */
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];

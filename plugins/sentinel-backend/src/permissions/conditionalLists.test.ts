@@ -165,6 +165,29 @@ describe('lists under conditional decisions', () => {
       'pay/api',
       'shop/cart',
     ]);
+    // Asked for, the unmanaged ones too (to put a service under Sentinel), but only for
+    // whoever may read every workload: the operator still sees just their own.
+    const withUnmanaged = await sentinel
+      .as(ada)
+      .get('/v1/workloads?include=unmanaged');
+    expect(
+      withUnmanaged.body.items.map((w: any) => [
+        `${w.namespace}/${w.name}`,
+        w.entityRef === null ? 'unmanaged' : 'managed',
+      ]),
+    ).toEqual([
+      ['pay/api', 'managed'],
+      ['shop/cart', 'managed'],
+      ['shop/orphan', 'unmanaged'],
+    ]);
+    expect(
+      (await contractor.get('/v1/workloads?include=unmanaged')).body.items.map(
+        (w: any) => w.name,
+      ),
+    ).toEqual(['cart']);
+    expect(
+      (await sentinel.as(ada).get('/v1/workloads?include=everything')).status,
+    ).toBe(400);
     const allPlans = await sentinel.as(ada).get('/v1/action-plans');
     expect(allPlans.body.items).toHaveLength(3);
   });

@@ -8,6 +8,7 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 import {
+  parseRolloutStrategyAnnotation,
   stringifyWorkloadRef,
   validatePlanSubmission,
   type Plan,
@@ -304,6 +305,16 @@ export class PlanService {
         undoes.push(last.planId);
         const force = (d.params as { force?: boolean }).force === true;
         params = { toPlanId: last.planId, ...(force && { force }) };
+      }
+      if (d.verb === 'rollout' && params.strategy === undefined) {
+        // The service's own default strategy (sentinel.io/rollout-strategy), else direct.
+        const annotated = (
+          await this.#o.ownership.snapshot()
+        ).rolloutStrategies?.get(entityRef);
+        params = {
+          ...params,
+          strategy: parseRolloutStrategyAnnotation(annotated) ?? 'direct',
+        };
       }
       decisions.push({
         verb: d.verb,

@@ -12,6 +12,7 @@ import {
   SENTINEL_CANARY_ANALYSIS_ANNOTATION,
   SENTINEL_CANARY_STEPS_ANNOTATION,
   SENTINEL_ROLLBACK_POLICY_ANNOTATION,
+  SENTINEL_ROLLOUT_STRATEGY_ANNOTATION,
   SENTINEL_WORKLOADS_ANNOTATION,
   stringifyWorkloadRef,
   type WorkloadRef,
@@ -31,6 +32,8 @@ export interface CatalogWorkloads {
   canarySteps?: Map<string, string>;
   /** The `sentinel.io/canary-analysis` annotation of each managing entity that has one. */
   canaryAnalysis?: Map<string, string>;
+  /** The `sentinel.io/rollout-strategy` annotation of each managing entity that has one. */
+  rolloutStrategies?: Map<string, string>;
 }
 
 /** Which catalog entity manages which workload, from the `sentinel.io/workloads` annotation. */
@@ -123,6 +126,7 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
     const rollbackPolicies = new Map<string, string>();
     const canarySteps = new Map<string, string>();
     const canaryAnalysis = new Map<string, string>();
+    const rolloutStrategies = new Map<string, string>();
     for (const entity of items) {
       const ref = stringifyEntityRef(entity);
       labels.set(ref, entity.metadata.labels ?? {});
@@ -136,6 +140,9 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
       const analysis =
         entity.metadata.annotations?.[SENTINEL_CANARY_ANALYSIS_ANNOTATION];
       if (analysis) canaryAnalysis.set(ref, analysis);
+      const strategy =
+        entity.metadata.annotations?.[SENTINEL_ROLLOUT_STRATEGY_ANNOTATION];
+      if (strategy) rolloutStrategies.set(ref, strategy);
       const { refs } = parseWorkloadsAnnotation(
         entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
       );
@@ -150,6 +157,7 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
       rollbackPolicies,
       canarySteps,
       canaryAnalysis,
+      rolloutStrategies,
     };
   }
 }

@@ -396,7 +396,7 @@ describe('rollouts API', () => {
     );
   });
 
-  it("follows the entity's sentinel.io/rollback-policy: manual pauses a failing canary for a person instead of aborting it", async () => {
+  it("follows the entity's sentinel.io/rollout-strategy and rollback-policy: a canary by default, and manual pauses it for a person when it fails instead of aborting it", async () => {
     cluster.addDeployment({
       metadata: {
         name: 'orders',
@@ -416,6 +416,8 @@ describe('rollouts API', () => {
       backendOptions('orders', {
         'sentinel.io/rollback-policy': 'manual',
         'sentinel.io/canary-steps': '30, 100',
+        // The decision names no strategy: the service's default applies.
+        'sentinel.io/rollout-strategy': 'canary',
       }),
     );
     const submitted = await request(manual.server)
@@ -428,7 +430,6 @@ describe('rollouts API', () => {
             target: { cluster: 'k8s', namespace: 'shop', name: 'orders' },
             params: {
               containers: { app: { image: 'shop/orders:2.0.0-errors' } },
-              strategy: 'canary',
             },
           },
         ],

@@ -3,6 +3,7 @@ import type express from 'express';
 import type { WorkloadInventory } from '../kubernetes/WorkloadInventory';
 import type { RolloutStore } from '../rollouts/RolloutStore';
 import { targetPasses } from '../permissions/accessFilter';
+import { invalid } from '../pipeline/PlanService';
 import { intParam, one, type RouteSupport } from './support';
 
 /** GET /v1/workloads, served from the list+watch inventory, never from the API servers. */
@@ -14,6 +15,12 @@ export function addWorkloadRoutes(
 ) {
   router.get('/v1/workloads', async (req, res) => {
     const { filter: access } = await listAccess(req, workloadReadPermission);
+    const include = one(req.query.include, 'include');
+    if (include !== undefined && include !== 'unmanaged') {
+      throw invalid('Invalid query', [
+        { path: 'include', message: "must be 'unmanaged' when given" },
+      ]);
+    }
     const limit = intParam(req.query.limit, 'limit', {
       min: 1,
       max: 500,
@@ -27,9 +34,11 @@ export function addWorkloadRoutes(
           namespace: one(req.query.namespace, 'namespace'),
         },
         { limit, cursor: one(req.query.cursor, 'cursor') },
-        // Only workloads a catalog entity manages, and of those what the caller may see.
+        // Workloads a catalog entity manages (and, asked for, those none does yet), and of
+        // those what the caller may see: an unmanaged one only by whoever may read all.
         item =>
-          item.entityRef !== null && (!access || targetPasses(access, item)),
+          (item.entityRef !== null || include === 'unmanaged') &&
+          (!access || (item.entityRef !== null && targetPasses(access, item))),
       ),
       rollouts.inFlight(),
     ]);

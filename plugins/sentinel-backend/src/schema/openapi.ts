@@ -688,13 +688,18 @@ export function buildOpenApiDocument() {
         get: {
           operationId: 'listWorkloads',
           description:
-            'Managed workloads from the list+watch inventory, ordered by cluster/namespace/Kind/name.',
+            'Managed workloads from the list+watch inventory, ordered by cluster/namespace/Kind/name. With include=unmanaged, also the workloads no catalog entity lists yet (entityRef null), for callers who may read every workload: to put a service under Sentinel.',
           parameters: [
             ...['entityRef', 'cluster', 'namespace', 'cursor'].map(name => ({
               name,
               in: 'query',
               schema: { type: 'string' },
             })),
+            {
+              name: 'include',
+              in: 'query',
+              schema: { type: 'string', enum: ['unmanaged'] },
+            },
             {
               name: 'limit',
               in: 'query',

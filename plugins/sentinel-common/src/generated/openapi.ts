@@ -307,7 +307,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Managed workloads from the list+watch inventory, ordered by cluster/namespace/Kind/name. */
+    /** @description Managed workloads from the list+watch inventory, ordered by cluster/namespace/Kind/name. With include=unmanaged, also the workloads no catalog entity lists yet (entityRef null), for callers who may read every workload: to put a service under Sentinel. */
     get: operations['listWorkloads'];
     put?: never;
     post?: never;
@@ -533,10 +533,7 @@ export interface components {
                   image: string;
                 };
               };
-              /**
-               * @default direct
-               * @enum {string}
-               */
+              /** @enum {string} */
               strategy?: 'direct' | 'canary' | 'bluegreen';
             };
             rationale?: string;
@@ -2447,6 +2444,7 @@ export interface operations {
         cluster?: string;
         namespace?: string;
         cursor?: string;
+        include?: 'unmanaged';
         limit?: number;
       };
       header?: never;

@@ -272,7 +272,6 @@ describe('validatePlanSubmission: defaults', () => {
             target: { namespace: 'shop', kind: 'Deployment', name: 'cart' },
             params: {
               containers: { app: { image: 'shop/cart:1.2.3' } },
-              strategy: 'direct',
             },
           },
           {
@@ -844,6 +843,6 @@ describe('per-verb params schemas', () => {
     expect(scaleParamsSchema.safeParse({ replicas: -3 }).success).toBe(false);
     expect(
       rolloutParamsSchema.parse({ containers: { app: { image: 'app:1' } } }),
-    ).toEqual({ containers: { app: { image: 'app:1' } }, strategy: 'direct' });
+    ).toEqual({ containers: { app: { image: 'app:1' } } });
   });
 });

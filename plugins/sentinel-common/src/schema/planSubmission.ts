@@ -5,7 +5,7 @@
  * {@link validatePlanSubmission} to get them as a flat list of `{ path, message }`.
  */
 import { z } from 'zod';
-import { WORKLOAD_KINDS } from '../annotations';
+import { ROLLOUT_STRATEGIES, WORKLOAD_KINDS } from '../annotations';
 import { VERBS } from '../plans';
 
 // ---------------------------------------------------------------------------
@@ -259,14 +259,15 @@ export const setResourcesParamsSchema = strict({
 /** `restart`: a rolling restart; takes no params. */
 export const restartParamsSchema = strict({});
 
-const ROLLOUT_STRATEGIES = ['direct', 'canary', 'bluegreen'] as const;
-
-/** `rollout`: new images, per container, and how to roll them out. */
+/**
+ * `rollout`: new images, per container, and how to roll them out; without `strategy`, the
+ * service's `sentinel.io/rollout-strategy` annotation decides (else `direct`).
+ */
 export const rolloutParamsSchema = strict({
   containers: containerMap(strict({ image: imageReferenceSchema })),
   strategy: z
     .enum(ROLLOUT_STRATEGIES, { error: oneOf(ROLLOUT_STRATEGIES) })
-    .default('direct'),
+    .optional(),
 });
 
 /** `rollback`: undo a plan (by default the last one applied to the target). */
