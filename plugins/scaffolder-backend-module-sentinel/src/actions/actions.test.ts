@@ -98,8 +98,11 @@ describe('sentinel:plan:submit', () => {
     const sentinel = await start();
     const action = createPlanSubmitAction(sentinel.deps);
     const target = replicasOf('cart') + 1;
+    // The target as SentinelWorkloadPicker gives it.
     const { ctx, outputs } = context({
-      decisions: [scaleCart(target)],
+      decisions: [
+        { ...scaleCart(target), target: 'demo/shop/Deployment/cart' },
+      ],
       wait: true,
     });
     await action.handler(ctx);
@@ -113,7 +116,11 @@ describe('sentinel:plan:submit', () => {
     expect(replicasOf('cart')).toBe(target);
 
     // A retried step submits nothing new: the same plan answers.
-    const again = context({ decisions: [scaleCart(target)] });
+    const again = context({
+      decisions: [
+        { ...scaleCart(target), target: 'demo/shop/Deployment/cart' },
+      ],
+    });
     again.ctx.task = ctx.task;
     again.ctx.step = ctx.step;
     await action.handler(again.ctx);
@@ -181,13 +188,12 @@ describe('sentinel:freeze:create', () => {
   it('creates a one-off freeze, and the service is frozen', async () => {
     const sentinel = await start();
     const action = createFreezeCreateAction(sentinel.deps);
-    const now = Date.now();
     const { ctx, outputs } = context({
       name: 'Release',
       reason: 'the shop release goes out',
       scope: { cluster: 'demo', namespace: 'shop', entityRef: '' },
-      start: new Date(now - 60_000).toISOString(),
-      end: new Date(now + 3_600_000).toISOString(),
+      // From now, for an hour.
+      durationMinutes: 60,
       allowRollback: true,
     });
     await action.handler(ctx);

@@ -58,6 +58,16 @@ export function createFreezeCreateAction(deps: SentinelCallerDeps) {
               description: 'ISO 8601 instant with an offset (one-off)',
             })
             .optional(),
+        durationMinutes: z =>
+          z
+            .number({
+              description:
+                'One-off: how long from start (or from now without start), instead of end',
+            })
+            .int()
+            .min(1)
+            .max(43200)
+            .optional(),
         recurrence: z =>
           z
             .object({
@@ -81,8 +91,23 @@ export function createFreezeCreateAction(deps: SentinelCallerDeps) {
       },
     },
     async handler(ctx) {
-      const { name, reason, scope, start, end, recurrence, allowRollback } =
-        ctx.input;
+      const {
+        name,
+        reason,
+        scope,
+        recurrence,
+        allowRollback,
+        durationMinutes,
+      } = ctx.input;
+      // "For the next N minutes": from start (or now) for the duration.
+      const start =
+        ctx.input.start ||
+        (durationMinutes && !recurrence ? new Date().toISOString() : undefined);
+      const end =
+        ctx.input.end ||
+        (durationMinutes && !recurrence && start
+          ? new Date(Date.parse(start) + durationMinutes * 60_000).toISOString()
+          : undefined);
       // Empty strings from a form's optional fields mean "not set".
       const cleanScope = Object.fromEntries(
         Object.entries(scope ?? {}).filter(

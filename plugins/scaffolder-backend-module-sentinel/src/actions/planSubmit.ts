@@ -1,6 +1,8 @@
+import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   isTerminalPlanStatus,
+  parseWorkloadRef,
   VERBS,
   WORKLOAD_KINDS,
   type ApiPlan,
@@ -15,6 +17,21 @@ import {
   type SentinelCallerDeps,
 } from '../sentinelCaller';
 import { planSubmitExamples } from './planSubmit.examples';
+
+/** A decision's target, given as an object or as `cluster/namespace/Kind/name`. */
+export function targetOf(
+  target:
+    | string
+    | { cluster?: string; namespace: string; kind?: string; name: string },
+  index: number,
+) {
+  if (typeof target !== 'string') return target;
+  const parsed = parseWorkloadRef(target.trim());
+  if ('error' in parsed) {
+    throw new InputError(`decisions[${index}].target: ${parsed.error}`);
+  }
+  return parsed.ref;
+}
 
 /** Statuses in which a plan the template waited for counts as a failure of the step. */
 const FAILED = ['rejected', 'failed', 'rolled_back', 'cancelled'];
@@ -65,16 +82,24 @@ export function createPlanSubmitAction(deps: SentinelCallerDeps) {
             .array(
               z.object({
                 verb: z.enum(VERBS, { description: 'What to do' }),
-                target: z.object({
-                  cluster: z
-                    .string({
-                      description: 'Cluster; optional with one cluster',
-                    })
-                    .optional(),
-                  namespace: z.string({ description: 'Kubernetes namespace' }),
-                  kind: z.enum(WORKLOAD_KINDS).default('Deployment'),
-                  name: z.string({ description: 'Workload name' }),
-                }),
+                target: z.union([
+                  z.string({
+                    description:
+                      'cluster/namespace/Kind/name, as SentinelWorkloadPicker gives it',
+                  }),
+                  z.object({
+                    cluster: z
+                      .string({
+                        description: 'Cluster; optional with one cluster',
+                      })
+                      .optional(),
+                    namespace: z.string({
+                      description: 'Kubernetes namespace',
+                    }),
+                    kind: z.enum(WORKLOAD_KINDS).default('Deployment'),
+                    name: z.string({ description: 'Workload name' }),
+                  }),
+                ]),
                 params: z
                   .record(z.string(), z.unknown(), {
                     description:
@@ -155,7 +180,11 @@ export function createPlanSubmitAction(deps: SentinelCallerDeps) {
       const submission = {
         source: input.source,
         mode: input.mode,
-        decisions: input.decisions.map(d => ({ ...d, params: d.params ?? {} })),
+        decisions: input.decisions.map((d, index) => ({
+          ...d,
+          target: targetOf(d.target, index),
+          params: d.params ?? {},
+        })),
       } as ApiPlanSubmission;
 
       if (input.dryRun) {
