@@ -10,6 +10,7 @@ import {
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import { SENTINEL_WORKLOADS_ANNOTATION } from '@internal/backstage-plugin-sentinel-common';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import SecurityIcon from '@material-ui/icons/Security';
 import { sentinelApi } from './api';
 import { adminRouteRefs, rootRouteRef } from './routes';
@@ -124,6 +125,17 @@ export const sentinelAdminSections = [
   ),
 ];
 
+/** `ui:field: SentinelWorkloadPicker` for templates: workloads from Sentinel's inventory. */
+export const sentinelWorkloadPickerField = FormFieldBlueprint.make({
+  name: 'workload-picker',
+  params: {
+    field: () =>
+      import('./components/scaffolder/SentinelWorkloadPicker').then(
+        m => m.SentinelWorkloadPickerField,
+      ),
+  },
+});
+
 /**
  * Sentinel's frontend plugin: workload, rollout, rollback and freeze status of a service.
  *
@@ -139,5 +151,6 @@ export const sentinelPlugin = createFrontendPlugin({
     sentinelOverviewCard,
     sentinelAdminPage,
     ...sentinelAdminSections,
+    sentinelWorkloadPickerField,
   ],
 });
