@@ -1,0 +1,63 @@
+import { expect, test, type APIRequestContext } from '@playwright/test';
+
+// Sentinel's templates on the Create page, run as the guest (an admin in the embedded default).
+// The operations token cleans up through the API, so a failed run leaves no freeze behind.
+const api = 'http://localhost:7007/api/sentinel';
+const ops = { Authorization: 'Bearer dev-ops-token' };
+
+async function deleteFreezesNamed(request: APIRequestContext, name: string) {
+  const windows = await request.get(`${api}/v1/freeze-windows`, {
+    headers: ops,
+  });
+  for (const w of (await windows.json()).items ?? []) {
+    if (w.name === name) {
+      await request.delete(`${api}/v1/freeze-windows/${w.id}`, {
+        headers: ops,
+      });
+    }
+  }
+}
+
+test('a person schedules a change freeze from the Create page and sees it on the service tab', async ({
+  page,
+  request,
+}) => {
+  const name = 'E2E template freeze';
+  await deleteFreezesNamed(request, name);
+  try {
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Enter' }).click();
+    await page.getByRole('link', { name: 'Create', exact: true }).click();
+
+    // The template's card: the innermost element with its title and a Choose button.
+    const card = page
+      .locator('div')
+      .filter({
+        has: page.getByRole('heading', { name: 'Schedule a change freeze' }),
+      })
+      .filter({ has: page.getByRole('button', { name: 'Choose' }) })
+      .last();
+    await card.getByRole('button', { name: 'Choose' }).click();
+
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill(name);
+    await page
+      .getByRole('textbox', { name: 'Reason', exact: true })
+      .fill('release of the shop');
+    await page.getByRole('textbox', { name: 'Namespace', exact: true }).fill('shop');
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('button', { name: 'Create' }).click();
+
+    await expect(
+      page.getByText(/Freeze window `?[0-9a-f-]{36}`? is set/),
+    ).toBeVisible({
+      timeout: 60_000,
+    });
+
+    await page.goto('/catalog/default/component/cart/sentinel');
+    await expect(
+      page.getByText(new RegExp(`Changes are frozen until .*: ${name}$`)),
+    ).toBeVisible();
+  } finally {
+    await deleteFreezesNamed(request, name);
+  }
+});
