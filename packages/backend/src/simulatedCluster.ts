@@ -17,6 +17,8 @@ const fleet = [
   ['payments', 'Deployment', 'payments-api', 'payments/api:5.1.0', 3],
   ['payments', 'StatefulSet', 'ledger', 'payments/ledger:1.9.0', 3],
   ['production', 'Deployment', 'orders', 'shop/orders:3.2.0', 4],
+  // Runs in the cluster, but no catalog entity lists it yet: "Put a service under Sentinel".
+  ['shop', 'Deployment', 'storefront', 'shop/storefront:3.1.0', 2],
 ] as const;
 
 function workload(
