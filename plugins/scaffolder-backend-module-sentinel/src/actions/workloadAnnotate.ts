@@ -104,7 +104,10 @@ async function catalogInfoOf(
   return stringify({
     apiVersion: entity.apiVersion,
     kind: entity.kind,
-    metadata: { ...metadata, annotations },
+    metadata: {
+      ...metadata,
+      annotations: Object.keys(annotations).length ? annotations : undefined,
+    },
     spec: entity.spec,
   });
 }

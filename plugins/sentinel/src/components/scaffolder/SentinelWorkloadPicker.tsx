@@ -90,7 +90,12 @@ export const SentinelWorkloadPicker = (
           <TextField
             {...params}
             label={title}
-            required={required}
+            // The browser checks the text input; with chips picked it is empty but the
+            // field is filled.
+            required={
+              required &&
+              (Array.isArray(selected) ? selected.length === 0 : !selected)
+            }
             helperText={
               error
                 ? `Sentinel's inventory could not be read: ${error.message}`
