@@ -118,5 +118,31 @@ await page.getByText('Audit log').first().waitFor();
 await sleep(1500);
 await page.screenshot({ path: 'docs/images/admin-audit.png' });
 
+// The Create page: putting storefront (which runs but no service lists yet) under Sentinel.
+await page.goto(
+  `${app}/create/templates/default/sentinel-put-service-under-sentinel`,
+);
+await page.getByRole('textbox', { name: 'Service' }).click();
+await page.getByRole('option', { name: /storefront/ }).click();
+await page.getByRole('textbox', { name: 'Workloads' }).click();
+await page
+  .getByRole('option')
+  .filter({ hasText: 'demo/shop/Deployment/storefront' })
+  .waitFor();
+await page.screenshot({ path: 'docs/images/workload-picker.png' });
+await page
+  .getByRole('option')
+  .filter({ hasText: 'demo/shop/Deployment/storefront' })
+  .click();
+await page.keyboard.press('Escape');
+await page.getByRole('button', { name: 'Next' }).click();
+await page.getByRole('button', { name: 'Review' }).click();
+await page.getByRole('button', { name: 'Create' }).click();
+await page
+  .getByText('The change to catalog-info.yaml')
+  .waitFor({ timeout: 60_000 });
+await sleep(1000);
+await page.screenshot({ path: 'docs/images/put-under-sentinel.png' });
+
 await browser.close();
 console.log('wrote docs/images/*.png');
