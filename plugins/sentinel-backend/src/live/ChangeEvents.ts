@@ -13,6 +13,7 @@ import {
   approvalNotice,
   planEndNotice,
   rolloutEndNotice,
+  rolloutHoldNotice,
   type Notice,
 } from './notices';
 
@@ -79,7 +80,8 @@ export class ChangeEvents {
     if (from !== rollout.phase) {
       this.#detach(
         `notify the owners of rollout ${rollout.id} (${rollout.phase})`,
-        () => this.#send(rolloutEndNotice(rollout)),
+        () =>
+          this.#send(rolloutEndNotice(rollout) ?? rolloutHoldNotice(rollout)),
       );
     }
     this.#detach(`signal rollout ${rollout.id} (${rollout.phase})`, () =>

@@ -23,6 +23,7 @@ export const NOTICE_TOPICS = {
   approval: 'sentinel-approval',
   rollback: 'sentinel-rollback',
   freeze: 'sentinel-freeze',
+  rollout: 'sentinel-rollout',
 } as const;
 
 /** The entity page's Sentinel tab, as a path of the portal. */
@@ -201,6 +202,36 @@ export function rolloutEndNotice(rollout: Rollout): Notice | undefined {
       severity: failed ? 'critical' : 'high',
       topic: NOTICE_TOPICS.rollback,
       scope: `sentinel-rollback:${rollout.planId}`,
+    },
+  };
+}
+
+/**
+ * A rollout stopped for a person: a failed or inconclusive analysis under a manual or freeze
+ * rollback policy, or a step's manual gate. Undefined in any other phase or stage (a person's
+ * own pause included), or without an entity.
+ */
+export function rolloutHoldNotice(rollout: Rollout): Notice | undefined {
+  if (!rollout.entityRef || rollout.phase !== 'paused') return undefined;
+  if (rollout.stage !== 'hold' && rollout.stage !== 'gate') return undefined;
+  const workload = `${rollout.target.namespace}/${rollout.target.name}`;
+  const kind = rollout.strategy === 'canary' ? 'Canary' : 'Blue/green';
+  const gate = rollout.stage === 'gate';
+  return {
+    recipients: { type: 'entity', entityRef: [rollout.entityRef] },
+    payload: {
+      title: title(
+        gate
+          ? `${kind} of ${workload} waits at a manual gate`
+          : `${kind} of ${workload} paused: a person decides`,
+      ),
+      description: `${sentence(
+        rollout.phaseReason,
+      )} Resume, promote or abort it on the Sentinel tab.`,
+      link: sentinelTabLink(rollout.entityRef),
+      severity: gate ? 'normal' : 'high',
+      topic: NOTICE_TOPICS.rollout,
+      scope: `sentinel-rollout:${rollout.id}`,
     },
   };
 }

@@ -453,6 +453,24 @@ describe('rollouts API', () => {
     expect(paused.phaseReason).toMatch(
       /^paused: analysis failed: critical check error-rate failed.*rollback policy manual/,
     );
+    // Its owners hear that a person decides, with a link to the tab.
+    const held = await until(
+      async () =>
+        manual.live.notifications.filter(
+          n => n.payload.scope === `sentinel-rollout:${paused.id}`,
+        ),
+      notices => notices.length > 0,
+      10_000,
+    );
+    expect(held[0]).toMatchObject({
+      recipients: { type: 'entity', entityRef: ['component:default/cart'] },
+      payload: {
+        title: 'Canary of shop/orders paused: a person decides',
+        severity: 'high',
+        topic: 'sentinel-rollout',
+        link: '/catalog/default/component/cart/sentinel',
+      },
+    });
     // The plan waits for the person, holding the workload.
     expect(
       (
