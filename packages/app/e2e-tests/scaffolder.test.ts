@@ -43,7 +43,9 @@ test('a person schedules a change freeze from the Create page and sees it on the
     await page
       .getByRole('textbox', { name: 'Reason', exact: true })
       .fill('release of the shop');
-    await page.getByRole('textbox', { name: 'Namespace', exact: true }).fill('shop');
+    await page
+      .getByRole('textbox', { name: 'Namespace', exact: true })
+      .fill('shop');
     await page.getByRole('button', { name: 'Review' }).click();
     await page.getByRole('button', { name: 'Create' }).click();
 
@@ -60,4 +62,39 @@ test('a person schedules a change freeze from the Create page and sees it on the
   } finally {
     await deleteFreezesNamed(request, name);
   }
+});
+
+test("the Create page offers Sentinel's templates, and lists its actions with their schemas", async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await page.getByRole('link', { name: 'Create', exact: true }).click();
+  for (const title of [
+    'Put a service under Sentinel',
+    'Schedule a change freeze',
+    'Request a scaling change',
+  ]) {
+    await expect(page.getByRole('heading', { name: title })).toBeVisible();
+  }
+
+  await page.goto('/create/actions');
+  for (const id of [
+    'sentinel:plan:submit',
+    'sentinel:freeze:create',
+    'sentinel:workload:annotate',
+    'sentinel:rollout:control',
+  ]) {
+    await expect(page.getByText(id, { exact: true }).first()).toBeVisible();
+  }
+  // One unfolds to its input schema and its examples.
+  await page.getByRole('row', { name: /^sentinel:plan:submit / }).click();
+  await expect(page.getByText('timeoutSeconds').first()).toBeVisible();
+  await expect(
+    page
+      .getByText(
+        'Check a rollout against the policy without submitting it (nothing is stored)',
+      )
+      .first(),
+  ).toBeVisible();
 });
