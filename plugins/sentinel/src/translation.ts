@@ -1,4 +1,7 @@
-import { createTranslationRef } from '@backstage/frontend-plugin-api';
+import {
+  createTranslationRef,
+  type TranslationFunction,
+} from '@backstage/frontend-plugin-api';
 
 /**
  * Every string Sentinel's pages show a person. An app translates them with
@@ -18,6 +21,8 @@ export const sentinelTranslationRef = createTranslationRef({
       noPermission: 'Your role does not include {{permission}}.',
       any: 'any',
       everything: 'everything',
+      close: 'Close',
+      whyRequired: 'Why (required)',
     },
     entityTab: {
       title: 'Sentinel',
@@ -41,6 +46,122 @@ export const sentinelTranslationRef = createTranslationRef({
         access: 'Access',
         audit: 'Audit log',
       },
+    },
+    freezeBanner: {
+      frozenTitle: 'Changes are frozen until {{until}}: {{name}}',
+      frozenRollbacksFrozen:
+        '{{reason}} Rollbacks are frozen too. An admin can break glass for an urgent change.',
+      frozenRollbacksAllowed:
+        '{{reason}} Rollbacks are still allowed. An admin can break glass for an urgent change.',
+      nextTitle: 'Next change freeze: {{name}}, {{from}} to {{until}}',
+      breakGlass: 'Break glass',
+      dialogTitle: 'Lift the freeze for an urgent change?',
+      dialogText:
+        'Freeze windows stop applying to {{places}} for the time you set (at most 240 minutes). Every other guardrail still holds. Your reason is on record in the audit trail.',
+      minutes: 'For how many minutes',
+    },
+    planActions: {
+      approve: 'Approve',
+      reject: 'Reject',
+      approveAria: 'Approve plan {{id}}',
+      rejectAria: 'Reject plan {{id}}',
+      whoMay:
+        'Only an admin, or an operator whose group owns every service this plan changes, may decide it.',
+      checking: 'Checking what you may do…',
+      fourEyes:
+        'You submitted this plan, so another person must approve it (four eyes).',
+      waitsForMore_one:
+        'You approved this plan; it waits for {{count}} more approver.',
+      waitsForMore_other:
+        'You approved this plan; it waits for {{count}} more approvers.',
+      approveTitle: 'Approve this plan',
+      rejectTitle: 'Reject this plan',
+      approveText:
+        "Sentinel applies the plan's {{decisions}} decision(s) once {{approvals}} distinct people have approved it, checking every guardrail again at the moment of apply.",
+      rejectText:
+        'The plan ends rejected and nothing is applied. Say why, for the optimizer and the audit trail.',
+      comment: 'Comment (optional)',
+    },
+    planDetails: {
+      decisions: 'Decisions',
+      params: 'Params: {{params}}',
+      beforeAfter: 'Before → after: {{before}} → {{after}}',
+      why: 'Why: {{rationale}}',
+      policy: 'Policy: {{outcome}}',
+      verdictAria: 'verdict of decision {{number}}',
+      rule: 'rule {{rule}}',
+      approvals: 'Approvals ({{approved}} of {{required}})',
+      approvalsAria: 'approvals',
+      noApprovals: 'Nobody has approved this plan.',
+      timeline: 'Timeline',
+      timelineAria: 'timeline',
+    },
+    focusedPlan: {
+      title: 'Plan {{id}}: {{status}}',
+      subheader: '{{decisions}}, submitted by {{by}} at {{at}}',
+    },
+    rollouts: {
+      title: 'Rollouts in flight',
+      canary: 'Canary of {{target}}: {{image}} · {{phase}}',
+      blueGreen: 'Blue/green of {{target}}: {{image}} · {{phase}}',
+      step: 'Step {{step}} of {{steps}} · {{reason}}',
+      weightAria: '{{weight}} % of traffic to the candidate',
+      weight: '{{weight}} % to the candidate',
+      health: 'Health: {{score}} ({{verdict}})',
+      healthNone: 'Health: not analyzed yet',
+      seriesAria: '{{metric}} over {{intervals}} intervals',
+      whoMay:
+        'Only an admin, or an operator whose group owns this service, may steer its rollout.',
+      actionAria: {
+        pause: 'pause rollout of {{name}}',
+        resume: 'resume rollout of {{name}}',
+        promote: 'promote rollout of {{name}}',
+        abort: 'abort rollout of {{name}}',
+      },
+      actions: {
+        pause: 'pause',
+        resume: 'resume',
+        promote: 'promote',
+        abort: 'abort',
+      },
+    },
+    workloads: {
+      title: 'Managed workloads',
+      place: 'Cluster / namespace',
+      kind: 'Kind',
+      name: 'Name',
+      replicas: 'Replicas (ready / desired)',
+      images: 'Images',
+      rollout: 'Rollout',
+      rolloutCell: '{{phase}}, {{weight}} % to the candidate',
+      health: 'Health',
+      lastChange: 'Last change',
+      lastChangeAria: 'Last change of {{name}}',
+      empty:
+        "None of this service's workloads is in a configured cluster yet, or the clusters have not been read since Sentinel started.",
+    },
+    rollback: {
+      button: 'Roll back',
+      buttonAria: 'Roll back {{name}}',
+      title: 'Roll back {{ref}}?',
+      text: 'Sentinel restores the workload as it was before its last applied change, as a plan of its own that you can follow below. A change someone made since then is not overwritten.',
+      whoMay:
+        'Only an admin, or an operator whose group owns this service, may roll it back.',
+    },
+    overview: {
+      title: 'Sentinel',
+      openTab: 'Open the Sentinel tab',
+      freeze: 'Change freeze',
+      rollouts: 'Rollouts',
+      approvals: 'Approvals',
+      lastChange: 'Last change',
+      frozen: 'Frozen until {{until}}: {{name}}',
+      notFrozen: 'Not frozen',
+      noRollouts: 'No rollout in flight',
+      noApprovals: 'No plan waits for approval',
+      waiting_one: '{{count}} plan waits for approval',
+      waiting_other: '{{count}} plans wait for approval',
+      noChange: 'No change applied yet',
     },
     approvals: {
       title: 'Waiting for approval',
@@ -190,3 +311,8 @@ export const sentinelTranslationRef = createTranslationRef({
     },
   },
 });
+
+/** The translation function of {@link sentinelTranslationRef}, for pure helpers that word things. */
+export type SentinelTranslate = TranslationFunction<
+  typeof sentinelTranslationRef.T
+>;

@@ -1,4 +1,4 @@
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useTranslationRef } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { freezeManagePermission } from '@internal/backstage-plugin-sentinel-common';
 import Button from '@material-ui/core/Button';
@@ -11,6 +11,7 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { useState } from 'react';
 import { sentinelApiRef } from '../../api';
+import { sentinelTranslationRef } from '../../translation';
 
 /**
  * Break glass for the frozen namespaces of a service: admins only (the button is not shown to
@@ -25,6 +26,7 @@ export const BreakGlassButton = ({
   onDone: () => void;
 }) => {
   const sentinel = useApi(sentinelApiRef);
+  const { t } = useTranslationRef(sentinelTranslationRef);
   const { allowed } = usePermission({ permission: freezeManagePermission });
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
@@ -62,7 +64,7 @@ export const BreakGlassButton = ({
   return (
     <>
       <Button size="small" variant="outlined" onClick={() => setOpen(true)}>
-        Break glass
+        {t('freezeBanner.breakGlass')}
       </Button>
       <Dialog
         open={open}
@@ -70,25 +72,24 @@ export const BreakGlassButton = ({
         fullWidth
         maxWidth="sm"
       >
-        <DialogTitle>Lift the freeze for an urgent change?</DialogTitle>
+        <DialogTitle>{t('freezeBanner.dialogTitle')}</DialogTitle>
         <DialogContent>
           <DialogContentText>
-            Freeze windows stop applying to{' '}
-            {places.map(p => `${p.cluster}/${p.namespace}`).join(', ')} for the
-            time you set (at most 240 minutes). Every other guardrail still
-            holds. Your reason is on record in the audit trail.
+            {t('freezeBanner.dialogText', {
+              places: places.map(p => `${p.cluster}/${p.namespace}`).join(', '),
+            })}
           </DialogContentText>
           <TextField
             id="break-glass-reason"
             fullWidth
-            label="Why (required)"
+            label={t('common.whyRequired')}
             value={reason}
             onChange={e => setReason(e.target.value)}
             inputProps={{ maxLength: 1000 }}
           />
           <TextField
             id="break-glass-minutes"
-            label="For how many minutes"
+            label={t('freezeBanner.minutes')}
             type="number"
             value={minutes}
             onChange={e => setMinutes(e.target.value)}
@@ -102,14 +103,14 @@ export const BreakGlassButton = ({
           )}
         </DialogContent>
         <DialogActions>
-          <Button onClick={() => setOpen(false)}>Cancel</Button>
+          <Button onClick={() => setOpen(false)}>{t('common.cancel')}</Button>
           <Button
             color="primary"
             variant="contained"
             disabled={busy || !valid}
             onClick={submit}
           >
-            Break glass
+            {t('freezeBanner.breakGlass')}
           </Button>
         </DialogActions>
       </Dialog>

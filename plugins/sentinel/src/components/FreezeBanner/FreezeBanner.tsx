@@ -1,11 +1,12 @@
 import { WarningPanel } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useTranslationRef } from '@backstage/frontend-plugin-api';
 import type {
   ApiFreezeStatus,
   WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { sentinelApiRef } from '../../api';
+import { sentinelTranslationRef } from '../../translation';
 import { BreakGlassButton } from './BreakGlassButton';
 
 function when(iso: string): string {
@@ -19,6 +20,7 @@ function when(iso: string): string {
  */
 export const FreezeBanner = ({ workloads }: { workloads: WorkloadRef[] }) => {
   const sentinel = useApi(sentinelApiRef);
+  const { t } = useTranslationRef(sentinelTranslationRef);
   const places = [
     ...new Map(
       workloads.map(w => [`${w.cluster}/${w.namespace}`, w] as const),
@@ -41,12 +43,15 @@ export const FreezeBanner = ({ workloads }: { workloads: WorkloadRef[] }) => {
       <WarningPanel
         severity="warning"
         defaultExpanded
-        title={`Changes are frozen until ${when(w.activeUntil)}: ${w.name}`}
-        message={`${w.reason}${
+        title={t('freezeBanner.frozenTitle', {
+          until: when(w.activeUntil),
+          name: w.name,
+        })}
+        message={
           w.allowRollback === false
-            ? ' Rollbacks are frozen too.'
-            : ' Rollbacks are still allowed.'
-        } An admin can break glass for an urgent change.`}
+            ? t('freezeBanner.frozenRollbacksFrozen', { reason: w.reason })
+            : t('freezeBanner.frozenRollbacksAllowed', { reason: w.reason })
+        }
       >
         <BreakGlassButton
           places={places
@@ -65,9 +70,11 @@ export const FreezeBanner = ({ workloads }: { workloads: WorkloadRef[] }) => {
     return (
       <WarningPanel
         severity="info"
-        title={`Next change freeze: ${next.name}, ${when(
-          next.activeFrom,
-        )} to ${when(next.activeUntil)}`}
+        title={t('freezeBanner.nextTitle', {
+          name: next.name,
+          from: when(next.activeFrom),
+          until: when(next.activeUntil),
+        })}
         message={next.reason}
       />
     );

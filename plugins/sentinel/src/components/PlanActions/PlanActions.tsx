@@ -1,4 +1,8 @@
-import { identityApiRef, useApi } from '@backstage/frontend-plugin-api';
+import {
+  identityApiRef,
+  useApi,
+  useTranslationRef,
+} from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   planApprovePermission,
@@ -16,13 +20,11 @@ import Typography from '@material-ui/core/Typography';
 import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { sentinelApiRef } from '../../api';
+import { sentinelTranslationRef } from '../../translation';
 import { PermittedActions } from '../common/PermittedActions';
 import { decisionBlockers } from './decisionBlockers';
 
 type Choice = 'approve' | 'reject';
-
-const WHO_MAY =
-  'Only an admin, or an operator whose group owns every service this plan changes, may decide it.';
 
 /**
  * Approve and reject buttons of a plan that waits for a person. Whether they are enabled is
@@ -38,6 +40,7 @@ export const PlanActions = ({
 }) => {
   const sentinel = useApi(sentinelApiRef);
   const identity = useApi(identityApiRef);
+  const { t } = useTranslationRef(sentinelTranslationRef);
   const { value: me } = useAsync(
     async () => (await identity.getBackstageIdentity()).userEntityRef,
     [identity],
@@ -54,17 +57,24 @@ export const PlanActions = ({
   if (plan.status !== 'pending_approval') return null;
   if (!permission.loading && !permission.allowed) {
     return (
-      <PermittedActions allowed={false} loading={false} whoMay={WHO_MAY}>
+      <PermittedActions
+        allowed={false}
+        loading={false}
+        whoMay={t('planActions.whoMay')}
+      >
         {null}
       </PermittedActions>
     );
   }
-  const blockers = decisionBlockers({
-    plan,
-    me,
-    allowed: permission.allowed,
-    loading: permission.loading,
-  });
+  const blockers = decisionBlockers(
+    {
+      plan,
+      me,
+      allowed: permission.allowed,
+      loading: permission.loading,
+    },
+    t,
+  );
   const why = blockers.approve ?? blockers.reject;
 
   const close = () => {
@@ -90,7 +100,7 @@ export const PlanActions = ({
     }
   };
 
-  const button = (which: Choice, label: string) => (
+  const button = (which: Choice, label: string, ariaLabel: string) => (
     <Tooltip
       title={blockers[which] ?? ''}
       disableHoverListener={!blockers[which]}
@@ -103,7 +113,7 @@ export const PlanActions = ({
           color="primary"
           disabled={!!blockers[which]}
           onClick={() => setChoice(which)}
-          aria-label={`${label} plan ${plan.id}`}
+          aria-label={ariaLabel}
         >
           {label}
         </Button>
@@ -113,8 +123,16 @@ export const PlanActions = ({
 
   return (
     <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
-      {button('approve', 'Approve')}
-      {button('reject', 'Reject')}
+      {button(
+        'approve',
+        t('planActions.approve'),
+        t('planActions.approveAria', { id: plan.id }),
+      )}
+      {button(
+        'reject',
+        t('planActions.reject'),
+        t('planActions.rejectAria', { id: plan.id }),
+      )}
       {why && !permission.loading && (
         <Typography variant="caption" color="textSecondary">
           {why}
@@ -122,13 +140,18 @@ export const PlanActions = ({
       )}
       <Dialog open={!!choice} onClose={close} fullWidth maxWidth="sm">
         <DialogTitle>
-          {choice === 'approve' ? 'Approve this plan' : 'Reject this plan'}
+          {choice === 'approve'
+            ? t('planActions.approveTitle')
+            : t('planActions.rejectTitle')}
         </DialogTitle>
         <DialogContent>
           <DialogContentText>
             {choice === 'approve'
-              ? `Sentinel applies the plan's ${plan.decisions.length} decision(s) once ${plan.approvalsRequired} distinct people have approved it, checking every guardrail again at the moment of apply.`
-              : 'The plan ends rejected and nothing is applied. Say why, for the optimizer and the audit trail.'}
+              ? t('planActions.approveText', {
+                  decisions: String(plan.decisions.length),
+                  approvals: String(plan.approvalsRequired),
+                })
+              : t('planActions.rejectText')}
           </DialogContentText>
           <TextField
             id={`plan-${plan.id}-comment`}
@@ -136,7 +159,9 @@ export const PlanActions = ({
             multiline
             minRows={2}
             label={
-              choice === 'reject' ? 'Why (required)' : 'Comment (optional)'
+              choice === 'reject'
+                ? t('common.whyRequired')
+                : t('planActions.comment')
             }
             value={comment}
             onChange={e => setComment(e.target.value)}
@@ -149,14 +174,16 @@ export const PlanActions = ({
           )}
         </DialogContent>
         <DialogActions>
-          <Button onClick={close}>Cancel</Button>
+          <Button onClick={close}>{t('common.cancel')}</Button>
           <Button
             color="primary"
             variant="contained"
             disabled={busy || (choice === 'reject' && !comment.trim())}
             onClick={submit}
           >
-            {choice === 'approve' ? 'Approve' : 'Reject'}
+            {choice === 'approve'
+              ? t('planActions.approve')
+              : t('planActions.reject')}
           </Button>
         </DialogActions>
       </Dialog>

@@ -1,5 +1,10 @@
+import { mockApis } from '@backstage/frontend-test-utils';
 import type { ApiPlan } from '@internal/backstage-plugin-sentinel-common';
+import { sentinelTranslationRef } from '../../translation';
 import { decisionBlockers } from './decisionBlockers';
+
+// The English messages, as the app shows them without a translation resource.
+const { t } = mockApis.translation().getTranslation(sentinelTranslationRef);
 
 const plan = {
   submittedBy: 'user:default/sam',
@@ -8,7 +13,7 @@ const plan = {
 } as unknown as ApiPlan;
 
 const decide = (me: string | undefined, allowed = true, loading = false) =>
-  decisionBlockers({ plan, me, allowed, loading });
+  decisionBlockers({ plan, me, allowed, loading }, t);
 
 describe('decisionBlockers', () => {
   it('lets someone who may decide, and has not yet, approve and reject', () => {
@@ -26,6 +31,17 @@ describe('decisionBlockers', () => {
     expect(decide('user:default/ann').approve).toBe(
       'You approved this plan; it waits for 1 more approver.',
     );
+    expect(
+      decisionBlockers(
+        {
+          plan: { ...plan, approvalsRequired: 3 },
+          me: 'user:default/ann',
+          allowed: true,
+          loading: false,
+        },
+        t,
+      ).approve,
+    ).toBe('You approved this plan; it waits for 2 more approvers.');
   });
 
   it('says who may decide when the permission framework says no, and waits while it decides', () => {

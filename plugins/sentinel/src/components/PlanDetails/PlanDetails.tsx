@@ -1,9 +1,11 @@
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { ApiPlan } from '@internal/backstage-plugin-sentinel-common';
 import Box from '@material-ui/core/Box';
 import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
 import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
+import { sentinelTranslationRef } from '../../translation';
 
 type Decision = ApiPlan['decisions'][number];
 
@@ -12,6 +14,7 @@ const json = (value: unknown) =>
 
 /** One decision: what it changes, from what to what, and why policy said what it said. */
 const DecisionView = ({ decision }: { decision: Decision }) => {
+  const { t } = useTranslationRef(sentinelTranslationRef);
   const { target } = decision;
   return (
     <Box mb={2}>
@@ -20,32 +23,42 @@ const DecisionView = ({ decision }: { decision: Decision }) => {
         {target.namespace}/{target.kind}/{target.name}: {decision.status}
       </Typography>
       <Typography variant="body2" component="div">
-        Params: <code>{json(decision.params)}</code>
+        {t('planDetails.params', {
+          params: <code>{json(decision.params)}</code>,
+        })}
       </Typography>
       {(decision.before || decision.after) && (
         <Typography variant="body2" component="div">
-          Before → after: <code>{json(decision.before)}</code> →{' '}
-          <code>{json(decision.after)}</code>
+          {t('planDetails.beforeAfter', {
+            before: <code>{json(decision.before)}</code>,
+            after: <code>{json(decision.after)}</code>,
+          })}
         </Typography>
       )}
       {decision.rationale && (
-        <Typography variant="body2">Why: {decision.rationale}</Typography>
+        <Typography variant="body2">
+          {t('planDetails.why', { rationale: decision.rationale })}
+        </Typography>
       )}
       {decision.verdict && (
         <Box mt={0.5}>
           <Typography variant="body2">
-            Policy: <strong>{decision.verdict.outcome}</strong>
+            {t('planDetails.policy', {
+              outcome: <strong>{decision.verdict.outcome}</strong>,
+            })}
           </Typography>
           <List
             dense
             disablePadding
-            aria-label={`verdict of decision ${decision.index + 1}`}
+            aria-label={t('planDetails.verdictAria', {
+              number: String(decision.index + 1),
+            })}
           >
             {decision.verdict.reasons.map(reason => (
               <ListItem key={`${reason.rule}-${reason.message}`} disableGutters>
                 <ListItemText
                   primary={reason.message}
-                  secondary={`rule ${reason.rule}`}
+                  secondary={t('planDetails.rule', { rule: reason.rule })}
                 />
               </ListItem>
             ))}
@@ -62,45 +75,51 @@ const DecisionView = ({ decision }: { decision: Decision }) => {
 };
 
 /** A plan unfolded: its decisions with their verdicts, who approved, and its timeline. */
-export const PlanDetails = ({ plan }: { plan: ApiPlan }) => (
-  <Box p={2}>
-    <Typography variant="h6" component="h3">
-      Decisions
-    </Typography>
-    {plan.decisions.map(d => (
-      <DecisionView key={d.index} decision={d} />
-    ))}
-    <Typography variant="h6" component="h3">
-      Approvals ({plan.approvals.length} of {plan.approvalsRequired})
-    </Typography>
-    {plan.approvals.length === 0 ? (
-      <Typography variant="body2">Nobody has approved this plan.</Typography>
-    ) : (
-      <List dense aria-label="approvals">
-        {plan.approvals.map(a => (
-          <ListItem key={a.by} disableGutters>
+export const PlanDetails = ({ plan }: { plan: ApiPlan }) => {
+  const { t } = useTranslationRef(sentinelTranslationRef);
+  return (
+    <Box p={2}>
+      <Typography variant="h6" component="h3">
+        {t('planDetails.decisions')}
+      </Typography>
+      {plan.decisions.map(d => (
+        <DecisionView key={d.index} decision={d} />
+      ))}
+      <Typography variant="h6" component="h3">
+        {t('planDetails.approvals', {
+          approved: String(plan.approvals.length),
+          required: String(plan.approvalsRequired),
+        })}
+      </Typography>
+      {plan.approvals.length === 0 ? (
+        <Typography variant="body2">{t('planDetails.noApprovals')}</Typography>
+      ) : (
+        <List dense aria-label={t('planDetails.approvalsAria')}>
+          {plan.approvals.map(a => (
+            <ListItem key={a.by} disableGutters>
+              <ListItemText
+                primary={`${a.by}${a.comment ? `: ${a.comment}` : ''}`}
+                secondary={new Date(a.at).toLocaleString()}
+              />
+            </ListItem>
+          ))}
+        </List>
+      )}
+      <Typography variant="h6" component="h3">
+        {t('planDetails.timeline')}
+      </Typography>
+      <List dense aria-label={t('planDetails.timelineAria')}>
+        {plan.timeline.map((event, i) => (
+          <ListItem key={i} disableGutters>
             <ListItemText
-              primary={`${a.by}${a.comment ? `: ${a.comment}` : ''}`}
-              secondary={new Date(a.at).toLocaleString()}
+              primary={`${event.status}: ${event.message}`}
+              secondary={`${new Date(event.at).toLocaleString()} · ${
+                event.actor
+              }`}
             />
           </ListItem>
         ))}
       </List>
-    )}
-    <Typography variant="h6" component="h3">
-      Timeline
-    </Typography>
-    <List dense aria-label="timeline">
-      {plan.timeline.map((event, i) => (
-        <ListItem key={i} disableGutters>
-          <ListItemText
-            primary={`${event.status}: ${event.message}`}
-            secondary={`${new Date(event.at).toLocaleString()} · ${
-              event.actor
-            }`}
-          />
-        </ListItem>
-      ))}
-    </List>
-  </Box>
-);
+    </Box>
+  );
+};

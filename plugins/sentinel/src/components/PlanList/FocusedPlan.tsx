@@ -3,10 +3,11 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useTranslationRef } from '@backstage/frontend-plugin-api';
 import Button from '@material-ui/core/Button';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { sentinelApiRef } from '../../api';
+import { sentinelTranslationRef } from '../../translation';
 import { PlanActions } from '../PlanActions';
 import { PlanDetails } from '../PlanDetails';
 
@@ -21,6 +22,7 @@ export const FocusedPlan = ({
   onClose: () => void;
 }) => {
   const sentinel = useApi(sentinelApiRef);
+  const { t } = useTranslationRef(sentinelTranslationRef);
   const { value, loading, error, retry } = useAsyncRetry(
     () => sentinel.getPlan(planId),
     [sentinel, planId, reloadKey],
@@ -33,11 +35,13 @@ export const FocusedPlan = ({
     .join(', ');
   return (
     <InfoCard
-      title={`Plan ${value.id}: ${value.status}`}
-      subheader={`${summary}, submitted by ${value.submittedBy} at ${new Date(
-        value.createdAt,
-      ).toLocaleString()}`}
-      action={<Button onClick={onClose}>Close</Button>}
+      title={t('focusedPlan.title', { id: value.id, status: value.status })}
+      subheader={t('focusedPlan.subheader', {
+        decisions: summary,
+        by: value.submittedBy,
+        at: new Date(value.createdAt).toLocaleString(),
+      })}
+      action={<Button onClick={onClose}>{t('common.close')}</Button>}
     >
       <PlanActions plan={value} onChanged={retry} />
       <PlanDetails plan={value} />

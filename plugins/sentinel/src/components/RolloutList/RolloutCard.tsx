@@ -1,4 +1,4 @@
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useTranslationRef } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   rolloutManagePermission,
@@ -13,6 +13,7 @@ import Typography from '@material-ui/core/Typography';
 import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { sentinelApiRef } from '../../api';
+import { sentinelTranslationRef } from '../../translation';
 import { PermittedActions } from '../common/PermittedActions';
 import { metricSeries, sparkline } from './metricSeries';
 
@@ -33,6 +34,7 @@ export const RolloutCard = ({
   onChanged: () => void;
 }) => {
   const sentinel = useApi(sentinelApiRef);
+  const { t } = useTranslationRef(sentinelTranslationRef);
   const { allowed, loading } = usePermission({
     permission: rolloutManagePermission,
     resourceRef: rollout.planId,
@@ -42,8 +44,7 @@ export const RolloutCard = ({
     () => sentinel.getRollout(rollout.id),
     [sentinel, rollout.id, rollout.updatedAt],
   );
-  const whoMay =
-    'Only an admin, or an operator whose group owns this service, may steer its rollout.';
+  const whoMay = t('rollouts.whoMay');
 
   const act = async (action: RolloutAction) => {
     setError(undefined);
@@ -56,34 +57,46 @@ export const RolloutCard = ({
   };
 
   const { target } = rollout;
+  const heading = {
+    target: `${target.namespace}/${target.name}`,
+    image: rollout.candidate.image ?? '',
+    phase: <strong>{rollout.phase}</strong>,
+  };
   return (
     <Paper variant="outlined" style={{ padding: 16 }}>
       <Typography variant="subtitle1">
-        {rollout.strategy === 'canary' ? 'Canary' : 'Blue/green'} of{' '}
-        {target.namespace}/{target.name}: {rollout.candidate.image ?? ''} ·{' '}
-        <strong>{rollout.phase}</strong>
+        {rollout.strategy === 'canary'
+          ? t('rollouts.canary', heading)
+          : t('rollouts.blueGreen', heading)}
       </Typography>
       <Typography variant="body2" color="textSecondary">
-        Step {Math.min(rollout.currentStep + 1, rollout.steps.length)} of{' '}
-        {rollout.steps.length} · {rollout.phaseReason}
+        {t('rollouts.step', {
+          step: String(Math.min(rollout.currentStep + 1, rollout.steps.length)),
+          steps: String(rollout.steps.length),
+          reason: rollout.phaseReason,
+        })}
       </Typography>
       <Box display="flex" alignItems="center" my={1} style={{ gap: 8 }}>
         <Box flexGrow={1}>
           <LinearProgress
             variant="determinate"
             value={rollout.weight}
-            aria-label={`${rollout.weight} % of traffic to the candidate`}
+            aria-label={t('rollouts.weightAria', {
+              weight: String(rollout.weight),
+            })}
           />
         </Box>
         <Typography variant="body2">
-          {rollout.weight} % to the candidate
+          {t('rollouts.weight', { weight: String(rollout.weight) })}
         </Typography>
       </Box>
       <Typography variant="body2">
-        Health:{' '}
         {rollout.health
-          ? `${Math.round(rollout.health.score)} (${rollout.health.verdict})`
-          : 'not analyzed yet'}
+          ? t('rollouts.health', {
+              score: String(Math.round(rollout.health.score)),
+              verdict: rollout.health.verdict,
+            })
+          : t('rollouts.healthNone')}
       </Typography>
       {detail?.analyses && detail.analyses.length > 0 && (
         <Box display="flex" flexWrap="wrap" style={{ gap: 16 }} my={1}>
@@ -96,7 +109,10 @@ export const RolloutCard = ({
                 width={160}
                 height={36}
                 role="img"
-                aria-label={`${series.name} over ${series.values.length} intervals`}
+                aria-label={t('rollouts.seriesAria', {
+                  metric: series.name,
+                  intervals: String(series.values.length),
+                })}
               >
                 <polyline
                   fill="none"
@@ -120,9 +136,11 @@ export const RolloutCard = ({
                 color={action === 'abort' ? 'secondary' : 'primary'}
                 disabled={loading}
                 onClick={() => act(action)}
-                aria-label={`${action} rollout of ${target.name}`}
+                aria-label={t(`rollouts.actionAria.${action}`, {
+                  name: target.name,
+                })}
               >
-                {action}
+                {t(`rollouts.actions.${action}`)}
               </Button>
             ))}
           </PermittedActions>

@@ -1,9 +1,10 @@
 import { ResponseErrorPanel } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useTranslationRef } from '@backstage/frontend-plugin-api';
 import Typography from '@material-ui/core/Typography';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import useInterval from 'react-use/esm/useInterval';
 import { sentinelApiRef } from '../../api';
+import { sentinelTranslationRef } from '../../translation';
 import { RolloutCard } from './RolloutCard';
 
 const IN_FLIGHT = 'pending,progressing,paused,promoting,aborting';
@@ -20,6 +21,7 @@ export const RolloutList = ({
   reloadKey?: number;
 }) => {
   const sentinel = useApi(sentinelApiRef);
+  const { t } = useTranslationRef(sentinelTranslationRef);
   const { value, error, retry } = useAsyncRetry(
     () => sentinel.listRollouts({ entityRef, phase: IN_FLIGHT, limit: 20 }),
     [sentinel, entityRef, reloadKey],
@@ -32,7 +34,7 @@ export const RolloutList = ({
   return (
     <div style={{ display: 'grid', gap: 12 }}>
       <Typography variant="h5" component="h2">
-        Rollouts in flight
+        {t('rollouts.title')}
       </Typography>
       {rollouts.map(r => (
         <RolloutCard key={r.id} rollout={r} onChanged={retry} />

@@ -6,7 +6,10 @@ import {
 } from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { useAppSearchParams } from '@backstage/frontend-plugin-api';
+import {
+  useAppSearchParams,
+  useTranslationRef,
+} from '@backstage/frontend-plugin-api';
 import { FocusedPlan } from '../PlanList/FocusedPlan';
 import { FreezeBanner } from '../FreezeBanner';
 import { PlanList } from '../PlanList';
@@ -18,6 +21,7 @@ import {
 } from '@internal/backstage-plugin-sentinel-common';
 import { useState } from 'react';
 import { forEntity, useSentinelChanges } from '../../hooks/useSentinelChanges';
+import { sentinelTranslationRef } from '../../translation';
 
 const annotationExample = `metadata:
   annotations:
@@ -26,6 +30,7 @@ const annotationExample = `metadata:
 /** The Sentinel tab of a service's catalog page. */
 export const SentinelEntityContent = () => {
   const { entity } = useEntity();
+  const { t } = useTranslationRef(sentinelTranslationRef);
   // A rollback from the workloads list is a new plan: the plan list reloads.
   const [plansVersion, setPlansVersion] = useState(0);
   const entityRef = stringifyEntityRef(entity);
@@ -42,7 +47,9 @@ export const SentinelEntityContent = () => {
     <Content>
       {errors.length > 0 && (
         <WarningPanel
-          title={`Sentinel ignores ${errors.length} of this service's workload references`}
+          title={t('entityTab.ignoredReferences', {
+            count: errors.length,
+          })}
           message={errors.join('\n')}
         />
       )}
@@ -50,8 +57,10 @@ export const SentinelEntityContent = () => {
         {refs.length === 0 ? (
           <EmptyState
             missing="field"
-            title="Sentinel does not manage this service yet"
-            description={`List the Kubernetes workloads this service runs as in the ${SENTINEL_WORKLOADS_ANNOTATION} annotation of its catalog-info.yaml; Sentinel will then check, apply and roll back the changes an optimizer proposes for them.`}
+            title={t('entityTab.unmanagedTitle')}
+            description={t('entityTab.unmanagedDescription', {
+              annotation: SENTINEL_WORKLOADS_ANNOTATION,
+            })}
             action={<CodeSnippet language="yaml" text={annotationExample} />}
           />
         ) : (

@@ -4,7 +4,7 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useTranslationRef } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
@@ -13,6 +13,7 @@ import {
 } from '@internal/backstage-plugin-sentinel-common';
 import useAsync from 'react-use/esm/useAsync';
 import { sentinelApiRef } from '../../api';
+import { sentinelTranslationRef } from '../../translation';
 import { forEntity, useSentinelChanges } from '../../hooks/useSentinelChanges';
 import { overview } from './overview';
 
@@ -20,6 +21,7 @@ import { overview } from './overview';
 export const SentinelOverviewCard = () => {
   const { entity } = useEntity();
   const sentinel = useApi(sentinelApiRef);
+  const { t } = useTranslationRef(sentinelTranslationRef);
   const entityRef = stringifyEntityRef(entity);
   const { refs } = parseWorkloadsAnnotation(
     entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
@@ -38,49 +40,51 @@ export const SentinelOverviewCard = () => {
       sentinel.listWorkloads({ entityRef, limit: 100 }),
       sentinel.listPlans({ entityRef, status: 'succeeded', limit: 1 }),
     ]);
-    return overview({
+    return {
       freezes,
       pending: pending.items,
       workloads: workloads.items,
       lastChange: succeeded.items[0],
       now: new Date(),
-    });
+    };
   }, [sentinel, entityRef, places.join(','), changes]);
+  // Worded at render: a change of language needs no new requests.
+  const summary = value && overview(value, t);
 
   const tab = `/catalog/${
     entity.metadata.namespace ?? 'default'
   }/${entity.kind.toLocaleLowerCase('en-US')}/${entity.metadata.name}/sentinel`;
   return (
     <InfoCard
-      title="Sentinel"
-      deepLink={{ title: 'Open the Sentinel tab', link: tab }}
+      title={t('overview.title')}
+      deepLink={{ title: t('overview.openTab'), link: tab }}
     >
       {loading && !value && <Progress />}
       {error && <ResponseErrorPanel error={error} />}
-      {value && (
+      {summary && (
         <dl style={{ margin: 0 }}>
           <dt>
-            <strong>Change freeze</strong>
+            <strong>{t('overview.freeze')}</strong>
           </dt>
-          <dd>{value.freeze}</dd>
+          <dd>{summary.freeze}</dd>
           <dt>
-            <strong>Rollouts</strong>
+            <strong>{t('overview.rollouts')}</strong>
           </dt>
-          <dd>{value.rollouts}</dd>
+          <dd>{summary.rollouts}</dd>
           <dt>
-            <strong>Approvals</strong>
+            <strong>{t('overview.approvals')}</strong>
           </dt>
           <dd>
-            {value.approvals === 'No plan waits for approval' ? (
-              value.approvals
+            {value?.pending.length === 0 ? (
+              summary.approvals
             ) : (
-              <Link to={tab}>{value.approvals}</Link>
+              <Link to={tab}>{summary.approvals}</Link>
             )}
           </dd>
           <dt>
-            <strong>Last change</strong>
+            <strong>{t('overview.lastChange')}</strong>
           </dt>
-          <dd>{value.lastChange}</dd>
+          <dd>{summary.lastChange}</dd>
         </dl>
       )}
     </InfoCard>

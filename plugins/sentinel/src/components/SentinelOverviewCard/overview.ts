@@ -3,15 +3,19 @@ import type {
   ApiPlan,
   ApiWorkload,
 } from '@internal/backstage-plugin-sentinel-common';
+import type { SentinelTranslate } from '../../translation';
 
-/** The four facts of the overview card, in words. Pure. */
-export function overview(input: {
-  freezes: readonly ApiFreezeStatus[];
-  pending: readonly ApiPlan[];
-  workloads: readonly ApiWorkload[];
-  lastChange: ApiPlan | undefined;
-  now: Date;
-}): {
+/** The four facts of the overview card, in the words of `t`. Pure. */
+export function overview(
+  input: {
+    freezes: readonly ApiFreezeStatus[];
+    pending: readonly ApiPlan[];
+    workloads: readonly ApiWorkload[];
+    lastChange: ApiPlan | undefined;
+    now: Date;
+  },
+  t: SentinelTranslate,
+): {
   freeze: string;
   rollouts: string;
   approvals: string;
@@ -22,26 +26,25 @@ export function overview(input: {
   const last = input.lastChange;
   return {
     freeze: frozen
-      ? `Frozen until ${new Date(frozen.activeUntil).toLocaleString()}: ${
-          frozen.name
-        }`
-      : 'Not frozen',
+      ? t('overview.frozen', {
+          until: new Date(frozen.activeUntil).toLocaleString(),
+          name: frozen.name,
+        })
+      : t('overview.notFrozen'),
     rollouts:
       rolling.length === 0
-        ? 'No rollout in flight'
+        ? t('overview.noRollouts')
         : rolling
             .map(w => `${w.name}: ${w.rollout!.phase}, ${w.rollout!.weight} %`)
             .join('; '),
     approvals:
       input.pending.length === 0
-        ? 'No plan waits for approval'
-        : `${input.pending.length} plan${
-            input.pending.length === 1 ? '' : 's'
-          } wait${input.pending.length === 1 ? 's' : ''} for approval`,
+        ? t('overview.noApprovals')
+        : t('overview.waiting', { count: input.pending.length }),
     lastChange: last
       ? `${last.decisions
           .map(d => `${d.verb} ${d.target.name}`)
           .join(', ')}, ${new Date(last.updatedAt).toLocaleString()}`
-      : 'No change applied yet',
+      : t('overview.noChange'),
   };
 }

@@ -1,4 +1,4 @@
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useTranslationRef } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   rollbackCreatePermission,
@@ -15,6 +15,7 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { useState } from 'react';
 import { sentinelApiRef } from '../../api';
+import { sentinelTranslationRef } from '../../translation';
 import { PermittedActions } from '../common/PermittedActions';
 
 /**
@@ -29,6 +30,7 @@ export const RollbackButton = ({
   onRolledBack: () => void;
 }) => {
   const sentinel = useApi(sentinelApiRef);
+  const { t } = useTranslationRef(sentinelTranslationRef);
   const ref = stringifyWorkloadRef(workload);
   const { allowed, loading } = usePermission({
     permission: rollbackCreatePermission,
@@ -38,8 +40,7 @@ export const RollbackButton = ({
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const whoMay =
-    'Only an admin, or an operator whose group owns this service, may roll it back.';
+  const whoMay = t('rollback.whoMay');
 
   const close = () => {
     setOpen(false);
@@ -68,23 +69,19 @@ export const RollbackButton = ({
           variant="outlined"
           disabled={loading}
           onClick={() => setOpen(true)}
-          aria-label={`Roll back ${workload.name}`}
+          aria-label={t('rollback.buttonAria', { name: workload.name })}
         >
-          Roll back
+          {t('rollback.button')}
         </Button>
       </PermittedActions>
       <Dialog open={open} onClose={close} fullWidth maxWidth="sm">
-        <DialogTitle>Roll back {ref}?</DialogTitle>
+        <DialogTitle>{t('rollback.title', { ref })}</DialogTitle>
         <DialogContent>
-          <DialogContentText>
-            Sentinel restores the workload as it was before its last applied
-            change, as a plan of its own that you can follow below. A change
-            someone made since then is not overwritten.
-          </DialogContentText>
+          <DialogContentText>{t('rollback.text')}</DialogContentText>
           <TextField
             id={`rollback-${ref}-reason`}
             fullWidth
-            label="Why (required)"
+            label={t('common.whyRequired')}
             value={reason}
             onChange={e => setReason(e.target.value)}
             inputProps={{ maxLength: 2000 }}
@@ -96,14 +93,14 @@ export const RollbackButton = ({
           )}
         </DialogContent>
         <DialogActions>
-          <Button onClick={close}>Cancel</Button>
+          <Button onClick={close}>{t('common.cancel')}</Button>
           <Button
             color="primary"
             variant="contained"
             disabled={busy || !reason.trim()}
             onClick={submit}
           >
-            Roll back
+            {t('rollback.button')}
           </Button>
         </DialogActions>
       </Dialog>

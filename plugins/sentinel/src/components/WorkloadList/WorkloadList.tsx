@@ -5,13 +5,14 @@ import {
   Table,
   type TableColumn,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useTranslationRef } from '@backstage/frontend-plugin-api';
 import type {
   ApiWorkload,
   WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { sentinelApiRef } from '../../api';
+import { sentinelTranslationRef } from '../../translation';
 import { lastChanges, workloadKey } from './lastChanges';
 import { RollbackButton } from './RollbackButton';
 
@@ -28,6 +29,7 @@ export const WorkloadList = ({
   onChanged?: () => void;
 }) => {
   const sentinel = useApi(sentinelApiRef);
+  const { t } = useTranslationRef(sentinelTranslationRef);
   const { value, loading, error, retry } = useAsyncRetry(async () => {
     const [workloads, plans] = await Promise.all([
       sentinel.listWorkloads({ entityRef, limit: 100 }),
@@ -38,39 +40,45 @@ export const WorkloadList = ({
 
   const columns: TableColumn<ApiWorkload>[] = [
     {
-      title: 'Cluster / namespace',
+      title: t('workloads.place'),
       render: w => `${w.cluster}/${w.namespace}`,
     },
-    { title: 'Kind', field: 'kind' },
-    { title: 'Name', field: 'name' },
+    { title: t('workloads.kind'), field: 'kind' },
+    { title: t('workloads.name'), field: 'name' },
     {
-      title: 'Replicas (ready / desired)',
+      title: t('workloads.replicas'),
       render: w => `${w.replicas.ready} / ${w.replicas.desired}`,
     },
     {
-      title: 'Images',
+      title: t('workloads.images'),
       render: w => w.containers.map(c => c.image).join(', '),
     },
     {
-      title: 'Rollout',
+      title: t('workloads.rollout'),
       render: w =>
         w.rollout
-          ? `${w.rollout.phase}, ${w.rollout.weight} % to the candidate`
+          ? t('workloads.rolloutCell', {
+              phase: w.rollout.phase,
+              weight: String(w.rollout.weight),
+            })
           : '—',
     },
     {
-      title: 'Health',
+      title: t('workloads.health'),
       render: w =>
         w.health ? `${Math.round(w.health.score)} (${w.health.verdict})` : '—',
     },
     {
-      title: 'Last change',
+      title: t('workloads.lastChange'),
       render: w => {
         const plan = value?.changes.get(workloadKey(w as WorkloadRef));
         if (!plan) return '—';
         const verbs = [...new Set(plan.decisions.map(d => d.verb))].join(', ');
         return (
-          <Link to={`?plan=${plan.id}`} aria-label={`Last change of ${w.name}`}>
+          <Link
+            to={`?plan=${plan.id}`}
+            aria-label={t('workloads.lastChangeAria', { name: w.name })}
+          >
             {`${verbs}, ${new Date(plan.createdAt).toLocaleString()} (${
               plan.status
             })`}
@@ -96,16 +104,11 @@ export const WorkloadList = ({
   if (loading && !value) return <Progress />;
   return (
     <Table<ApiWorkload>
-      title="Managed workloads"
+      title={t('workloads.title')}
       options={{ paging: false, search: false, padding: 'dense' }}
       columns={columns}
       data={(value?.items ?? []).map(w => ({ ...w }))}
-      emptyContent={
-        <div style={{ padding: 16 }}>
-          None of this service's workloads is in a configured cluster yet, or
-          the clusters have not been read since Sentinel started.
-        </div>
-      }
+      emptyContent={<div style={{ padding: 16 }}>{t('workloads.empty')}</div>}
     />
   );
 };
