@@ -72,7 +72,13 @@ export async function createRouter(
   addAuditRoutes(router, options.audit, support);
   addRbacRoutes(router, options.roleBindings, support);
   addPolicyRoutes(router, options.plans, options.policies, support);
-  addWorkloadRoutes(router, options.inventory, options.rollouts, support);
+  addWorkloadRoutes(
+    router,
+    options.inventory,
+    options.rollouts,
+    options.plans,
+    support,
+  );
   addRolloutRoutes(
     router,
     options.rollouts,

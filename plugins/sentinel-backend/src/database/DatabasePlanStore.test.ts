@@ -136,6 +136,39 @@ describe('DatabasePlanStore', () => {
       expect(newPlanWork(plan)).toEqual(claimed);
     });
 
+    it('names the newest plan that changed each workload, leaving out decisions that never reached it', async () => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const plans = new DatabasePlanStore(knex);
+      const at = (hour: number) => new Date(Date.UTC(2026, 10, 27, hour));
+      const older = { ...newPlan(), at: at(12) };
+      const newer = { ...newPlan(), at: at(13) };
+      const newest = { ...newPlan(), at: at(14) };
+      for (const plan of [older, newer, newest]) await plans.createPlan(plan);
+      // older changed both; newer changed cart (then rolled it back) and skipped checkout;
+      // newest is still pending: nothing of it reached the cluster.
+      await knex('plan_decisions')
+        .where({ plan_id: older.id })
+        .update({ status: 'succeeded' });
+      await knex('plan_decisions')
+        .where({ plan_id: newer.id, decision_index: 0 })
+        .update({ status: 'rolled_back' });
+      await knex('plan_decisions')
+        .where({ plan_id: newer.id, decision_index: 1 })
+        .update({ status: 'skipped' });
+
+      const last = await plans.lastChangedPlans([
+        deployment('cart'),
+        deployment('checkout'),
+        deployment('orders'),
+      ]);
+      expect(Object.fromEntries(last)).toEqual({
+        'demo/shop/Deployment/cart': newer.id,
+        'demo/shop/Deployment/checkout': older.id,
+      });
+      expect((await plans.lastChangedPlans([])).size).toBe(0);
+    });
+
     it('merges several patches of one decision in one step, later fields over earlier (PostgreSQL applies one UPDATE per row and statement)', async () => {
       const plans = await store();
       const plan = newPlan();

@@ -5,6 +5,7 @@ import type {
   PlanStatus,
   PlanTarget,
   Verdict,
+  WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
 import type { Knex } from 'knex';
 import {
@@ -88,6 +89,15 @@ export interface DatabasePlanStoreOptions {
 }
 
 /** PlanStore on knex: SQLite for the embedded default, PostgreSQL in production. */
+/** Decision statuses after which the workload was changed (and maybe changed back). */
+const CHANGED_DECISION_STATUSES = [
+  'applying',
+  'rolling_out',
+  'succeeded',
+  'rolled_back',
+  'failed',
+];
+
 export class DatabasePlanStore implements PlanStore {
   readonly #knex: Knex;
   readonly #isPostgres: boolean;
@@ -611,6 +621,49 @@ export class DatabasePlanStore implements PlanStore {
     }
     const row = (await query) as DecisionRow | undefined;
     return row && { planId: row.plan_id, decision: storedDecision(row) };
+  }
+
+  async lastChangedPlans(
+    targets: readonly WorkloadRef[],
+  ): Promise<Map<string, string>> {
+    const latest = new Map<string, string>();
+    if (targets.length === 0) return latest;
+    // Each workload's decisions that reached the cluster, newest plan first; the first is its
+    // last change (one statement: a window function on PostgreSQL and SQLite alike).
+    const ranked = this.#knex('plan_decisions as d')
+      .join('plans as p', 'p.id', 'd.plan_id')
+      .whereIn(
+        ['d.cluster', 'd.namespace', 'd.kind', 'd.name'],
+        targets.map(t => [t.cluster, t.namespace, t.kind, t.name]),
+      )
+      .whereIn('d.status', CHANGED_DECISION_STATUSES)
+      .select(
+        'd.cluster',
+        'd.namespace',
+        'd.kind',
+        'd.name',
+        'd.plan_id',
+        this.#knex.raw(
+          'row_number() over (partition by d.cluster, d.namespace, d.kind, d.name order by p.created_at desc, d.plan_id desc) as recency',
+        ),
+      );
+    const rows: {
+      cluster: string;
+      namespace: string;
+      kind: string;
+      name: string;
+      plan_id: string;
+    }[] = await this.#knex
+      .from(ranked.as('r'))
+      .where('recency', 1)
+      .select('cluster', 'namespace', 'kind', 'name', 'plan_id');
+    for (const row of rows) {
+      latest.set(
+        `${row.cluster}/${row.namespace}/${row.kind}/${row.name}`,
+        row.plan_id,
+      );
+    }
+    return latest;
   }
 
   async loadWork(id: string): Promise<PlanWork | undefined> {

@@ -8,6 +8,7 @@ import type {
   PlanTarget,
   Verb,
   Verdict,
+  WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
 import type { AppliedChanges, RecentChange } from '../policy/types';
 
@@ -293,6 +294,15 @@ export interface PlanStore extends AppliedChanges {
     target: PlanTarget,
     planId?: string,
   ): Promise<{ planId: string; decision: StoredDecision } | undefined>;
+
+  /**
+   * The newest plan that changed each of these workloads (a decision that reached the
+   * cluster: applying, rolling out, succeeded, rolled back or failed), by
+   * `cluster/namespace/Kind/name`; workloads no plan changed are left out.
+   */
+  lastChangedPlans(
+    targets: readonly WorkloadRef[],
+  ): Promise<Map<string, string>>;
 
   /**
    * Leases up to `limit` plans that are due (their next check time has come, and no live

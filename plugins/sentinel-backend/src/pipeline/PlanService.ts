@@ -188,6 +188,13 @@ export class PlanService {
     };
   }
 
+  /** The newest plan that changed each workload (see PlanStore.lastChangedPlans). */
+  lastChangedPlans(
+    targets: readonly WorkloadRef[],
+  ): Promise<Map<string, string>> {
+    return this.#o.store.lastChangedPlans(targets);
+  }
+
   /** Shadow mode is on when app-config forces it or the policy document switches it on. */
   async #shadowMode(): Promise<boolean> {
     if (this.#o.shadowMode) return true;

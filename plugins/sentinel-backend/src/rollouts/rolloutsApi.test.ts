@@ -224,6 +224,8 @@ describe('rollouts API', () => {
     );
     expect(workloads.map((w: any) => w.name)).toEqual(['cart']);
     expect(workloads[0].rollout).toMatchObject({ id: running.id });
+    // Its last change is the plan rolling out now.
+    expect(workloads[0].lastPlanId).toBe(running.planId);
 
     const paused = await request(server)
       .post(`/api/sentinel/v1/rollouts/${running.id}/pause`)

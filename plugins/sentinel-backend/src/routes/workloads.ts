@@ -1,7 +1,11 @@
-import { workloadReadPermission } from '@internal/backstage-plugin-sentinel-common';
+import {
+  workloadReadPermission,
+  type WorkloadRef,
+} from '@internal/backstage-plugin-sentinel-common';
 import type express from 'express';
 import type { WorkloadInventory } from '../kubernetes/WorkloadInventory';
 import type { RolloutStore } from '../rollouts/RolloutStore';
+import type { PlanService } from '../pipeline/PlanService';
 import { targetPasses } from '../permissions/accessFilter';
 import { invalid } from '../pipeline/PlanService';
 import { intParam, one, type RouteSupport } from './support';
@@ -11,6 +15,7 @@ export function addWorkloadRoutes(
   router: express.Router,
   inventory: WorkloadInventory,
   rollouts: RolloutStore,
+  plans: Pick<PlanService, 'lastChangedPlans'>,
   { listAccess }: RouteSupport,
 ) {
   router.get('/v1/workloads', async (req, res) => {
@@ -49,22 +54,24 @@ export function addWorkloadRoutes(
         r,
       ]),
     );
+    // And the plan that last changed each (one query for the page).
+    const lastPlans = await plans.lastChangedPlans(page.items as WorkloadRef[]);
     res.json({
       ...page,
       items: page.items.map(item => {
-        const r = byWorkload.get(
-          `${item.cluster}/${item.namespace}/${item.kind}/${item.name}`,
-        );
+        const key = `${item.cluster}/${item.namespace}/${item.kind}/${item.name}`;
+        const r = byWorkload.get(key);
+        const withLast = { ...item, lastPlanId: lastPlans.get(key) ?? null };
         return r
           ? {
-              ...item,
+              ...withLast,
               rollout: { id: r.id, phase: r.phase, weight: r.weight },
               health: r.health && {
                 score: r.health.score,
                 verdict: r.health.verdict,
               },
             }
-          : item;
+          : withLast;
       }),
     });
   });

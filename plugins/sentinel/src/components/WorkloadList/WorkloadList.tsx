@@ -72,7 +72,19 @@ export const WorkloadList = ({
       title: t('workloads.lastChange'),
       render: w => {
         const plan = value?.changes.get(workloadKey(w as WorkloadRef));
-        if (!plan) return '—';
+        if (!plan) {
+          // Older than the plans listed here: the server still names it.
+          return w.lastPlanId ? (
+            <Link
+              to={`?plan=${w.lastPlanId}`}
+              aria-label={t('workloads.lastChangeAria', { name: w.name })}
+            >
+              {w.lastPlanId}
+            </Link>
+          ) : (
+            '—'
+          );
+        }
         const verbs = [...new Set(plan.decisions.map(d => d.verb))].join(', ');
         return (
           <Link
