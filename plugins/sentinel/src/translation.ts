@@ -211,6 +211,8 @@ export const sentinelTranslationRef = createTranslationRef({
       historyTo: 'To version',
       historyEmpty: 'Only one version so far.',
       noDifference: 'The two versions are the same.',
+      folded_one: '… {{count}} unchanged line',
+      folded_other: '… {{count}} unchanged lines',
     },
     freezes: {
       calendarTitle: 'The next four weeks',

@@ -1,5 +1,7 @@
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { makeStyles } from '@material-ui/core/styles';
-import { lineDiff } from './versionDiff';
+import { sentinelTranslationRef } from '../../../translation';
+import { foldUnchanged, lineDiff } from './versionDiff';
 
 const useStyles = makeStyles(theme => ({
   diff: {
@@ -24,6 +26,7 @@ const useStyles = makeStyles(theme => ({
     textDecoration: 'line-through',
   },
   same: { color: theme.palette.text.secondary },
+  fold: { color: theme.palette.text.hint, fontStyle: 'italic' },
 }));
 
 const MARK = { added: '+ ', removed: '- ', same: '  ' } as const;
@@ -37,14 +40,21 @@ export const DiffView = ({
   after: string;
 }) => {
   const classes = useStyles();
+  const { t } = useTranslationRef(sentinelTranslationRef);
   return (
     <pre className={classes.diff} aria-label="Differences">
-      {lineDiff(before, after).map((line, i) => (
-        <div key={i} className={classes[line.kind]} data-diff={line.kind}>
-          {MARK[line.kind]}
-          {line.text}
-        </div>
-      ))}
+      {foldUnchanged(lineDiff(before, after)).map((line, i) =>
+        line.kind === 'fold' ? (
+          <div key={i} className={classes.fold} data-diff="fold">
+            {`  ${t('policy.folded', { count: line.count })}`}
+          </div>
+        ) : (
+          <div key={i} className={classes[line.kind]} data-diff={line.kind}>
+            {MARK[line.kind]}
+            {line.text}
+          </div>
+        ),
+      )}
     </pre>
   );
 };

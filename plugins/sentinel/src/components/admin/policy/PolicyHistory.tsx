@@ -56,7 +56,10 @@ export const PolicyHistory = ({
             {select('from', t('policy.historyFrom'), from)}
             {select('to', t('policy.historyTo'), to)}
           </div>
-          {before && after && (
+          {before && after && policyToYaml(before) === policyToYaml(after) && (
+            <Typography>{t('policy.noDifference')}</Typography>
+          )}
+          {before && after && policyToYaml(before) !== policyToYaml(after) && (
             <DiffView
               before={policyToYaml(before)}
               after={policyToYaml(after)}
