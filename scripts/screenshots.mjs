@@ -113,6 +113,17 @@ await page.screenshot({
   fullPage: true,
 });
 
+for (const [section, ready] of [
+  ['exceptions', 'Policy exceptions'],
+  ['shadow', 'Run every plan in shadow mode'],
+  ['access', 'Role bindings'],
+]) {
+  await page.goto(`${app}/sentinel/${section}`);
+  await page.getByText(ready).first().waitFor();
+  await sleep(1000);
+  await page.screenshot({ path: `docs/images/admin-${section}.png` });
+}
+
 await page.goto(`${app}/sentinel/audit`);
 await page.getByText('Audit log').first().waitFor();
 await sleep(1500);
