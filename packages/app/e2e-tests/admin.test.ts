@@ -1,24 +1,15 @@
+import { expect, test } from '@playwright/test';
 import {
-  expect,
-  test,
-  type APIRequestContext,
-  type Page,
-} from '@playwright/test';
+  api,
+  optimizer,
+  ops,
+  signInAsGuest,
+  deleteFreezesNamed,
+} from './support';
 
 // Sentinel's admin page, as the guest (an admin in the embedded default). The operations
 // token (an admin by app-config.yaml's role bindings) sets up and cleans up through the API, so
 // a failed test never leaves a freeze or a locked-out guest for the tests after it.
-const api = 'http://localhost:7007/api/sentinel';
-const optimizer = { Authorization: 'Bearer dev-optimizer-token' };
-const ops = { Authorization: 'Bearer dev-ops-token' };
-
-async function signInAsGuest(page: Page) {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(
-    page.getByRole('heading', { name: 'Sentinel demo Catalog' }),
-  ).toBeVisible();
-}
 
 /** `YYYY-MM-DDTHH:mm` in local time, as a datetime-local input takes it. */
 function localInput(at: Date): string {
@@ -26,19 +17,6 @@ function localInput(at: Date): string {
   return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(
     at.getDate(),
   )}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
-}
-
-async function deleteFreezesNamed(request: APIRequestContext, name: string) {
-  const windows = await request.get(`${api}/v1/freeze-windows`, {
-    headers: ops,
-  });
-  for (const w of (await windows.json()).items ?? []) {
-    if (w.name === name) {
-      await request.delete(`${api}/v1/freeze-windows/${w.id}`, {
-        headers: ops,
-      });
-    }
-  }
 }
 
 test('an admin edits the policy: invalid YAML is refused with the message; a dry run uses the draft; a valid change shows in the history', async ({

@@ -1,21 +1,7 @@
-import {
-  expect,
-  test,
-  type APIRequestContext,
-  type Page,
-} from '@playwright/test';
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { api, optimizer, signInAsGuest } from './support';
 
 // Acting from a service's Sentinel tab, as the guest (an admin in the embedded default).
-const api = 'http://localhost:7007/api/sentinel';
-const optimizer = { Authorization: 'Bearer dev-optimizer-token' };
-
-async function signInAsGuest(page: Page) {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(
-    page.getByRole('heading', { name: 'Sentinel demo Catalog' }),
-  ).toBeVisible();
-}
 
 /** A plan the optimizer submits with low confidence: it waits for a person. */
 async function pendingPlan(

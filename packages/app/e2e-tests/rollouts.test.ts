@@ -1,7 +1,5 @@
 import { expect, test } from '@playwright/test';
-
-const api = 'http://localhost:7007/api/sentinel';
-const optimizer = { Authorization: 'Bearer dev-optimizer-token' };
+import { api, optimizer } from './support';
 
 test('a person watches a canary advance on the tab and aborts it; the stable workload is untouched', async ({
   page,

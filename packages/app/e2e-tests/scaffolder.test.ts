@@ -1,22 +1,8 @@
-import { expect, test, type APIRequestContext } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { deleteFreezesNamed, signInAsGuest } from './support';
 
 // Sentinel's templates on the Create page, run as the guest (an admin in the embedded default).
 // The operations token cleans up through the API, so a failed run leaves no freeze behind.
-const api = 'http://localhost:7007/api/sentinel';
-const ops = { Authorization: 'Bearer dev-ops-token' };
-
-async function deleteFreezesNamed(request: APIRequestContext, name: string) {
-  const windows = await request.get(`${api}/v1/freeze-windows`, {
-    headers: ops,
-  });
-  for (const w of (await windows.json()).items ?? []) {
-    if (w.name === name) {
-      await request.delete(`${api}/v1/freeze-windows/${w.id}`, {
-        headers: ops,
-      });
-    }
-  }
-}
 
 test('a person schedules a change freeze from the Create page and sees it on the service tab', async ({
   page,
@@ -25,8 +11,7 @@ test('a person schedules a change freeze from the Create page and sees it on the
   const name = 'E2E template freeze';
   await deleteFreezesNamed(request, name);
   try {
-    await page.goto('/');
-    await page.getByRole('button', { name: 'Enter' }).click();
+    await signInAsGuest(page);
     await page.getByRole('link', { name: 'Create', exact: true }).click();
 
     // The template's card: the innermost element with its title and a Choose button.
@@ -67,8 +52,7 @@ test('a person schedules a change freeze from the Create page and sees it on the
 test("the Create page offers Sentinel's templates, and lists its actions with their schemas", async ({
   page,
 }) => {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
+  await signInAsGuest(page);
   await page.getByRole('link', { name: 'Create', exact: true }).click();
   for (const title of [
     'Put a service under Sentinel',

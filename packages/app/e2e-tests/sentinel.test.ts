@@ -1,15 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-
-async function signInAsGuest(page: Page) {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  // Signed in once the catalog, the landing page, shows.
-  await expect(
-    page.getByRole('heading', { name: 'Sentinel demo Catalog' }),
-  ).toBeVisible();
-  // Served at /catalog, where Backstage users and links expect it.
-  await expect(page).toHaveURL(/\/catalog(\?|$)/);
-}
+import { expect, test } from '@playwright/test';
+import { api, optimizer, signInAsGuest } from './support';
 
 test('a newcomer signs in as guest and finds the Sentinel tab of a demo service', async ({
   page,
@@ -18,23 +8,20 @@ test('a newcomer signs in as guest and finds the Sentinel tab of a demo service'
   // The optimizer proposes a change to cart, as InfraMind would. On a fresh start the catalog
   // is still reading the demo services, and cart is unmanaged (400) until it has.
   await expect(async () => {
-    const submitted = await request.post(
-      'http://localhost:7007/api/sentinel/v1/action-plans',
-      {
-        headers: { Authorization: 'Bearer dev-optimizer-token' },
-        data: {
-          source: 'InfraMind',
-          decisions: [
-            {
-              verb: 'scale',
-              target: { namespace: 'shop', name: 'cart' },
-              params: { replicas: 2 },
-              confidence: 0.9,
-            },
-          ],
-        },
+    const submitted = await request.post(`${api}/v1/action-plans`, {
+      headers: optimizer,
+      data: {
+        source: 'InfraMind',
+        decisions: [
+          {
+            verb: 'scale',
+            target: { namespace: 'shop', name: 'cart' },
+            params: { replicas: 2 },
+            confidence: 0.9,
+          },
+        ],
       },
-    );
+    });
     expect(submitted.status()).toBe(202);
   }).toPass({ timeout: 60_000 });
 

@@ -66,13 +66,3 @@ export async function calling<T>(
     throw sentinelError(what, error);
   }
 }
-
-/** The Sentinel tab of a catalog entity, as a path in the portal. */
-export function sentinelTabPath(entityRef: string): string {
-  const match = /^([^:]+):(?:([^/]+)\/)?(.+)$/.exec(entityRef);
-  if (!match) return '/sentinel';
-  const [, kind, namespace = 'default', name] = match;
-  return `/catalog/${namespace}/${kind.toLocaleLowerCase(
-    'en-US',
-  )}/${name}/sentinel`;
-}

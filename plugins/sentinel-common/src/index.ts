@@ -13,3 +13,4 @@ export * from './client/SentinelClient';
 export * from './schema/policyDocument';
 export * from './roleTable';
 export * from './signals';
+export * from './links';

@@ -3,6 +3,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   isTerminalPlanStatus,
   parseWorkloadRef,
+  sentinelTabPath,
   VERBS,
   WORKLOAD_KINDS,
   type ApiPlan,
@@ -13,7 +14,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   calling,
   sentinelAs,
-  sentinelTabPath,
   type SentinelCallerDeps,
 } from '../sentinelCaller';
 import { planSubmitExamples } from './planSubmit.examples';
@@ -215,7 +215,8 @@ export function createPlanSubmitAction(deps: SentinelCallerDeps) {
       const submitted = await calling('submitting the plan', () =>
         sentinel.submitPlan(submission, { idempotencyKey }),
       );
-      const link = sentinelTabPath(submitted.decisions[0]?.entityRef ?? '');
+      const entityRef = submitted.decisions[0]?.entityRef;
+      const link = entityRef ? sentinelTabPath(entityRef) : '/sentinel';
       ctx.output('planId', submitted.id);
       ctx.output('link', link);
       ctx.logger.info(

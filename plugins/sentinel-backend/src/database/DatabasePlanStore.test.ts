@@ -146,7 +146,7 @@ describe('DatabasePlanStore', () => {
       const newest = { ...newPlan(), at: at(14) };
       for (const plan of [older, newer, newest]) await plans.createPlan(plan);
       // older changed both; newer changed cart (then rolled it back) and skipped checkout;
-      // newest is still pending: nothing of it reached the cluster.
+      // newest only simulated cart and has checkout pending: nothing of it reached the cluster.
       await knex('plan_decisions')
         .where({ plan_id: older.id })
         .update({ status: 'succeeded' });
@@ -156,6 +156,9 @@ describe('DatabasePlanStore', () => {
       await knex('plan_decisions')
         .where({ plan_id: newer.id, decision_index: 1 })
         .update({ status: 'skipped' });
+      await knex('plan_decisions')
+        .where({ plan_id: newest.id, decision_index: 0 })
+        .update({ status: 'simulated' });
 
       const last = await plans.lastChangedPlans([
         deployment('cart'),

@@ -7,6 +7,7 @@ import type {
   Verdict,
   WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
+import { stringifyWorkloadRef } from '@internal/backstage-plugin-sentinel-common';
 import type { Knex } from 'knex';
 import {
   assertTransitionChain,
@@ -658,10 +659,7 @@ export class DatabasePlanStore implements PlanStore {
       .where('recency', 1)
       .select('cluster', 'namespace', 'kind', 'name', 'plan_id');
     for (const row of rows) {
-      latest.set(
-        `${row.cluster}/${row.namespace}/${row.kind}/${row.name}`,
-        row.plan_id,
-      );
+      latest.set(stringifyWorkloadRef(row as WorkloadRef), row.plan_id);
     }
     return latest;
   }

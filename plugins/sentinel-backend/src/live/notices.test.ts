@@ -1,4 +1,7 @@
-import type { Plan } from '@internal/backstage-plugin-sentinel-common';
+import {
+  sentinelTabPath,
+  type Plan,
+} from '@internal/backstage-plugin-sentinel-common';
 import type { CatalogWorkloads } from '../pipeline/WorkloadCatalogIndex';
 import type { FreezeOccurrence } from '../policy/engine/freezeOccurrences';
 import type { Rollout } from '../rollouts/types';
@@ -8,7 +11,6 @@ import {
   freezeStartNotices,
   planEndNotice,
   rolloutEndNotice,
-  sentinelTabLink,
 } from './notices';
 
 const target = (name: string, namespace = 'shop') => ({
@@ -24,7 +26,7 @@ describe('owner notices', () => {
     ['Component:team-a/Cart', '/catalog/team-a/component/Cart/sentinel'],
     ['resource:default/db', '/catalog/default/resource/db/sentinel'],
   ])('links %s to its Sentinel tab at %s', (ref, link) => {
-    expect(sentinelTabLink(ref)).toBe(link);
+    expect(sentinelTabPath(ref)).toBe(link);
   });
 
   it.each([

@@ -2,6 +2,7 @@ import { parseEntityRef } from '@backstage/catalog-model';
 import type { NotificationSendOptions } from '@backstage/plugin-notifications-node';
 import {
   parseWorkloadRef,
+  sentinelTabPath,
   type Plan,
   type PlanDecision,
 } from '@internal/backstage-plugin-sentinel-common';
@@ -25,14 +26,6 @@ export const NOTICE_TOPICS = {
   freeze: 'sentinel-freeze',
   rollout: 'sentinel-rollout',
 } as const;
-
-/** The entity page's Sentinel tab, as a path of the portal. */
-export function sentinelTabLink(entityRef: string): string {
-  const { kind, namespace, name } = parseEntityRef(entityRef);
-  return `/catalog/${encodeURIComponent(namespace)}/${encodeURIComponent(
-    kind.toLocaleLowerCase('en-US'),
-  )}/${encodeURIComponent(name)}/sentinel`;
-}
 
 type DecisionFacts = Pick<PlanDecision, 'verb' | 'target' | 'params'>;
 
@@ -115,7 +108,7 @@ export function approvalNotice(plan: Plan): Notice | undefined {
       )}. ${sentence(
         reasons.map(sentence).join(' ') || plan.statusReason || '',
       )}${approvers}`.trim(),
-      link: sentinelTabLink(entityRefs[0]),
+      link: sentinelTabPath(entityRefs[0]),
       severity: 'high',
       topic: NOTICE_TOPICS.approval,
       scope: `sentinel-approval:${plan.id}`,
@@ -165,7 +158,7 @@ export function planEndNotice(plan: Plan): Notice | undefined {
     payload: {
       title: title(heading),
       description,
-      link: sentinelTabLink(entityRefs[0]),
+      link: sentinelTabPath(entityRefs[0]),
       severity: plan.status === 'failed' ? 'critical' : 'high',
       topic: NOTICE_TOPICS.rollback,
       // One notification per plan: its rollout's abort and its end update the same one.
@@ -198,7 +191,7 @@ export function rolloutEndNotice(rollout: Rollout): Notice | undefined {
           ? `The abort could not be completed: a person needs to look at ${workload}.`
           : `${workload} runs its previous version again.`
       }`.trim(),
-      link: sentinelTabLink(rollout.entityRef),
+      link: sentinelTabPath(rollout.entityRef),
       severity: failed ? 'critical' : 'high',
       topic: NOTICE_TOPICS.rollback,
       scope: `sentinel-rollback:${rollout.planId}`,
@@ -228,7 +221,7 @@ export function rolloutHoldNotice(rollout: Rollout): Notice | undefined {
       description: `${sentence(
         rollout.phaseReason,
       )} Resume, promote or abort it on the Sentinel tab.`,
-      link: sentinelTabLink(rollout.entityRef),
+      link: sentinelTabPath(rollout.entityRef),
       severity: gate ? 'normal' : 'high',
       topic: NOTICE_TOPICS.rollout,
       scope: `sentinel-rollout:${rollout.id}`,
@@ -307,7 +300,7 @@ export function freezeStartNotices(
                 ? ' (rollbacks stay allowed)'
                 : ', not even rollbacks'
             }.`,
-            link: sentinelTabLink(entityRefs[0]),
+            link: sentinelTabPath(entityRefs[0]),
             severity: 'normal',
             topic: NOTICE_TOPICS.freeze,
             scope: key,

@@ -1,4 +1,5 @@
 import {
+  stringifyWorkloadRef,
   workloadReadPermission,
   type WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
@@ -49,17 +50,14 @@ export function addWorkloadRoutes(
     ]);
     // Each workload's rollout in flight, and the health its analysis last scored.
     const byWorkload = new Map(
-      inFlight.map(r => [
-        `${r.target.cluster}/${r.target.namespace}/${r.target.kind}/${r.target.name}`,
-        r,
-      ]),
+      inFlight.map(r => [stringifyWorkloadRef(r.target as WorkloadRef), r]),
     );
     // And the plan that last changed each (one query for the page).
     const lastPlans = await plans.lastChangedPlans(page.items as WorkloadRef[]);
     res.json({
       ...page,
       items: page.items.map(item => {
-        const key = `${item.cluster}/${item.namespace}/${item.kind}/${item.name}`;
+        const key = stringifyWorkloadRef(item as WorkloadRef);
         const r = byWorkload.get(key);
         const withLast = { ...item, lastPlanId: lastPlans.get(key) ?? null };
         return r

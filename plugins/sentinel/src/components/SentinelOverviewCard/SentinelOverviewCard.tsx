@@ -10,6 +10,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   parseWorkloadsAnnotation,
   SENTINEL_WORKLOADS_ANNOTATION,
+  sentinelTabPath,
 } from '@internal/backstage-plugin-sentinel-common';
 import useAsync from 'react-use/esm/useAsync';
 import { sentinelApiRef } from '../../api';
@@ -51,9 +52,7 @@ export const SentinelOverviewCard = () => {
   // Worded at render: a change of language needs no new requests.
   const summary = value && overview(value, t);
 
-  const tab = `/catalog/${
-    entity.metadata.namespace ?? 'default'
-  }/${entity.kind.toLocaleLowerCase('en-US')}/${entity.metadata.name}/sentinel`;
+  const tab = sentinelTabPath(entityRef);
   return (
     <InfoCard
       title={t('overview.title')}

@@ -7,13 +7,12 @@ import {
 } from '@backstage/core-components';
 import { useApi, useTranslationRef } from '@backstage/frontend-plugin-api';
 import type {
+  ApiPlan,
   ApiWorkload,
-  WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { sentinelApiRef } from '../../api';
 import { sentinelTranslationRef } from '../../translation';
-import { lastChanges, workloadKey } from './lastChanges';
 import { RollbackButton } from './RollbackButton';
 
 /** The service's managed workloads as the clusters report them now. */
@@ -35,7 +34,9 @@ export const WorkloadList = ({
       sentinel.listWorkloads({ entityRef, limit: 100 }),
       sentinel.listPlans({ entityRef, limit: 50 }),
     ]);
-    return { items: workloads.items, changes: lastChanges(plans.items) };
+    // The server names each workload's last change; the recent plans describe it.
+    const recent = new Map<string, ApiPlan>(plans.items.map(p => [p.id, p]));
+    return { items: workloads.items, recent };
   }, [sentinel, entityRef, reloadKey]);
 
   const columns: TableColumn<ApiWorkload>[] = [
@@ -71,29 +72,19 @@ export const WorkloadList = ({
     {
       title: t('workloads.lastChange'),
       render: w => {
-        const plan = value?.changes.get(workloadKey(w as WorkloadRef));
-        if (!plan) {
-          // Older than the plans listed here: the server still names it.
-          return w.lastPlanId ? (
-            <Link
-              to={`?plan=${w.lastPlanId}`}
-              aria-label={t('workloads.lastChangeAria', { name: w.name })}
-            >
-              {w.lastPlanId}
-            </Link>
-          ) : (
-            '—'
-          );
-        }
-        const verbs = [...new Set(plan.decisions.map(d => d.verb))].join(', ');
+        if (!w.lastPlanId) return '—';
+        const plan = value?.recent.get(w.lastPlanId);
+        const label = plan
+          ? `${[...new Set(plan.decisions.map(d => d.verb))].join(
+              ', ',
+            )}, ${new Date(plan.createdAt).toLocaleString()} (${plan.status})`
+          : w.lastPlanId;
         return (
           <Link
-            to={`?plan=${plan.id}`}
+            to={`?plan=${w.lastPlanId}`}
             aria-label={t('workloads.lastChangeAria', { name: w.name })}
           >
-            {`${verbs}, ${new Date(plan.createdAt).toLocaleString()} (${
-              plan.status
-            })`}
+            {label}
           </Link>
         );
       },

@@ -8,7 +8,7 @@ import {
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { sentinelApiRef } from '../../../api';
 import { sentinelTranslationRef } from '../../../translation';
 import { errorMessage, isConflict } from '../common/errorMessage';
@@ -46,11 +46,10 @@ export const PolicyEditor = ({
   const draft = useMemo(() => parsePolicyDraft(text), [text]);
   const unchanged = text === policyToYaml(base);
 
-  const edit = (next: string) => {
-    setText(next);
-    const parsed = parsePolicyDraft(next);
-    onDraft((parsed.value as ApiPolicyDocument | undefined) ?? null);
-  };
+  // The page's dry run follows the draft, parsed once per edit.
+  useEffect(() => {
+    onDraft((draft.value as ApiPolicyDocument | undefined) ?? null);
+  }, [draft, onDraft]);
 
   const save = async () => {
     if (!draft.value) return;
@@ -98,7 +97,7 @@ export const PolicyEditor = ({
         maxRows={40}
         variant="outlined"
         value={text}
-        onChange={e => edit(e.target.value)}
+        onChange={e => setText(e.target.value)}
         inputProps={{
           'aria-label': t('policy.editorAria'),
           spellCheck: false,

@@ -23,7 +23,7 @@ export const PolicySection = () => {
     ]);
     return { policy, history: history.items };
   }, [sentinel]);
-  // Undefined until the admin types; null while the draft has problems.
+  // Undefined until the editor reports its draft; null while the draft has problems.
   const [draft, setDraft] = useState<ApiPolicyDocument | null>();
 
   if (error) return <ResponseErrorPanel error={error} />;
