@@ -12,7 +12,10 @@ test('a person schedules a change freeze from the Create page and sees it on the
   await deleteFreezesNamed(request, name);
   try {
     await signInAsGuest(page);
-    await page.getByRole('link', { name: 'Create', exact: true }).click();
+    await page
+      .getByRole('navigation', { name: 'sidebar nav' })
+      .getByRole('link', { name: 'Create', exact: true })
+      .click();
 
     // The template's card: the innermost element with its title and a Choose button.
     const card = page
@@ -53,7 +56,10 @@ test("the Create page offers Sentinel's templates, and lists its actions with th
   page,
 }) => {
   await signInAsGuest(page);
-  await page.getByRole('link', { name: 'Create', exact: true }).click();
+  await page
+    .getByRole('navigation', { name: 'sidebar nav' })
+    .getByRole('link', { name: 'Create', exact: true })
+    .click();
   for (const title of [
     'Put a service under Sentinel',
     'Schedule a change freeze',
