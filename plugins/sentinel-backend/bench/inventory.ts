@@ -9,7 +9,7 @@
 import { KubernetesTestServer } from '@internal/kubernetes-test-server';
 import { KubeConfig } from '@kubernetes/client-node';
 import os from 'node:os';
-import { WorkloadInventory } from '../src/kubernetes/WorkloadInventory';
+import { WorkloadInventory } from '../src/inventory/WorkloadInventory';
 
 const total = Number(process.env.BENCH_WORKLOADS ?? 10_000);
 const namespaces = 100;

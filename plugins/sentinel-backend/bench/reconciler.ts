@@ -22,17 +22,17 @@ import {
   printMachine,
   startSimulatedCluster,
 } from './support';
-import { DatabasePlanStore } from '../src/database/DatabasePlanStore';
-import { PolicyStore } from '../src/database/PolicyStore';
+import { DatabasePlanStore } from '../src/plans/store/DatabasePlanStore';
+import { PolicyStore } from '../src/policy/PolicyStore';
 import { KeepAliveKubeConfig } from '../src/kubernetes/KeepAliveKubeConfig';
 import {
   KubernetesClusterDriver,
   rolloutStatusOf,
 } from '../src/kubernetes/KubernetesClusterDriver';
-import { WorkloadInventory } from '../src/kubernetes/WorkloadInventory';
-import { DEFAULT_EXECUTION } from '../src/pipeline/executionConfig';
-import { createPlanExecution } from '../src/pipeline/planExecution';
-import { WorkloadReader } from '../src/pipeline/WorkloadReader';
+import { WorkloadInventory } from '../src/inventory/WorkloadInventory';
+import { DEFAULT_EXECUTION } from '../src/plans/executionConfig';
+import { createPlanExecution } from '../src/plans/planExecution';
+import { WorkloadReader } from '../src/inventory/WorkloadReader';
 import { DatabaseChangeLedger } from '../src/policy/ChangeLedger';
 import { PolicyService } from '../src/policy/PolicyService';
 

@@ -19,11 +19,11 @@ import {
 } from './support';
 import { KeepAliveKubeConfig } from '../src/kubernetes/KeepAliveKubeConfig';
 import { KubernetesClusterDriver } from '../src/kubernetes/KubernetesClusterDriver';
-import { Reconciler } from '../src/reconciler/Reconciler';
+import { Reconciler } from '../src/work/Reconciler';
 import { DEFAULT_ROLLOUTS } from '../src/rollouts/rolloutConfig';
-import { RolloutController } from '../src/rollouts/RolloutController';
-import { RolloutStore } from '../src/rollouts/RolloutStore';
-import { PrometheusClient } from '../src/health/PrometheusClient';
+import { RolloutController } from '../src/rollouts/controller/RolloutController';
+import { RolloutStore } from '../src/rollouts/store/RolloutStore';
+import { PrometheusClient } from '../src/rollouts/analysis/PrometheusClient';
 import type { Rollout } from '../src/rollouts/types';
 
 const rollouts = Number(process.env.BENCH_ROLLOUTS ?? 500);

@@ -1,4 +1,5 @@
 import type { WorkloadRef } from '@internal/backstage-plugin-sentinel-common';
+import type { CandidateOperations } from './candidates';
 
 /** CPU and memory as Kubernetes quantities, e.g. `{ cpu: '250m', memory: '512Mi' }`. */
 export interface ResourceList {
@@ -105,4 +106,11 @@ export interface ClusterDriver {
    * rollouts (the in-memory one) leave it out, and changes count as done once applied.
    */
   rolloutStatus?(ref: WorkloadRef): Promise<RolloutStatus>;
+
+  /**
+   * Canary and blue/green rollouts on this cluster: a driver with these operations and
+   * `rolloutStatus` runs them (see `supportsProgressiveRollouts`); without them Sentinel
+   * refuses such a decision when the plan is submitted, naming the cluster.
+   */
+  readonly candidates?: CandidateOperations;
 }

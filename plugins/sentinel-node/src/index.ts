@@ -5,6 +5,7 @@
  */
 
 export * from './ClusterDriver';
+export * from './candidates';
 export * from './extensions';
 export * from './changes';
 export * from './TrafficRouter';

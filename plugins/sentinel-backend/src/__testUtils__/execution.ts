@@ -7,20 +7,21 @@ import {
 import type { ClusterDriver } from '@internal/backstage-plugin-sentinel-node';
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { DatabasePlanStore } from '../database/DatabasePlanStore';
-import type { NewDecision } from '../database/PlanStore';
-import { PolicyStore } from '../database/PolicyStore';
+import { DatabasePlanStore } from '../plans/store/DatabasePlanStore';
+import { createPlanStores } from '../plans/store/createPlanStores';
+import type { NewDecision } from '../plans/store/PlanStore';
+import { PolicyStore } from '../policy/PolicyStore';
 import {
   DEFAULT_EXECUTION,
   type ExecutionSettings,
-} from '../pipeline/executionConfig';
+} from '../plans/executionConfig';
 import {
   createPlanExecution,
   type PlanExecutionOptions,
-} from '../pipeline/planExecution';
-import { PlanService } from '../pipeline/PlanService';
-import type { WorkloadOwnership } from '../pipeline/WorkloadCatalogIndex';
-import { WorkloadReader } from '../pipeline/WorkloadReader';
+} from '../plans/planExecution';
+import { PlanService } from '../plans/PlanService';
+import type { WorkloadOwnership } from '../inventory/WorkloadCatalogIndex';
+import { WorkloadReader } from '../inventory/WorkloadReader';
 import { DatabaseChangeLedger } from '../policy/ChangeLedger';
 import { PolicyService } from '../policy/PolicyService';
 
@@ -81,12 +82,12 @@ export async function replica(
     Pick<PlanExecutionOptions, 'policyEngine' | 'hooks' | 'inventory'>
   > = {},
 ) {
-  const store = new DatabasePlanStore(knex);
+  const { plans: store, approvals, gate } = createPlanStores(knex);
   const clusterDrivers = new Map([[driver.cluster, driver]]);
   const workloads = new WorkloadReader(clusterDrivers, options.inventory);
   const policies = new PolicyService({
     store: new PolicyStore(knex),
-    ledger: new DatabaseChangeLedger(store),
+    ledger: new DatabaseChangeLedger(gate),
     workloads,
     ownership,
     logger,
@@ -99,6 +100,7 @@ export async function replica(
   );
   const execution = createPlanExecution({
     store,
+    gateStore: gate,
     clusterDrivers,
     policies,
     policyEngine: options.policyEngine,
@@ -112,6 +114,7 @@ export async function replica(
   });
   const plans = new PlanService({
     store,
+    approvals,
     clusters: [driver.cluster],
     workloads,
     ownership,

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { readRolloutSettings } from '../rollouts/rolloutConfig';
 import type { RolloutPhase } from '../rollouts/rolloutPhases';
-import { RolloutStore } from '../rollouts/RolloutStore';
+import { RolloutStore } from '../rollouts/store/RolloutStore';
 
 /**
  * A canary rollout of `planId` on `target`, in `phase`, that no replica steps until a person

@@ -1,3 +1,4 @@
+import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import type { Knex } from 'knex';
 
 /** Every action the audit trail records; `refused` are attempts the caller was not allowed. */
@@ -55,4 +56,14 @@ export async function writeAudit(
   at: Date,
 ): Promise<void> {
   if (record) await db('audit_events').insert(auditRow(record, at));
+}
+
+/** Who made a request, as timelines and histories record it. */
+export function actorOf(credentials: BackstageCredentials): string {
+  const p = credentials.principal as {
+    type: string;
+    userEntityRef?: string;
+    subject?: string;
+  };
+  return p.userEntityRef ?? p.subject ?? p.type;
 }

@@ -2,10 +2,8 @@ import { ConflictError } from '@backstage/errors';
 import { KubernetesTestServer } from '@internal/kubernetes-test-server';
 import type { WorkloadRef } from '@internal/backstage-plugin-sentinel-common';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
-import {
-  KubernetesClusterDriver,
-  RESTARTED_AT_ANNOTATION,
-} from './KubernetesClusterDriver';
+import { RESTARTED_AT_ANNOTATION } from './workloadState';
+import { KubernetesClusterDriver } from './KubernetesClusterDriver';
 
 const cart: WorkloadRef = {
   cluster: 'test',

@@ -5,7 +5,7 @@ import {
   MANAGED_BY_LABEL,
   ROLLOUT_ID_ANNOTATION,
   type CandidateSpec,
-} from '../rollouts/CandidateDriver';
+} from '@internal/backstage-plugin-sentinel-node';
 
 /**
  * The candidate Deployment of a progressive rollout, built from the stable one. Pure.

@@ -3,6 +3,12 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { KeepAliveKubeConfig } from './KeepAliveKubeConfig';
 
+/** A Kubernetes cluster of `sentinel.clusters`, with its client configuration. */
+export interface ClusterConfig {
+  name: string;
+  kubeConfig: KubeConfig;
+}
+
 /**
  * Builds the client configuration of each cluster in `sentinel.clusters`. Credentials are read
  * from files (a mounted service account token, client certificates for mTLS, or a kubeconfig)
@@ -11,7 +17,7 @@ import { KeepAliveKubeConfig } from './KeepAliveKubeConfig';
 export function readClusterConfigs(
   config: Config,
   env: { nodeEnv?: string } = { nodeEnv: process.env.NODE_ENV },
-): { name: string; kubeConfig: KubeConfig }[] {
+): ClusterConfig[] {
   const clusters = config.getOptionalConfigArray('sentinel.clusters') ?? [];
   const names = new Set<string>();
   return clusters.map((cluster, index) => {

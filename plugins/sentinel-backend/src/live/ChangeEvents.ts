@@ -7,8 +7,8 @@ import {
   SENTINEL_CHANGES_CHANNEL,
   type SentinelChangeMessage,
 } from '@internal/backstage-plugin-sentinel-common';
-import type { PlanChange, PlanStore } from '../database/PlanStore';
-import type { RolloutChange } from '../rollouts/RolloutStore';
+import type { PlanChange, PlanStore } from '../plans/store/PlanStore';
+import type { RolloutChange } from '../rollouts/store/RolloutStore';
 import {
   approvalNotice,
   planEndNotice,

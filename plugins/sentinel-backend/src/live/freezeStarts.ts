@@ -1,8 +1,8 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { toError } from '@backstage/errors';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
-import type { SentNoticeStore } from '../database/SentNoticeStore';
-import type { WorkloadOwnership } from '../pipeline/WorkloadCatalogIndex';
+import type { SentNoticeStore } from './SentNoticeStore';
+import type { WorkloadOwnership } from '../inventory/WorkloadCatalogIndex';
 import { freezeOccurrences } from '../policy/engine/freezeOccurrences';
 import type { PolicyService } from '../policy/PolicyService';
 import { freezeStartNotices } from './notices';

@@ -2,7 +2,7 @@ import {
   sentinelTabPath,
   type Plan,
 } from '@internal/backstage-plugin-sentinel-common';
-import type { CatalogWorkloads } from '../pipeline/WorkloadCatalogIndex';
+import type { CatalogWorkloads } from '../inventory/WorkloadCatalogIndex';
 import type { FreezeOccurrence } from '../policy/engine/freezeOccurrences';
 import type { Rollout } from '../rollouts/types';
 import {

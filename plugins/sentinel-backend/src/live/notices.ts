@@ -7,7 +7,7 @@ import {
   type PlanDecision,
 } from '@internal/backstage-plugin-sentinel-common';
 import { createHash } from 'node:crypto';
-import type { CatalogWorkloads } from '../pipeline/WorkloadCatalogIndex';
+import type { CatalogWorkloads } from '../inventory/WorkloadCatalogIndex';
 import type { FreezeOccurrence } from '../policy/engine/freezeOccurrences';
 import { scopeMatches } from '../policy/engine/scope';
 import type { Rollout } from '../rollouts/types';

@@ -5,7 +5,8 @@ import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { connect, redisUrl } from '../__testUtils__/redis';
-import { DatabasePlanStore } from '../database/DatabasePlanStore';
+import { DatabaseGateStore } from '../plans/gate/DatabaseGateStore';
+import { DatabasePlanStore } from '../plans/store/DatabasePlanStore';
 import { applyDatabaseMigrations } from '../database/migrations';
 import {
   DatabaseChangeLedger,
@@ -107,13 +108,14 @@ describeOnRedis('change ledger on the real Redis', () => {
       const knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
       const plans = new DatabasePlanStore(knex);
+      const applied = new DatabaseGateStore(knex);
       const proxy = await redisProxy(new URL(url!));
       const key = `sentinel:test:${randomUUID()}`;
       const redis = await client(proxy.url());
       const ledger = new ResilientChangeLedger(
         new RedisChangeLedger(redis, key),
-        new DatabaseChangeLedger(plans),
-        plans,
+        new DatabaseChangeLedger(applied),
+        applied,
         mockServices.logger.mock(),
         300,
       );

@@ -13,12 +13,12 @@ import {
 } from '@internal/backstage-plugin-sentinel-common';
 import type { WorkloadState } from '@internal/backstage-plugin-sentinel-node';
 import { randomUUID } from 'node:crypto';
-import type { PolicyStore, PolicyVersion } from '../database/PolicyStore';
+import type { PolicyStore, PolicyVersion } from './PolicyStore';
 import type {
   CatalogWorkloads,
   WorkloadOwnership,
-} from '../pipeline/WorkloadCatalogIndex';
-import type { WorkloadReader } from '../pipeline/WorkloadReader';
+} from '../inventory/WorkloadCatalogIndex';
+import type { WorkloadReader } from '../inventory/WorkloadReader';
 import type { ChangeLedger } from './ChangeLedger';
 import {
   compileFreezeCalendar,

@@ -2,13 +2,12 @@ import { ConflictError } from '@backstage/errors';
 import type { PolicyDocument } from '@internal/backstage-plugin-sentinel-common';
 import type { WorkloadState } from '@internal/backstage-plugin-sentinel-node';
 import { randomUUID } from 'node:crypto';
-import type { StoredDecision } from '../database/PlanStore';
 import type { RolloutSettings } from './rolloutConfig';
 import { canAbort } from './rolloutPhases';
-import type { RolloutStore } from './RolloutStore';
+import type { RolloutStore } from './store/RolloutStore';
 import { rolloutSettingsFor } from './rolloutSettingsFor';
-import type { Rollout, RolloutStrategy } from './types';
-import type { WorkloadOwnership } from '../pipeline/WorkloadCatalogIndex';
+import type { Rollout, RolloutDecision, RolloutStrategy } from './types';
+import type { WorkloadOwnership } from '../inventory/WorkloadCatalogIndex';
 
 /** Where a decision's rollout stands, as its plan sees it. */
 export type RolloutOutcome =
@@ -17,7 +16,7 @@ export type RolloutOutcome =
 
 /** The strategy of a `rollout` decision that runs as a progressive rollout, if it does. */
 export function progressiveStrategy(
-  decision: Pick<StoredDecision, 'verb' | 'params'>,
+  decision: Pick<RolloutDecision, 'verb' | 'params'>,
 ): RolloutStrategy | undefined {
   const strategy = decision.params.strategy;
   return decision.verb === 'rollout' &&
@@ -54,7 +53,7 @@ export class ProgressiveRollouts {
   }
 
   /** Defaults, then the policy's entries for the workload, then the service's annotations. */
-  async #settingsFor(decision: StoredDecision) {
+  async #settingsFor(decision: RolloutDecision) {
     const { settings, ownership, policies } = this.#o;
     const [catalog, policy] = await Promise.all([
       ownership?.snapshot(),
@@ -82,7 +81,7 @@ export class ProgressiveRollouts {
 
   async start(
     planId: string,
-    decision: StoredDecision,
+    decision: RolloutDecision,
     stable: WorkloadState,
     at: Date,
   ): Promise<Rollout> {

@@ -1,5 +1,5 @@
 import type { Config } from '@backstage/config';
-import { DEFAULT_THRESHOLDS, type MetricCheck } from '../health/healthScore';
+import { DEFAULT_THRESHOLDS, type MetricCheck } from './analysis/healthScore';
 import { checkSteps } from './canarySteps';
 import {
   ROLLBACK_POLICIES,

@@ -3,14 +3,14 @@ import type {
   ClusterDriver,
   TrafficRouter,
 } from '@internal/backstage-plugin-sentinel-node';
-import { PrometheusClient } from '../health/PrometheusClient';
-import type { WorkloadEvents } from '../pipeline/planExecution';
-import { RolloutWakeups } from '../pipeline/RolloutWakeups';
-import { Reconciler } from '../reconciler/Reconciler';
+import { PrometheusClient } from './analysis/PrometheusClient';
+import type { WorkloadEvents } from '../inventory/WorkloadReader';
+import { RolloutWakeups } from '../work/RolloutWakeups';
+import { Reconciler } from '../work/Reconciler';
 import type { RolloutSettings } from './rolloutConfig';
 import type { RolloutObserver } from './rolloutObserver';
-import { RolloutController } from './RolloutController';
-import type { RolloutStore } from './RolloutStore';
+import { RolloutController } from './controller/RolloutController';
+import type { RolloutStore } from './store/RolloutStore';
 import type { Rollout } from './types';
 
 export interface RolloutExecutionOptions {

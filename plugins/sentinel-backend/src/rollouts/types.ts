@@ -1,4 +1,7 @@
-import type { PlanTarget } from '@internal/backstage-plugin-sentinel-common';
+import type {
+  PlanTarget,
+  Verb,
+} from '@internal/backstage-plugin-sentinel-common';
 import type { WorkloadState } from '@internal/backstage-plugin-sentinel-node';
 import type {
   AnalysisRules,
@@ -6,10 +9,19 @@ import type {
   CheckVerdict,
   MetricCheck,
   ScoreThresholds,
-} from '../health/healthScore';
+} from './analysis/healthScore';
 import type { RolloutPhase } from './rolloutPhases';
 
 export type RolloutStrategy = 'canary' | 'bluegreen';
+
+/** The decision of a plan that starts a rollout, as the rollouts domain reads it. */
+export interface RolloutDecision {
+  index: number;
+  verb: Verb;
+  target: PlanTarget;
+  params: Record<string, unknown>;
+  entityRef: string | null;
+}
 
 /**
  * What happens when a step's analysis fails: `auto` aborts and rolls back, `manual` pauses and

@@ -8,7 +8,7 @@ import type {
   TrafficRoute,
   TrafficRouter,
 } from '@internal/backstage-plugin-sentinel-node';
-import type { RetryOptions } from '../../kubernetes/KubernetesClusterDriver';
+import type { RetryOptions } from '../../kubernetes/retry';
 import {
   CanaryServices,
   checkCluster,
@@ -20,7 +20,7 @@ import {
   sameJson,
   type TrafficRouterOptions,
 } from './canaryService';
-import { withRetry } from '../../kubernetes/KubernetesClusterDriver';
+import { withRetry } from '../../kubernetes/retry';
 
 /**
  * On an HTTPRoute Sentinel splits, the weights its backendRefs to stable Services had before:

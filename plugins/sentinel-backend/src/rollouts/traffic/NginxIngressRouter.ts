@@ -10,8 +10,8 @@ import type {
   TrafficRoute,
   TrafficRouter,
 } from '@internal/backstage-plugin-sentinel-node';
-import type { RetryOptions } from '../../kubernetes/KubernetesClusterDriver';
-import { ROLLOUT_ID_ANNOTATION } from '../CandidateDriver';
+import type { RetryOptions } from '../../kubernetes/retry';
+import { ROLLOUT_ID_ANNOTATION } from '@internal/backstage-plugin-sentinel-node';
 import {
   CanaryServices,
   checkCluster,
@@ -26,7 +26,7 @@ import {
   sentinelSelector,
   type TrafficRouterOptions,
 } from './canaryService';
-import { withRetry } from '../../kubernetes/KubernetesClusterDriver';
+import { withRetry } from '../../kubernetes/retry';
 
 export const NGINX_CANARY_ANNOTATION = 'nginx.ingress.kubernetes.io/canary';
 export const NGINX_CANARY_WEIGHT_ANNOTATION =

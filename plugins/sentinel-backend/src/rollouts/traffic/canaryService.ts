@@ -8,15 +8,12 @@ import {
 } from '@kubernetes/client-node';
 import type { TrafficRoute } from '@internal/backstage-plugin-sentinel-node';
 import { isDeepStrictEqual } from 'node:util';
-import {
-  withRetry,
-  type RetryOptions,
-} from '../../kubernetes/KubernetesClusterDriver';
+import { withRetry, type RetryOptions } from '../../kubernetes/retry';
 import {
   CANDIDATE_LABEL,
   MANAGED_BY_LABEL,
   ROLLOUT_ID_ANNOTATION,
-} from '../CandidateDriver';
+} from '@internal/backstage-plugin-sentinel-node';
 
 /** Pins a Service to one version of a workload (blue/green's switch); never copied. */
 const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
