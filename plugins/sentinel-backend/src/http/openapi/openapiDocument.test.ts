@@ -28,7 +28,7 @@ describe('openapi.yaml', () => {
 
 describe('the generated client types in sentinel-common', () => {
   it('are generated from openapi.yaml as it is', () => {
-    const root = join(__dirname, '../../../..');
+    const root = join(__dirname, '../../../../..');
     const generatedFile = join(
       root,
       'plugins/sentinel-common/src/generated/openapi.ts',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabases } from '../../__testUtils__/databases';
 import { deployment, scale } from '../../__testUtils__/execution';
-import { DatabaseApprovalStore } from './DatabaseApprovalStore';
+import { createPlanStores } from './createPlanStores';
 import { DatabasePlanStore } from './DatabasePlanStore';
 import { newPlanWork } from './planRows';
 import { applyDatabaseMigrations } from '../../database/migrations';
@@ -213,7 +213,7 @@ describe('DatabasePlanStore', () => {
       const knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
       const told: PlanChange[] = [];
-      const plans = new DatabasePlanStore(knex, {
+      const { plans, approvals } = createPlanStores(knex, {
         onChange: change => told.push(change),
       });
       const plan = newPlan('key-told');
@@ -251,10 +251,7 @@ describe('DatabasePlanStore', () => {
           planId: plan.id,
         },
       });
-      await new DatabaseApprovalStore(knex).approve(
-        plan.id,
-        approval('user:default/ann'),
-      );
+      await approvals.approve(plan.id, approval('user:default/ann'));
       await plans.transition(plan.id, {
         from: ['pending_approval'],
         to: 'rejected',
