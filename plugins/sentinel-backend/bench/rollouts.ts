@@ -93,7 +93,7 @@ async function main() {
     };
     const reconciler = new Reconciler<Rollout>({
       name: 'rollout',
-      queue: store,
+      queue: store.queue,
       controller: timed,
       logger,
       owner: 'bench',

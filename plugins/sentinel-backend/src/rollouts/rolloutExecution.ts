@@ -60,7 +60,7 @@ export function createRolloutExecution(options: RolloutExecutionOptions) {
   });
   const reconciler = new Reconciler<Rollout>({
     name: 'rollout',
-    queue: options.store,
+    queue: options.store.queue,
     controller,
     logger: options.logger,
     owner: options.owner,

@@ -1,7 +1,7 @@
 import { ConflictError } from '@backstage/errors';
 import type { Knex } from 'knex';
 import { writeAudit, type AuditRecord } from '../../audit/auditRecord';
-import type { WorkQueue } from '../../work/Reconciler';
+import { LeasedQueue } from '../../work/LeasedQueue';
 import {
   assertRolloutTransition,
   RECONCILED_ROLLOUT_PHASES,
@@ -107,15 +107,22 @@ function isVisible(whilePhase: RolloutPhase, patch: RolloutPatch): boolean {
  * Every write of a step is fenced by the lease and the phase the step saw, so a person's abort
  * that lands mid-step wins and the step's stale write is dropped.
  */
-export class RolloutStore implements WorkQueue<Rollout> {
+export class RolloutStore {
   readonly #knex: Knex;
-  readonly #isPostgres: boolean;
   readonly #onChange?: (change: RolloutChange) => void;
+
+  /** The rollouts a replica advances, leased to one replica at a time. */
+  readonly queue: LeasedQueue<Rollout>;
 
   constructor(knex: Knex, options: RolloutStoreOptions = {}) {
     this.#knex = knex;
-    this.#isPostgres = knex.client.config.client === 'pg';
     this.#onChange = options.onChange;
+    this.queue = new LeasedQueue<Rollout>(knex, {
+      table: 'rollouts',
+      stateColumn: 'phase',
+      reconciledStates: RECONCILED_ROLLOUT_PHASES,
+      toItems: (rows: RolloutRow[]) => rows.map(rolloutFromRow),
+    });
   }
 
   /**
@@ -307,7 +314,7 @@ export class RolloutStore implements WorkQueue<Rollout> {
           updated_at: write.at,
           lease_owner: null,
           lease_expires_at: null,
-          next_check_at: this.#dueAfterRelease(tx, write.at, write.nextCheckAt),
+          next_check_at: this.queue.dueAfterRelease(tx, write.at, write.nextCheckAt),
           woken_at: null,
         })
         .returning('*');
@@ -355,15 +362,6 @@ export class RolloutStore implements WorkQueue<Rollout> {
       });
     }
     return true;
-  }
-
-  /** A released rollout is due at `next`, or at once if an event woke it meanwhile. */
-  #dueAfterRelease(knex: Knex, now: Date, next: Date | null): Knex.Raw {
-    const t = this.#isPostgres ? '?::timestamptz' : '?';
-    return knex.raw(`CASE WHEN woken_at IS NOT NULL THEN ${t} ELSE ${t} END`, [
-      now,
-      next,
-    ]);
   }
 
   // ---- people's actions ------------------------------------------------------------------
@@ -429,87 +427,6 @@ export class RolloutStore implements WorkQueue<Rollout> {
     const acted = await this.get(id);
     if (acted) this.#onChange?.({ rollout: acted, from: current.phase });
     return acted;
-  }
-
-  // ---- the work queue --------------------------------------------------------------------
-
-  async claimDue(options: {
-    owner: string;
-    now: Date;
-    leaseMs: number;
-    limit: number;
-  }): Promise<Rollout[]> {
-    const due = this.#knex('rollouts')
-      .select('id')
-      .where('next_check_at', '<=', options.now)
-      .whereIn('phase', RECONCILED)
-      .andWhere(q =>
-        q
-          .whereNull('lease_expires_at')
-          .orWhere('lease_expires_at', '<', options.now),
-      )
-      .orderBy('next_check_at')
-      .limit(options.limit);
-    return this.#lease(due, options);
-  }
-
-  async claimNow(
-    ids: string[],
-    options: { owner: string; now: Date; leaseMs: number },
-  ): Promise<Rollout[]> {
-    if (ids.length === 0) return [];
-    const free = this.#knex('rollouts')
-      .select('id')
-      .whereIn('id', ids)
-      .whereIn('phase', RECONCILED)
-      .andWhere(q =>
-        q
-          .whereNull('lease_expires_at')
-          .orWhere('lease_expires_at', '<', options.now),
-      );
-    return this.#lease(free, options);
-  }
-
-  async #lease(
-    candidates: Knex.QueryBuilder,
-    options: { owner: string; now: Date; leaseMs: number },
-  ): Promise<Rollout[]> {
-    const rows: RolloutRow[] = await this.#knex('rollouts')
-      .whereIn(
-        'id',
-        this.#isPostgres ? candidates.forUpdate().skipLocked() : candidates,
-      )
-      .update({
-        lease_owner: options.owner,
-        lease_expires_at: new Date(options.now.getTime() + options.leaseMs),
-        woken_at: null,
-      })
-      .returning('*');
-    return rows.map(rolloutFromRow);
-  }
-
-  async wake(ids: string[], now: Date): Promise<void> {
-    if (ids.length === 0) return;
-    await this.#knex('rollouts')
-      .whereIn('id', ids)
-      .whereIn('phase', RECONCILED)
-      .update({ next_check_at: now, woken_at: now });
-  }
-
-  async releaseLease(
-    id: string,
-    owner: string,
-    nextCheckAt: Date | null,
-  ): Promise<void> {
-    const now = new Date();
-    await this.#knex('rollouts')
-      .where({ id, lease_owner: owner })
-      .update({
-        lease_owner: null,
-        lease_expires_at: null,
-        next_check_at: this.#dueAfterRelease(this.#knex, now, nextCheckAt),
-        woken_at: null,
-      });
   }
 
   /** Ids of the rollouts in flight on a workload (its own or its candidate's events wake them). */
