@@ -1,12 +1,12 @@
 import { stringifyWorkloadRef } from '@internal/backstage-plugin-sentinel-common';
-import type { DecisionPatch, StoredDecision } from './store/PlanStore';
+import type { DecisionPatch, StoredDecision } from '../store/PlanStore';
 import {
   afterChange,
   DecisionFailedError,
   recordChange,
   type LastApplied,
 } from './recordedChange';
-import type { WorkloadReader } from '../inventory/WorkloadReader';
+import type { WorkloadReader } from '../../inventory/WorkloadReader';
 
 /**
  * Shadow mode: the exact change a decision would make, against the workload as it is now,

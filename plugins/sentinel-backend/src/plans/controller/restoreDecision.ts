@@ -4,11 +4,11 @@ import {
   type ClusterDriver,
   type WorkloadState,
 } from '@internal/backstage-plugin-sentinel-node';
-import type { StoredDecision } from './store/PlanStore';
+import type { StoredDecision } from '../store/PlanStore';
 import {
   progressiveStrategy,
   type ProgressiveRollouts,
-} from '../rollouts/ProgressiveRollouts';
+} from '../../rollouts/ProgressiveRollouts';
 
 /**
  * Puts a decision's workload back as it was before the decision's change. Nothing happens

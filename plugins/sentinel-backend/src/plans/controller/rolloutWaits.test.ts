@@ -5,7 +5,7 @@ import {
 import type { PlanTarget } from '@internal/backstage-plugin-sentinel-common';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Knex } from 'knex';
-import { createTestDatabases } from '../__testUtils__/databases';
+import { createTestDatabases } from '../../__testUtils__/databases';
 import {
   eventually,
   logger,
@@ -13,10 +13,10 @@ import {
   replica,
   scale,
   submit,
-} from '../__testUtils__/execution';
-import { applyDatabaseMigrations } from '../database/migrations';
-import { KubernetesClusterDriver } from '../kubernetes/KubernetesClusterDriver';
-import { WorkloadInventory } from '../inventory/WorkloadInventory';
+} from '../../__testUtils__/execution';
+import { applyDatabaseMigrations } from '../../database/migrations';
+import { KubernetesClusterDriver } from '../../kubernetes/KubernetesClusterDriver';
+import { WorkloadInventory } from '../../inventory/WorkloadInventory';
 
 jest.setTimeout(120_000);
 

@@ -7,8 +7,8 @@ import type {
   PlanStore,
   PlanWork,
   StepWrite,
-} from './store/PlanStore';
-import { LeaseLostError, type StepOutcome } from '../work/Reconciler';
+} from '../store/PlanStore';
+import { LeaseLostError, type StepOutcome } from '../../work/Reconciler';
 
 /**
  * What one step over a plan will persist: decision patches, status transitions and the

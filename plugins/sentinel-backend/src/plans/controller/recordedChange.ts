@@ -7,7 +7,7 @@ import {
   type WorkloadChange,
   type WorkloadState,
 } from '@internal/backstage-plugin-sentinel-node';
-import type { StoredDecision } from './store/PlanStore';
+import type { StoredDecision } from '../store/PlanStore';
 
 /** What a decision records before it touches the cluster, so a resume can tell what happened. */
 export type RecordedChange =

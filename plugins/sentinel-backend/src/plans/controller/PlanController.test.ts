@@ -11,23 +11,23 @@ import type {
 import { InMemoryClusterDriver } from '@internal/backstage-plugin-sentinel-node/testUtils';
 import knexFactory, { type Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { createTestDatabases } from '../__testUtils__/databases';
-import { DatabasePlanStore } from './store/DatabasePlanStore';
-import { DatabaseGateStore } from './gate/DatabaseGateStore';
-import type { GateStore } from './gate/GateStore';
-import { applyDatabaseMigrations } from '../database/migrations';
-import type { NewDecision, PlanWork } from './store/PlanStore';
+import { createTestDatabases } from '../../__testUtils__/databases';
+import { DatabasePlanStore } from '../store/DatabasePlanStore';
+import { DatabaseGateStore } from '../gate/DatabaseGateStore';
+import type { GateStore } from '../gate/GateStore';
+import { applyDatabaseMigrations } from '../../database/migrations';
+import type { NewDecision, PlanWork } from '../store/PlanStore';
 import {
   PassThroughPolicyEngine,
   type PolicyEngine,
-} from '../policy/PolicyEngine';
-import { ReconcilerKilledError, type Reconciler } from '../work/Reconciler';
-import { expireApprovals } from './approvalTimeouts';
-import { DEFAULT_EXECUTION, type ExecutionSettings } from './executionConfig';
+} from '../../policy/PolicyEngine';
+import { ReconcilerKilledError, type Reconciler } from '../../work/Reconciler';
+import { expireApprovals } from '../approvalTimeouts';
+import { DEFAULT_EXECUTION, type ExecutionSettings } from '../executionConfig';
 import {
   createPlanExecution,
   type PlanExecutionOptions,
-} from './planExecution';
+} from '../planExecution';
 
 jest.setTimeout(120_000);
 
