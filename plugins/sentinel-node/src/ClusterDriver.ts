@@ -72,7 +72,8 @@ export interface RestoreOptions {
 
 /**
  * Applies changes to the workloads of one cluster. The Kubernetes driver is the real one;
- * `@internal/backstage-plugin-sentinel-node/testUtils` has an in-memory one for tests.
+ * this package's `testUtils` entry point has an in-memory one for tests
+ * (`InMemoryClusterDriver`).
  */
 export interface ClusterDriver {
   /** The cluster name used in workload references. */
