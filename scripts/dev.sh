@@ -88,6 +88,8 @@ run_tests() {
   require_service Redis 127.0.0.1 6379 \
     "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no"
   step "type check (yarn tsc)" yarn tsc
+  # The committed API reports match what the packages export.
+  step "API reports (check)" yarn build:api-reports --ci
   step "lint (yarn lint)" yarn lint
   step "format (yarn prettier:check)" yarn prettier:check
   local results="node_modules/.cache/sentinel-test-results" failed=0

@@ -23,7 +23,11 @@ export { READY_AFTER_ANNOTATION } from './controller/pods';
 export type { KubernetesTestServerFaults } from './faults';
 export type { WatchEventType } from './store';
 
-/** Options for {@link KubernetesTestServer}. */
+/**
+ * Options for {@link KubernetesTestServer}.
+ *
+ * @public
+ */
 export interface KubernetesTestServerOptions {
   /** The bearer token clients must present; a random one by default. */
   token?: string;
@@ -64,8 +68,11 @@ export interface KubernetesTestServerOptions {
  * `@kubernetes/client-node` and kubectl can drive it. This class is the HTTP
  * front (TLS, the bearer token, faults, the pods' metrics); the store,
  * routes, watches and the controller live in modules of their own.
+ *
+ * @public
  */
 export class KubernetesTestServer {
+  /** The bearer token clients must present. */
   readonly token: string;
   private readonly tls?: { key: string; cert: string; ca?: string };
   private readonly store: ObjectStore;

@@ -5,6 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
  * A self-signed certificate for 127.0.0.1 for the server's TLS mode, made with the openssl
  * command (Node has no API to create certificates) and kept in the given files, so it is made
  * once. Throws when openssl is missing.
+ *
+ * @public
  */
 export function selfSignedCertificate(files: {
   keyFile: string;

@@ -2,7 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from './requests';
 import { statusBody } from './status';
 
-/** Faults the server injects into the requests it answers; see {@link KubernetesTestServer.injectFaults}. */
+/**
+ * Faults the server injects into the requests it answers; see {@link KubernetesTestServer.injectFaults}.
+ *
+ * @public
+ */
 export interface KubernetesTestServerFaults {
   /** Delay every answer (watches included) by this long. */
   latencyMs?: number;

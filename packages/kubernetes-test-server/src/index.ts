@@ -23,4 +23,4 @@ export { selfSignedCertificate } from './certificate';
 export { REQUESTS_PER_SECOND, renderPodMetrics } from './podMetrics';
 export type { ServingPod } from './podMetrics';
 export { startPrometheus } from './prometheus';
-export type { PrometheusProcess } from './prometheus';
+export type { PrometheusProcess, StartPrometheusOptions } from './prometheus';

@@ -4,12 +4,24 @@
  * patch that knows the patch merge keys of the workload types it serves.
  */
 
-/** A JSON object. */
+/**
+ * A JSON object.
+ *
+ * @public
+ */
 export type JsonObject = { [key: string]: any };
 
-/** An error raised while applying a patch; carries the HTTP status to answer with. */
+/**
+ * An error raised while applying a patch; carries the HTTP status to answer with.
+ *
+ * @public
+ */
 export class PatchError extends Error {
-  constructor(readonly code: 400 | 422, message: string) {
+  constructor(
+    /** The HTTP status to answer with. */
+    readonly code: 400 | 422,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -22,7 +34,11 @@ function clone<T>(value: T): T {
   return value === undefined ? value : JSON.parse(JSON.stringify(value));
 }
 
-/** RFC 7386 JSON merge patch. */
+/**
+ * RFC 7386 JSON merge patch.
+ *
+ * @public
+ */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
   if (!isObject(patch)) {
     return clone(patch);
@@ -63,6 +79,8 @@ const MERGE_KEYS: Record<string, string | string[]> = {
  * are merged element by element (an element with `$patch: delete` removes
  * the matching element), `$patch: replace` replaces a map, and the
  * `$setElementOrder/...` and `$retainKeys` directives are accepted and ignored.
+ *
+ * @public
  */
 export function applyStrategicMergePatch(
   target: unknown,
@@ -255,7 +273,11 @@ function removeAt(doc: unknown, path: string): unknown {
   return doc;
 }
 
-/** RFC 6902 JSON patch. */
+/**
+ * RFC 6902 JSON patch.
+ *
+ * @public
+ */
 export function applyJsonPatch(target: unknown, operations: unknown): unknown {
   if (!Array.isArray(operations)) {
     throw new PatchError(400, 'a JSON patch must be an array of operations');

@@ -12,7 +12,11 @@
  * timers and two scrapes of one pod always agree.
  */
 
-/** Requests each ready pod serves per second. */
+/**
+ * Requests each ready pod serves per second.
+ *
+ * @public
+ */
 export const REQUESTS_PER_SECOND = 10;
 
 /** Upper bounds of the latency histogram's buckets, in seconds. */
@@ -33,11 +37,19 @@ const ERROR_SHARE: Record<Behaviour, number> = {
 
 type Behaviour = 'normal' | 'errors' | 'slow';
 
+/**
+ * A pod that serves traffic, as the test server's metrics endpoint counts it.
+ *
+ * @public
+ */
 export interface ServingPod {
+  /** The pod's namespace. */
   namespace: string;
+  /** The pod's name. */
   name: string;
   /** The Deployment or StatefulSet that owns it. */
   workload: string;
+  /** Its containers' images; an image ending in `-errors` or `-slow` makes it misbehave. */
   images: string[];
   /** When it became ready (ms since the epoch); pods that are not ready serve nothing. */
   readySince: number;
@@ -57,7 +69,11 @@ function labels(values: Record<string, string>): string {
   return `{${pairs.join(',')}}`;
 }
 
-/** The exposition of every serving pod's counters at `now`. */
+/**
+ * The exposition of every serving pod's counters at `now`.
+ *
+ * @public
+ */
 export function renderPodMetrics(pods: ServingPod[], now: number): string {
   const requests: string[] = [];
   const buckets: string[] = [];

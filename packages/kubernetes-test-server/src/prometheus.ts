@@ -4,7 +4,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A real Prometheus (Debian's `prometheus`) running on a loopback port of its own. */
+/**
+ * A real Prometheus (Debian's `prometheus`) running on a loopback port of its own.
+ *
+ * @public
+ */
 export interface PrometheusProcess {
   /** e.g. http://127.0.0.1:41234 */
   url: string;
@@ -12,9 +16,15 @@ export interface PrometheusProcess {
   stop(): Promise<void>;
   /** Pauses it as an outage would (SIGSTOP): queries time out until `resume`. */
   pause(): void;
+  /** Resumes it after `pause` (SIGCONT). */
   resume(): void;
 }
 
+/**
+ * How `startPrometheus` runs Prometheus.
+ *
+ * @public
+ */
 export interface StartPrometheusOptions {
   /**
    * Base URLs whose `/metrics` to scrape (http or https; a certificate is not verified, the
@@ -48,6 +58,8 @@ async function freePort(): Promise<number> {
  * Starts Prometheus with a generated configuration and a throwaway data directory, and waits
  * until it answers `/-/ready`. The binary comes from Debian's package, installed by
  * `scripts/dev.sh` like Chromium; nothing is downloaded.
+ *
+ * @public
  */
 export async function startPrometheus(
   options: StartPrometheusOptions,

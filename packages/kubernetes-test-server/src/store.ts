@@ -4,7 +4,11 @@ import { clone, isObject, timestamp } from './objects';
 import { qualified, RESOURCES, type ResourceName } from './resources';
 import { badRequest, StatusError } from './status';
 
-/** A watch event type as sent on the wire. */
+/**
+ * A watch event type as sent on the wire.
+ *
+ * @public
+ */
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 /** A change as the store records it: for watches (live and replayed) and the controller. */

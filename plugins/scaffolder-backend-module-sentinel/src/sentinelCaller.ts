@@ -6,9 +6,15 @@ import type {
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { SentinelClient } from '@internal/backstage-plugin-sentinel-common';
 
-/** What the actions need to call Sentinel as the person who runs the template. */
+/**
+ * What the actions need to call Sentinel as the person who runs the template.
+ *
+ * @public
+ */
 export interface SentinelCallerDeps {
+  /** Mints the token that calls Sentinel on behalf of the template's runner. */
   auth: AuthService;
+  /** Finds the Sentinel backend's base URL. */
   discovery: DiscoveryService;
 }
 

@@ -3,6 +3,8 @@
  *
  * `sentinel.io/workloads` lists workloads as `cluster/namespace/Kind/name`, comma separated,
  * e.g. `demo/shop/Deployment/cart, demo/shop/StatefulSet/cart-db`.
+ *
+ * @public
  */
 export const SENTINEL_WORKLOADS_ANNOTATION = 'sentinel.io/workloads';
 
@@ -10,6 +12,8 @@ export const SENTINEL_WORKLOADS_ANNOTATION = 'sentinel.io/workloads';
  * What a failed canary or blue/green analysis does to the entity's workloads: `auto` (abort
  * and roll back), `manual` (pause and tell the owners) or `freeze` (pause and hold every
  * further change until a person acts). Without it, `sentinel.rollouts.rollbackPolicy` applies.
+ *
+ * @public
  */
 export const SENTINEL_ROLLBACK_POLICY_ANNOTATION =
   'sentinel.io/rollback-policy';
@@ -17,15 +21,30 @@ export const SENTINEL_ROLLBACK_POLICY_ANNOTATION =
 /**
  * How the entity's `rollout` decisions roll out when a decision does not say: `direct`,
  * `canary` or `bluegreen`. Without it (or with another value), `direct`.
+ *
+ * @public
  */
 export const SENTINEL_ROLLOUT_STRATEGY_ANNOTATION =
   'sentinel.io/rollout-strategy';
 
-/** The rollout strategies a `rollout` decision may use. */
+/**
+ * The rollout strategies a `rollout` decision may use.
+ *
+ * @public
+ */
 export const ROLLOUT_STRATEGIES = ['direct', 'canary', 'bluegreen'] as const;
+/**
+ * A rollout strategy, one of `ROLLOUT_STRATEGIES`.
+ *
+ * @public
+ */
 export type RolloutStrategy = (typeof ROLLOUT_STRATEGIES)[number];
 
-/** The annotation's strategy, or undefined when it names none Sentinel knows. */
+/**
+ * The annotation's strategy, or undefined when it names none Sentinel knows.
+ *
+ * @public
+ */
 export function parseRolloutStrategyAnnotation(
   value: string | undefined,
 ): RolloutStrategy | undefined {
@@ -33,15 +52,32 @@ export function parseRolloutStrategyAnnotation(
   return ROLLOUT_STRATEGIES.find(s => s === trimmed);
 }
 
-/** The workload kinds Sentinel can change. */
+/**
+ * The workload kinds Sentinel can change.
+ *
+ * @public
+ */
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet'] as const;
+/**
+ * A workload kind Sentinel can change, one of `WORKLOAD_KINDS`.
+ *
+ * @public
+ */
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
-/** Where a workload lives. */
+/**
+ * Where a workload lives.
+ *
+ * @public
+ */
 export interface WorkloadRef {
+  /** The cluster's name, as configured under `sentinel.clusters`. */
   cluster: string;
+  /** The Kubernetes namespace. */
   namespace: string;
+  /** The workload's kind. */
   kind: WorkloadKind;
+  /** The workload's name. */
   name: string;
 }
 
@@ -51,18 +87,32 @@ const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_1123_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** The result of reading the workloads annotation: what parsed and what did not, and why. */
+/**
+ * The result of reading the workloads annotation: what parsed and what did not, and why.
+ *
+ * @public
+ */
 export interface ParsedWorkloadRefs {
+  /** The references that parsed. */
   refs: WorkloadRef[];
+  /** One message for each reference that did not parse, saying what is wrong with it. */
   errors: string[];
 }
 
-/** Formats a workload reference as it is written in annotations and URLs. */
+/**
+ * Formats a workload reference as it is written in annotations and URLs.
+ *
+ * @public
+ */
 export function stringifyWorkloadRef(ref: WorkloadRef): string {
   return `${ref.cluster}/${ref.namespace}/${ref.kind}/${ref.name}`;
 }
 
-/** Parses one `cluster/namespace/Kind/name` reference, or says what is wrong with it. */
+/**
+ * Parses one `cluster/namespace/Kind/name` reference, or says what is wrong with it.
+ *
+ * @public
+ */
 export function parseWorkloadRef(
   value: string,
 ): { ref: WorkloadRef } | { error: string } {
@@ -96,7 +146,11 @@ export function parseWorkloadRef(
   return { ref: { cluster, namespace, kind: kind as WorkloadKind, name } };
 }
 
-/** Reads the workloads annotation of a catalog entity; an absent annotation yields no refs. */
+/**
+ * Reads the workloads annotation of a catalog entity; an absent annotation yields no refs.
+ *
+ * @public
+ */
 export function parseWorkloadsAnnotation(
   value: string | undefined,
 ): ParsedWorkloadRefs {
@@ -122,19 +176,30 @@ export function parseWorkloadsAnnotation(
  * A service's own canary steps, e.g. `10:60, 25:60, 50:gate, 100`: each step's weight in
  * percent, optionally followed by `:<seconds>` to pause after it passed or `:gate` to wait for
  * a person. Without it, `sentinel.rollouts.steps` applies.
+ *
+ * @public
  */
 export const SENTINEL_CANARY_STEPS_ANNOTATION = 'sentinel.io/canary-steps';
 
-/** One canary step as the annotation gives it. */
+/**
+ * One canary step as the annotation gives it.
+ *
+ * @public
+ */
 export interface CanaryStep {
+  /** The candidate's share of traffic, in percent (1 to 100). */
   weight: number;
+  /** Seconds to pause after the step passed its analysis. */
   pauseSeconds?: number;
+  /** Whether the rollout waits for a person to promote it after this step. */
   gate?: boolean;
 }
 
 /**
  * Reads the canary steps annotation: weights are whole numbers from 1 to 100 and rise. Says
  * which step is wrong and why, as an entity's author needs to fix it.
+ *
+ * @public
  */
 export function parseCanaryStepsAnnotation(
   value: string,
@@ -187,6 +252,8 @@ export function parseCanaryStepsAnnotation(
  * any of intervalSeconds, passAfter, inconclusiveAfter, readySeconds, inconclusiveSeconds
  * (numbers) and onInconclusive (abort or wait). The checks themselves come from the policy
  * document or app-config.
+ *
+ * @public
  */
 export const SENTINEL_CANARY_ANALYSIS_ANNOTATION =
   'sentinel.io/canary-analysis';
@@ -197,16 +264,33 @@ const ANALYSIS_NUMBERS = [
   'inconclusiveAfter',
   'readySeconds',
   'inconclusiveSeconds',
-] as const;
+] as const satisfies readonly (keyof CanaryAnalysisSettings)[];
 
-/** The analysis settings the annotation gives. */
-export type CanaryAnalysisSettings = Partial<
-  Record<(typeof ANALYSIS_NUMBERS)[number], number> & {
-    onInconclusive: 'abort' | 'wait';
-  }
->;
+/**
+ * The analysis settings the annotation gives.
+ *
+ * @public
+ */
+export type CanaryAnalysisSettings = {
+  /** Seconds between two measured intervals. */
+  intervalSeconds?: number;
+  /** Passing intervals in a row that pass a step (a whole number). */
+  passAfter?: number;
+  /** Inconclusive intervals in a row that pause the rollout (a whole number). */
+  inconclusiveAfter?: number;
+  /** Seconds the candidate's pods may take to become ready before the step fails. */
+  readySeconds?: number;
+  /** Seconds a rollout may stay inconclusive before `onInconclusive` applies. */
+  inconclusiveSeconds?: number;
+  /** What a rollout inconclusive for `inconclusiveSeconds` does: abort, or wait for a person. */
+  onInconclusive?: 'abort' | 'wait';
+};
 
-/** Reads the canary analysis annotation, naming the setting that is wrong and why. */
+/**
+ * Reads the canary analysis annotation, naming the setting that is wrong and why.
+ *
+ * @public
+ */
 export function parseCanaryAnalysisAnnotation(
   value: string,
 ): { analysis: CanaryAnalysisSettings } | { error: string } {

@@ -1,6 +1,10 @@
 import type { components } from './generated/openapi';
 
-/** Every status a plan can be in (see API-CONTRACT.md). */
+/**
+ * Every status a plan can be in, as the HTTP API's OpenAPI document lists them.
+ *
+ * @public
+ */
 export const PLAN_STATUSES = [
   'received',
   'pending_approval',
@@ -13,9 +17,18 @@ export const PLAN_STATUSES = [
   'cancelled',
   'simulated',
 ] as const;
+/**
+ * The status of a plan, one of `PLAN_STATUSES`.
+ *
+ * @public
+ */
 export type PlanStatus = (typeof PLAN_STATUSES)[number];
 
-/** Statuses a plan never leaves. */
+/**
+ * Statuses a plan never leaves.
+ *
+ * @public
+ */
 export const TERMINAL_PLAN_STATUSES: readonly PlanStatus[] = [
   'rejected',
   'succeeded',
@@ -25,12 +38,20 @@ export const TERMINAL_PLAN_STATUSES: readonly PlanStatus[] = [
   'simulated',
 ];
 
-/** Whether a plan in this status is finished for good. */
+/**
+ * Whether a plan in this status is finished for good.
+ *
+ * @public
+ */
 export function isTerminalPlanStatus(status: PlanStatus): boolean {
   return TERMINAL_PLAN_STATUSES.includes(status);
 }
 
-/** The verbs an optimizer may use in a decision. */
+/**
+ * The verbs an optimizer may use in a decision.
+ *
+ * @public
+ */
 export const VERBS = [
   'scale',
   'set_resources',
@@ -38,34 +59,75 @@ export const VERBS = [
   'rollout',
   'rollback',
 ] as const;
+/**
+ * A verb of a decision, one of `VERBS`.
+ *
+ * @public
+ */
 export type Verb = (typeof VERBS)[number];
 
-/** `enforce` applies changes; `shadow` records the exact change it would make and stops. */
+/**
+ * `enforce` applies changes; `shadow` records the exact change it would make and stops.
+ *
+ * @public
+ */
 export type PlanMode = 'enforce' | 'shadow';
 
-/** Status of one decision within a plan. */
+/**
+ * Status of one decision within a plan.
+ *
+ * @public
+ */
 export type DecisionStatus = PlanDecision['status'];
 
+/**
+ * What the policy engine decided about one decision.
+ *
+ * @public
+ */
 export type VerdictOutcome = Verdict['outcome'];
 
 // The API's shapes, generated from the OpenAPI document (yarn generate:openapi): one
 // definition for the server, the client and the frontend.
-type Schemas = components['schemas'];
 
-/** Why a policy rule decided as it did, in words a person can act on. */
-export type VerdictReason = Schemas['Verdict']['reasons'][number];
+/**
+ * Why a policy rule decided as it did, in words a person can act on.
+ *
+ * @public
+ */
+export type VerdictReason = components['schemas']['Verdict']['reasons'][number];
 
-/** The policy engine's verdict on one decision. */
-export type Verdict = Schemas['Verdict'];
+/**
+ * The policy engine's verdict on one decision.
+ *
+ * @public
+ */
+export type Verdict = components['schemas']['Verdict'];
 
-/** The workload a decision changes, with defaults applied. */
-export type PlanTarget = Schemas['PlanDecision']['target'];
+/**
+ * The workload a decision changes, with defaults applied.
+ *
+ * @public
+ */
+export type PlanTarget = components['schemas']['PlanDecision']['target'];
 
-/** One decision of a plan as the API returns it. */
-export type PlanDecision = Schemas['PlanDecision'];
+/**
+ * One decision of a plan as the API returns it.
+ *
+ * @public
+ */
+export type PlanDecision = components['schemas']['PlanDecision'];
 
-/** One entry of a plan's timeline. */
-export type PlanEvent = Schemas['PlanEvent'];
+/**
+ * One entry of a plan's timeline.
+ *
+ * @public
+ */
+export type PlanEvent = components['schemas']['PlanEvent'];
 
-/** An action plan as the API returns it. */
-export type Plan = Schemas['Plan'];
+/**
+ * An action plan as the API returns it.
+ *
+ * @public
+ */
+export type Plan = components['schemas']['Plan'];

@@ -21,6 +21,8 @@ const WHAT: Record<string, string> = {
 /**
  * The role table of the README and docs/permissions.md, from ROLE_GRANTS: `yes` everywhere,
  * `owned` only for services the user's groups own, blank: no.
+ *
+ * @public
  */
 export function renderRoleTable(): string {
   const header = `| permission | what it allows | ${SENTINEL_ROLES.join(
@@ -39,12 +41,26 @@ export function renderRoleTable(): string {
 }
 
 // prettier keeps out of the block, so the table stays exactly as rendered.
+/**
+ * The marker before the generated role table in a Markdown file (see `withRoleTable`).
+ *
+ * @public
+ */
 export const ROLE_TABLE_START =
   '<!-- role-table:start (yarn generate:roles) -->\n<!-- prettier-ignore-start -->';
+/**
+ * The marker after the generated role table in a Markdown file (see `withRoleTable`).
+ *
+ * @public
+ */
 export const ROLE_TABLE_END =
   '<!-- prettier-ignore-end -->\n<!-- role-table:end -->';
 
-/** `text` with the block between the role-table markers replaced by the current table. */
+/**
+ * `text` with the block between the role-table markers replaced by the current table.
+ *
+ * @public
+ */
 export function withRoleTable(text: string): string {
   const start = text.indexOf(ROLE_TABLE_START);
   const end = text.indexOf(ROLE_TABLE_END);

@@ -1,15 +1,26 @@
-/** Sentinel's roles, from least to most powerful (see the seed plan's RBAC section). */
+/**
+ * Sentinel's roles, from least to most powerful (see docs/permissions.md, Roles).
+ *
+ * @public
+ */
 export const SENTINEL_ROLES = [
   'viewer',
   'operator',
   'admin',
   'system',
 ] as const;
+/**
+ * One of Sentinel's roles (`SENTINEL_ROLES`).
+ *
+ * @public
+ */
 export type SentinelRole = (typeof SENTINEL_ROLES)[number];
 
 /**
  * How far a role's permission reaches: `all` resources, or only those `owned`: the plans and
  * workloads whose catalog entities are owned by one of the user's ownership refs.
+ *
+ * @public
  */
 export type RoleGrant = 'all' | 'owned';
 
@@ -22,6 +33,8 @@ const VIEWER = {
 /**
  * What each role may do; anything not listed is denied. The role policy, Sentinel's own check
  * of service principals and the role table in the docs all read this one table.
+ *
+ * @public
  */
 export const ROLE_GRANTS: Record<
   SentinelRole,
@@ -56,10 +69,16 @@ export const ROLE_GRANTS: Record<
 /**
  * Who holds which role: user or group entity refs (`group:default/sre`) and, for `system`,
  * service principals as `service:<subject>` (`service:external:inframind`).
+ *
+ * @public
  */
 export type RoleBindings = Partial<Record<SentinelRole, readonly string[]>>;
 
-/** The roles held through any of these refs (own ref, groups, or a service subject). */
+/**
+ * The roles held through any of these refs (own ref, groups, or a service subject).
+ *
+ * @public
+ */
 export function rolesOf(
   refs: readonly string[],
   bindings: RoleBindings,
@@ -77,7 +96,11 @@ export function rolesOf(
   return roles;
 }
 
-/** The widest grant any of the roles gives for the permission, or undefined: denied. */
+/**
+ * The widest grant any of the roles gives for the permission, or undefined: denied.
+ *
+ * @public
+ */
 export function grantOf(
   permissionName: string,
   roles: readonly SentinelRole[],
@@ -87,13 +110,22 @@ export function grantOf(
   return grants.includes('owned') ? 'owned' : undefined;
 }
 
-/** A versioned set of role bindings, as GET /v1/rbac/bindings returns it. */
+/**
+ * A versioned set of role bindings, as GET /v1/rbac/bindings returns it.
+ *
+ * @public
+ */
 export interface RoleBindingsVersion {
+  /** The version number; a change must name the version it was based on. */
   version: number;
+  /** Who holds each role: user and group entity refs, or `service:<subject>`. */
   roles: Record<SentinelRole, string[]>;
   /** The role of signed-in users who hold no other; null: none. */
   defaultRole: SentinelRole | null;
+  /** Who saved this version. */
   updatedBy: string;
+  /** When this version was saved (ISO 8601). */
   updatedAt: string;
+  /** Why the bindings were changed, as the person saving them wrote it; null: no comment. */
   comment: string | null;
 }

@@ -1,40 +1,68 @@
 import type { WorkloadRef } from '@internal/backstage-plugin-sentinel-common';
 import type { CandidateOperations } from './candidates';
 
-/** CPU and memory as Kubernetes quantities, e.g. `{ cpu: '250m', memory: '512Mi' }`. */
+/**
+ * CPU and memory as Kubernetes quantities, e.g. `{ cpu: '250m', memory: '512Mi' }`.
+ *
+ * @public
+ */
 export interface ResourceList {
+  /** CPU, e.g. `250m` or `2`. */
   cpu?: string;
+  /** Memory, e.g. `512Mi`. */
   memory?: string;
 }
 
-/** Requests and limits of one container. */
+/**
+ * Requests and limits of one container.
+ *
+ * @public
+ */
 export interface ResourceRequirements {
+  /** What the container is guaranteed. */
   requests?: ResourceList;
+  /** What the container may use at most. */
   limits?: ResourceList;
 }
 
-/** What Sentinel reads and changes of one container. */
+/**
+ * What Sentinel reads and changes of one container.
+ *
+ * @public
+ */
 export interface ContainerState {
+  /** The container's name in the pod template. */
   name: string;
+  /** The container's image reference. */
   image: string;
+  /** The container's requests and limits. */
   resources: ResourceRequirements;
 }
 
 /**
  * What Sentinel reads and changes of one workload. Taken before every change as the
  * snapshot a rollback restores.
+ *
+ * @public
  */
 export interface WorkloadState {
+  /** Which workload this is. */
   ref: WorkloadRef;
   /** The Kubernetes resourceVersion this state was read at. */
   resourceVersion: string;
+  /** The desired number of replicas. */
   replicas: number;
+  /** The pod template's containers. */
   containers: ContainerState[];
   /** The pod template's restartedAt annotation, as `kubectl rollout restart` sets it. */
   restartedAt?: string;
 }
 
-/** One change to a workload, by verb. */
+/**
+ * One change to a workload, by verb.
+ *
+ * @public
+ */
 export type WorkloadChange =
   | { verb: 'scale'; replicas: number }
   | {
@@ -44,7 +72,11 @@ export type WorkloadChange =
   | { verb: 'restart'; at: string }
   | { verb: 'rollout'; containers: Record<string, { image: string }> };
 
-/** Options of every write: optimistic concurrency against what Sentinel last read. */
+/**
+ * Options of every write: optimistic concurrency against what Sentinel last read.
+ *
+ * @public
+ */
 export interface WriteOptions {
   /**
    * The resourceVersion the caller based its decision on. A write against a workload that has
@@ -58,12 +90,20 @@ export interface WriteOptions {
   current?: WorkloadState;
 }
 
-/** How a workload's latest change is rolling out. */
+/**
+ * How a workload's latest change is rolling out.
+ *
+ * @public
+ */
 export type RolloutStatus =
   | { state: 'progressing' | 'complete' }
   | { state: 'failed'; reason: string };
 
-/** Options of a restore. */
+/**
+ * Options of a restore.
+ *
+ * @public
+ */
 export interface RestoreOptions {
   /** The workload as Sentinel's change left it. */
   expected: WorkloadState;
@@ -73,7 +113,10 @@ export interface RestoreOptions {
 
 /**
  * Applies changes to the workloads of one cluster. The Kubernetes driver is the real one;
- * `@internal/backstage-plugin-sentinel-node/testUtils` has an in-memory one for tests.
+ * this package's `testUtils` entry point has an in-memory one for tests
+ * (`InMemoryClusterDriver`).
+ *
+ * @public
  */
 export interface ClusterDriver {
   /** The cluster name used in workload references. */

@@ -1,6 +1,12 @@
-/** Where a progressive rollout's traffic goes: a stable workload and its candidate beside it. */
+/**
+ * Where a progressive rollout's traffic goes: a stable workload and its candidate beside it.
+ *
+ * @public
+ */
 export interface TrafficRoute {
+  /** The cluster both workloads run in. */
   cluster: string;
+  /** The namespace both workloads run in. */
   namespace: string;
   /** The stable workload. */
   workload: string;
@@ -14,6 +20,8 @@ export interface TrafficRoute {
  * Splits a workload's traffic between its stable and candidate workloads by weight, through
  * whatever routes it in the cluster (an ingress controller, a service mesh, the Gateway API).
  * Without one, traffic follows the replica ratio of the two workloads.
+ *
+ * @public
  */
 export interface TrafficRouter {
   /** The kind of routing, e.g. `'nginx'`, `'gateway-api'`. */

@@ -3,8 +3,15 @@ import type { WorkloadChange, WorkloadState } from './ClusterDriver';
 
 type State = Omit<WorkloadState, 'resourceVersion'>;
 
-/** The workload as it is after a change: what a driver must make true. Pure. */
-export function applyChange(state: State, change: WorkloadChange): State {
+/**
+ * The workload as it is after a change: what a driver must make true. Pure.
+ *
+ * @public
+ */
+export function applyChange(
+  state: Omit<WorkloadState, 'resourceVersion'>,
+  change: WorkloadChange,
+): Omit<WorkloadState, 'resourceVersion'> {
   switch (change.verb) {
     case 'scale':
       return { ...state, replicas: change.replicas };
@@ -51,6 +58,8 @@ function withoutVersion(state: WorkloadState | State): State {
  * Whether a workload already shows a change: applying it again would change nothing. This is
  * how a replica resuming a plan tells an applied decision from one that never reached the
  * cluster.
+ *
+ * @public
  */
 export function isChangeApplied(
   state: WorkloadState,
@@ -63,7 +72,11 @@ export function isChangeApplied(
   );
 }
 
-/** Whether a workload is exactly as a snapshot recorded it (ignoring its version). */
+/**
+ * Whether a workload is exactly as a snapshot recorded it (ignoring its version).
+ *
+ * @public
+ */
 export function matchesSnapshot(
   state: WorkloadState,
   snapshot: WorkloadState,
@@ -71,9 +84,13 @@ export function matchesSnapshot(
   return isDeepStrictEqual(withoutVersion(state), withoutVersion(snapshot));
 }
 
-/** Names of containers a change refers to that the workload does not have. */
+/**
+ * Names of containers a change refers to that the workload does not have.
+ *
+ * @public
+ */
 export function unknownContainers(
-  state: State,
+  state: Omit<WorkloadState, 'resourceVersion'>,
   change: WorkloadChange,
 ): string[] {
   if (change.verb !== 'set_resources' && change.verb !== 'rollout') {

@@ -9,9 +9,15 @@ import {
 } from '@internal/backstage-plugin-sentinel-common';
 import { z } from 'zod';
 
-/** Where a plan's decision or a workload lives, and who owns it in the catalog. */
+/**
+ * Where a plan's decision or a workload lives, and who owns it in the catalog.
+ *
+ * @public
+ */
 export interface SentinelResourceTarget {
+  /** The cluster the workload runs in. */
   cluster: string;
+  /** The namespace the workload runs in. */
   namespace: string;
   /** The catalog entity that manages the workload; none: no one owns it. */
   entityRef?: string;
@@ -19,14 +25,25 @@ export interface SentinelResourceTarget {
   owners: readonly string[];
 }
 
-/** A plan as permission rules see it: who submitted it and every workload it touches. */
+/**
+ * A plan as permission rules see it: who submitted it and every workload it touches.
+ *
+ * @public
+ */
 export interface SentinelPlanResource {
+  /** The plan's id. */
   id: string;
+  /** Who submitted the plan: a user entity ref or a service subject. */
   submittedBy: string;
+  /** Every workload the plan's decisions change. */
   targets: readonly SentinelResourceTarget[];
 }
 
-/** A workload as permission rules see it. */
+/**
+ * A workload as permission rules see it.
+ *
+ * @public
+ */
 export interface SentinelWorkloadResource extends SentinelResourceTarget {
   /** `cluster/namespace/Kind/name` */
   ref: string;
@@ -35,6 +52,8 @@ export interface SentinelWorkloadResource extends SentinelResourceTarget {
 /**
  * A rule as a list filter: Sentinel turns conditional decisions into these and then into SQL
  * (plans, rollouts) or a predicate (workloads), so a list never shows what a get would refuse.
+ *
+ * @public
  */
 export type SentinelResourceQuery =
   | { ownedBy: readonly string[] }
@@ -42,11 +61,22 @@ export type SentinelResourceQuery =
   | { namespace: string }
   | { submittedBy: string };
 
+/**
+ * The permission resource of plans (`sentinel-plan`), for rules and conditional decisions.
+ *
+ * @public
+ */
 export const sentinelPlanResourceRef = createPermissionResourceRef<
   SentinelPlanResource,
   SentinelResourceQuery
 >().with({ pluginId: 'sentinel', resourceType: SENTINEL_PLAN_RESOURCE_TYPE });
 
+/**
+ * The permission resource of managed workloads (`sentinel-workload`), for rules and conditional
+ * decisions.
+ *
+ * @public
+ */
 export const sentinelWorkloadResourceRef = createPermissionResourceRef<
   SentinelWorkloadResource,
   SentinelResourceQuery
@@ -58,7 +88,11 @@ export const sentinelWorkloadResourceRef = createPermissionResourceRef<
 const same = (a: string, b: string) =>
   a.toLocaleLowerCase('en-US') === b.toLocaleLowerCase('en-US');
 
-/** Whether one of the claims (a user's ownership refs) owns the target's entity. */
+/**
+ * Whether one of the claims (a user's ownership refs) owns the target's entity.
+ *
+ * @public
+ */
 export function isOwnedBy(
   target: SentinelResourceTarget,
   claims: readonly string[],
@@ -152,9 +186,17 @@ const workloadRules = {
   }),
 };
 
-/** The rules the Sentinel backend registers for plans; for its permission integration. */
+/**
+ * The rules the Sentinel backend registers for plans; for its permission integration.
+ *
+ * @public
+ */
 export const sentinelPlanPermissionRules = Object.values(planRules);
-/** The rules the Sentinel backend registers for workloads; for its permission integration. */
+/**
+ * The rules the Sentinel backend registers for workloads; for its permission integration.
+ *
+ * @public
+ */
 export const sentinelWorkloadPermissionRules = Object.values(workloadRules);
 
 const planExports = createConditionExports({
@@ -169,11 +211,27 @@ const workloadExports = createConditionExports({
 /**
  * Conditions on plans for a permission policy, e.g.
  * `createSentinelPlanConditionalDecision(permission, sentinelPlanConditions.isEntityOwner({ claims }))`.
+ *
+ * @public
  */
 export const sentinelPlanConditions = planExports.conditions;
+/**
+ * Makes a conditional decision on a plan permission from `sentinelPlanConditions`.
+ *
+ * @public
+ */
 export const createSentinelPlanConditionalDecision =
   planExports.createConditionalDecision;
-/** Conditions on workloads for a permission policy. */
+/**
+ * Conditions on workloads for a permission policy.
+ *
+ * @public
+ */
 export const sentinelWorkloadConditions = workloadExports.conditions;
+/**
+ * Makes a conditional decision on a workload permission from `sentinelWorkloadConditions`.
+ *
+ * @public
+ */
 export const createSentinelWorkloadConditionalDecision =
   workloadExports.createConditionalDecision;

@@ -8,6 +8,8 @@ import {
 /**
  * The role bindings of `sentinel.rbac` in app-config: the seed of Sentinel's bindings store and
  * the role policy's bindings until it has read the store.
+ *
+ * @public
  */
 export function readRoleBindings(config: Config): {
   roles: RoleBindings;

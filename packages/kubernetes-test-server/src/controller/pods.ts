@@ -1,7 +1,11 @@
 import type { JsonObject } from '../patch';
 import { timestamp } from '../objects';
 
-/** Pod template annotation: how long the controller's pods of this workload take to get ready. */
+/**
+ * Pod template annotation: how long the controller's pods of this workload take to get ready.
+ *
+ * @public
+ */
 export const READY_AFTER_ANNOTATION = 'test.sentinel.io/ready-after-ms';
 
 /** A pod status: Running, with a Ready condition. */

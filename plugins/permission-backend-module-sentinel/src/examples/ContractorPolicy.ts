@@ -23,6 +23,8 @@ import {
  * of `group:default/contractors`, see only the plans and workloads of one namespace, and do
  * nothing else in Sentinel. Everyone else is decided by the policy it wraps. Sentinel turns
  * the conditions into list filters, so a contractor's plan list shows that namespace only.
+ *
+ * @public
  */
 export class ContractorPolicy implements PermissionPolicy {
   constructor(
@@ -30,6 +32,7 @@ export class ContractorPolicy implements PermissionPolicy {
     private readonly namespace: string,
   ) {}
 
+  /** Decides contractors' Sentinel requests; hands every other request to the inner policy. */
   async handle(
     request: PolicyQuery,
     user?: PolicyQueryUser,

@@ -11,6 +11,8 @@ import { ContractorPolicy } from './ContractorPolicy';
 /**
  * The example as a module: install it instead of this package's default module
  * (`backend.add(contractorPolicyModule)`), since a backend has one permission policy.
+ *
+ * @public
  */
 export const contractorPolicyModule = createBackendModule({
   pluginId: 'permission',

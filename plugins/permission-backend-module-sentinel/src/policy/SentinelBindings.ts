@@ -11,6 +11,8 @@ import type { PolicyBindings } from './SentinelPolicy';
  * kept for `ttlMs`: a change made through the API takes effect on every replica within
  * seconds. Until Sentinel answers (it may start after the permission backend), and while it
  * does not, the last bindings read are used, at first app-config's.
+ *
+ * @public
  */
 export class SentinelBindings {
   #value: PolicyBindings;

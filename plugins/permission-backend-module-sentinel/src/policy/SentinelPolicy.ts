@@ -23,7 +23,11 @@ import {
   sentinelWorkloadConditions,
 } from '@internal/backstage-plugin-sentinel-node';
 
-/** Role bindings as the policy needs them. */
+/**
+ * Role bindings as the policy needs them.
+ *
+ * @public
+ */
 export type PolicyBindings = ReturnType<typeof readRoleBindings>;
 
 /**
@@ -31,8 +35,11 @@ export type PolicyBindings = ReturnType<typeof readRoleBindings>;
  * resources allows, a grant on `owned` ones is a conditional decision that Sentinel resolves
  * against the catalog owners of the plan's or workload's services. Every other plugin's
  * permissions are allowed, as Backstage's allow-all policy would.
+ *
+ * @public
  */
 export class SentinelPolicy implements PermissionPolicy {
+  /** A policy with the fixed role bindings of `sentinel.rbac` in app-config. */
   static fromConfig(config: Config): SentinelPolicy {
     const bindings = readRoleBindings(config);
     return new SentinelPolicy(async () => bindings);
@@ -40,6 +47,7 @@ export class SentinelPolicy implements PermissionPolicy {
 
   constructor(private readonly bindings: () => Promise<PolicyBindings>) {}
 
+  /** Decides one permission request for a user (or for no user: denied). */
   async handle(
     request: PolicyQuery,
     user?: PolicyQueryUser,

@@ -1,5 +1,5 @@
 /**
- * Request validation for plan submission (`POST /plans`, see API-CONTRACT.md).
+ * Request validation for plan submission (`POST /v1/action-plans`).
  *
  * Every schema carries messages meant for a person reading an HTTP 400 response; use
  * {@link validatePlanSubmission} to get them as a flat list of `{ path, message }`.
@@ -109,6 +109,8 @@ const DECIMAL_SI_EXPONENTS: Record<string, number> = {
  *
  * Decimal suffixes are applied as decimal exponents, so `100m` and `0.1` parse to the very same
  * number and can be compared exactly.
+ *
+ * @public
  */
 export function parseQuantity(q: string): number {
   if (typeof q !== 'string') {
@@ -205,7 +207,11 @@ function containerMap<V extends z.core.$ZodType<unknown, unknown>>(
 const REPLICAS_MAX = 10000;
 const REPLICAS_MESSAGE = `must be an integer >= 0 and <= ${REPLICAS_MAX}`;
 
-/** `scale`: the desired number of replicas. */
+/**
+ * `scale`: the desired number of replicas.
+ *
+ * @public
+ */
 export const scaleParamsSchema = strict({
   replicas: z
     .number({ error: required(REPLICAS_MESSAGE) })
@@ -251,17 +257,27 @@ const containerResourcesSchema = strict({
   }
 });
 
-/** `set_resources`: new requests and/or limits, per container. */
+/**
+ * `set_resources`: new requests and/or limits, per container.
+ *
+ * @public
+ */
 export const setResourcesParamsSchema = strict({
   containers: containerMap(containerResourcesSchema),
 });
 
-/** `restart`: a rolling restart; takes no params. */
+/**
+ * `restart`: a rolling restart; takes no params.
+ *
+ * @public
+ */
 export const restartParamsSchema = strict({});
 
 /**
  * `rollout`: new images, per container, and how to roll them out; without `strategy`, the
  * service's `sentinel.io/rollout-strategy` annotation decides (else `direct`).
+ *
+ * @public
  */
 export const rolloutParamsSchema = strict({
   containers: containerMap(strict({ image: imageReferenceSchema })),
@@ -270,7 +286,11 @@ export const rolloutParamsSchema = strict({
     .optional(),
 });
 
-/** `rollback`: undo a plan (by default the last one applied to the target). */
+/**
+ * `rollback`: undo a plan (by default the last one applied to the target).
+ *
+ * @public
+ */
 export const rollbackParamsSchema = strict({
   toPlanId: z.uuid({ error: 'must be a UUID' }).optional(),
   /** Restore even over changes made since (drift); admins only. */
@@ -399,7 +419,11 @@ function checkDuplicateTargets(plan: unknown, ctx: z.RefinementCtx): void {
   });
 }
 
-/** The body of a plan submission. */
+/**
+ * The body of a plan submission.
+ *
+ * @public
+ */
 export const planSubmissionSchema = strict(
   {
     source: z
@@ -425,18 +449,40 @@ export const planSubmissionSchema = strict(
     Array.isArray((payload.value as { decisions?: unknown }).decisions),
 });
 
-/** A validated plan submission, with defaults applied. */
+/**
+ * A validated plan submission, with defaults applied.
+ *
+ * @public
+ */
 export type PlanSubmission = z.output<typeof planSubmissionSchema>;
-/** A plan submission as a client writes it (defaulted fields optional). */
+/**
+ * A plan submission as a client writes it (defaulted fields optional).
+ *
+ * @public
+ */
 export type PlanSubmissionInput = z.input<typeof planSubmissionSchema>;
-/** One validated decision, with defaults applied. */
+/**
+ * One validated decision, with defaults applied.
+ *
+ * @public
+ */
 export type Decision = PlanSubmission['decisions'][number];
-/** One decision as a client writes it. */
+/**
+ * One decision as a client writes it.
+ *
+ * @public
+ */
 export type DecisionInput = PlanSubmissionInput['decisions'][number];
 
-/** One problem with a submission: where (e.g. `decisions[0].params.replicas`) and what. */
+/**
+ * One problem with a submission: where (e.g. `decisions[0].params.replicas`) and what.
+ *
+ * @public
+ */
 export interface PlanSubmissionIssue {
+  /** Where the problem is, e.g. `decisions[0].params.replicas`; `(body)` for the body itself. */
   path: string;
+  /** What is wrong, in words the submitter can act on. */
   message: string;
 }
 
@@ -463,6 +509,8 @@ function formatPath(path: readonly PropertyKey[]): string {
 /**
  * Validates a plan submission body. On failure, returns every problem found, each with a
  * readable path (`decisions[2].target.name`, `(body)` for the body itself) and message.
+ *
+ * @public
  */
 export function validatePlanSubmission(
   body: unknown,

@@ -9,7 +9,11 @@ const ruleId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
   error: 'must be 1 to 63 lowercase letters, digits or "-"',
 });
 
-/** Which decisions a rule, exception or freeze window applies to; empty means all. */
+/**
+ * Which decisions a rule, exception or freeze window applies to; empty means all.
+ *
+ * @public
+ */
 export const policyScopeSchema = z.strictObject({
   cluster: z.string().min(1).optional(),
   namespace: z.string().min(1).optional(),
@@ -18,6 +22,11 @@ export const policyScopeSchema = z.strictObject({
   /** Labels the decision's catalog entity must all carry (metadata.labels). */
   labels: z.record(z.string(), z.string()).optional(),
 });
+/**
+ * Which decisions a rule, exception or freeze window applies to; empty means all.
+ *
+ * @public
+ */
 export type PolicyScope = z.infer<typeof policyScopeSchema>;
 
 const scope = policyScopeSchema.optional();
@@ -27,6 +36,12 @@ const quantityRange = z.strictObject({
   max: z.string().optional(),
 });
 
+/**
+ * One rule of the policy document, by `kind`: allowed verbs, replica and resource bounds, rate
+ * and blast-radius limits, plan size, confidence and required approvals.
+ *
+ * @public
+ */
 export const policyRuleSchema = z.discriminatedUnion('kind', [
   /** Decisions may only use these verbs (deny otherwise). */
   z.strictObject({
@@ -100,9 +115,18 @@ export const policyRuleSchema = z.discriminatedUnion('kind', [
     approvers: z.number().int().min(1).max(5).optional(),
   }),
 ]);
+/**
+ * One rule of the policy document (see `policyRuleSchema`).
+ *
+ * @public
+ */
 export type PolicyRule = z.infer<typeof policyRuleSchema>;
 
-/** Lifts the named rules for a target until it expires; an expired exception never applies. */
+/**
+ * Lifts the named rules for a target until it expires; an expired exception never applies.
+ *
+ * @public
+ */
 export const policyExceptionSchema = z.strictObject({
   id: ruleId,
   scope: policyScopeSchema,
@@ -111,6 +135,11 @@ export const policyExceptionSchema = z.strictObject({
   reason: z.string().min(1).max(500).optional(),
   expiresAt: z.iso.datetime({ offset: true }),
 });
+/**
+ * An exception lifting the named rules for a target until it expires.
+ *
+ * @public
+ */
 export type PolicyException = z.infer<typeof policyExceptionSchema>;
 
 /** One canary step: the candidate's share of traffic, then a pause or a manual gate. */
@@ -138,6 +167,8 @@ const analysisCheckSchema = z.strictObject({
  * (any field left out keeps the configured default) and the rollback policy. Where several
  * entries match, the most specific wins field by field (entityRef over namespace over
  * cluster over none); a service's own annotations win over all of them.
+ *
+ * @public
  */
 export const rolloutSettingsSchema = z
   .strictObject({
@@ -169,8 +200,19 @@ export const rolloutSettingsSchema = z
       }
     });
   });
+/**
+ * Canary and blue/green settings for the workloads in a scope (see `rolloutSettingsSchema`).
+ *
+ * @public
+ */
 export type RolloutSettingsEntry = z.infer<typeof rolloutSettingsSchema>;
 
+/**
+ * The policy document: rules, exceptions, rollout settings and shadow mode. Rule ids are unique
+ * and every exception names rules of the same document.
+ *
+ * @public
+ */
 export const policyDocumentSchema = z
   .strictObject({
     /** Set by the server; send the version you read to refuse overwriting a newer one. */
@@ -210,9 +252,18 @@ export const policyDocumentSchema = z
       });
     });
   });
+/**
+ * A validated policy document, with defaults applied.
+ *
+ * @public
+ */
 export type PolicyDocument = z.infer<typeof policyDocumentSchema>;
 
-/** A change-freeze window: one-off (start/end) or recurring (cron + duration in a time zone). */
+/**
+ * A change-freeze window: one-off (start/end) or recurring (cron + duration in a time zone).
+ *
+ * @public
+ */
 export const freezeWindowInputSchema = z
   .strictObject({
     name: z.string().min(1).max(200),
@@ -262,21 +313,43 @@ export const freezeWindowInputSchema = z
       }
     }
   });
+/**
+ * A validated change-freeze window as a client creates it, with defaults applied.
+ *
+ * @public
+ */
 export type FreezeWindowInput = z.infer<typeof freezeWindowInputSchema>;
 
-/** A stored freeze window. */
+/**
+ * A stored freeze window.
+ *
+ * @public
+ */
 export type FreezeWindow = FreezeWindowInput & {
+  /** The window's id, assigned by the server. */
   id: string;
+  /** Who created the window: a user entity ref or a service subject. */
   createdBy: string;
+  /** When the window was created (ISO 8601). */
   createdAt: string;
 };
 
-/** A break-glass override: while active, freeze windows in its scope do not apply. */
+/**
+ * A break-glass override: while active, freeze windows in its scope do not apply.
+ *
+ * @public
+ */
 export interface FreezeOverride {
+  /** The override's id, assigned by the server. */
   id: string;
+  /** The decisions whose freeze windows the override lifts. */
   scope: PolicyScope;
+  /** Why the glass was broken, on record in the audit trail. */
   reason: string;
+  /** Who broke the glass: a user entity ref or a service subject. */
   createdBy: string;
+  /** When the override was created (ISO 8601). */
   createdAt: string;
+  /** When the override stops lifting freezes (ISO 8601). */
   expiresAt: string;
 }

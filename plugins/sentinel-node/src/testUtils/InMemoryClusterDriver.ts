@@ -3,24 +3,29 @@ import {
   stringifyWorkloadRef,
   type WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
+// Imported by package name, as users of this entry point do: its API report then refers to
+// the main entry point's types instead of repeating them.
 import type {
   ClusterDriver,
   RestoreOptions,
   WorkloadChange,
   WorkloadState,
   WriteOptions,
-} from '../ClusterDriver';
+} from '@internal/backstage-plugin-sentinel-node';
 import { applyChange, matchesSnapshot } from '../changes';
 
 /**
  * A ClusterDriver over workloads held in memory, with Kubernetes' optimistic concurrency:
  * every write bumps the resourceVersion and refuses a stale one. For unit tests only.
+ *
+ * @public
  */
 export class InMemoryClusterDriver implements ClusterDriver {
   readonly #workloads = new Map<string, WorkloadState>();
   #version = 0;
 
   constructor(
+    /** The cluster name used in workload references. */
     readonly cluster: string,
     workloads: Omit<WorkloadState, 'resourceVersion'>[] = [],
   ) {
@@ -39,11 +44,13 @@ export class InMemoryClusterDriver implements ClusterDriver {
     return structuredClone(stored);
   }
 
+  /** Reads a workload, or undefined when it does not exist. */
   async getWorkload(ref: WorkloadRef): Promise<WorkloadState | undefined> {
     const found = this.#workloads.get(stringifyWorkloadRef(ref));
     return found && structuredClone(found);
   }
 
+  /** Applies one change if `expectedResourceVersion` is current; returns the state after it. */
   async apply(
     ref: WorkloadRef,
     change: WorkloadChange,
@@ -53,6 +60,7 @@ export class InMemoryClusterDriver implements ClusterDriver {
     return this.put(applyChange(current, change));
   }
 
+  /** Puts a workload back as a snapshot recorded it, refusing drift unless `force` is set. */
   async restore(
     snapshot: WorkloadState,
     options: RestoreOptions,
