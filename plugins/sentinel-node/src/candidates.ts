@@ -1,46 +1,85 @@
 import type { WorkloadRef } from '@internal/backstage-plugin-sentinel-common';
 import type { ClusterDriver } from './ClusterDriver';
 
-/** Labels every candidate workload carries: whose it is, and which rollout made it. */
+/**
+ * Labels every candidate workload carries: whose it is, and which rollout made it.
+ *
+ * @public
+ */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-/** The label that tells a candidate's pods apart from the stable workload's. */
+/**
+ * The label that tells a candidate's pods apart from the stable workload's.
+ *
+ * @public
+ */
 export const CANDIDATE_LABEL = 'sentinel.io/candidate';
-/** The annotation naming the rollout that made a candidate. */
+/**
+ * The annotation naming the rollout that made a candidate.
+ *
+ * @public
+ */
 export const ROLLOUT_ID_ANNOTATION = 'sentinel.io/rollout-id';
-/** The label Kubernetes gives each pod after its template; pins a Service to one version. */
+/**
+ * The label Kubernetes gives each pod after its template; pins a Service to one version.
+ *
+ * @public
+ */
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 
 /**
  * The rollout cannot go on as asked (no Service to switch, a candidate name taken by a
  * workload that is not Sentinel's): the controller aborts it rather than retrying.
+ *
+ * @public
  */
 export class RolloutRefusal extends Error {
+  /** The error's name. */
   name = 'RolloutRefusal';
 }
 
-/** Kubernetes' view of a workload's health, checked before any metric. */
+/**
+ * Kubernetes' view of a workload's health, checked before any metric.
+ *
+ * @public
+ */
 export interface KubernetesSignals {
   /** Ready pods over desired ones. */
   readyRatio: number;
   /** Container restarts during the interval. */
   restarts: number;
+  /** A container was killed for running out of memory. */
   oomKilled: boolean;
+  /** A container is in CrashLoopBackOff. */
   crashLoopBackOff: boolean;
+  /** The workload's rollout passed its progress deadline. */
   progressDeadlineExceeded: boolean;
 }
 
-/** A Service and its selector, as blue/green switches it. */
+/**
+ * A Service and its selector, as blue/green switches it.
+ *
+ * @public
+ */
 export interface ServiceSelector {
+  /** The Service's name, in the workload's namespace. */
   name: string;
+  /** Its pod selector. */
   selector: Record<string, string>;
 }
 
-/** The workload a progressive rollout creates beside the stable one. */
+/**
+ * The workload a progressive rollout creates beside the stable one.
+ *
+ * @public
+ */
 export interface CandidateSpec {
   /** `<name>-canary` or `<name>-green`. */
   name: string;
+  /** The rollout that makes it (an annotation on the candidate). */
   rolloutId: string;
+  /** The new image of each container, by container name. */
   containers: Record<string, { image: string }>;
+  /** How many pods it runs. */
   replicas: number;
 }
 
@@ -48,6 +87,8 @@ export interface CandidateSpec {
  * What canary and blue/green rollouts need of a cluster beyond plain changes: a candidate
  * workload copied from the stable one, its health, its removal, and the Service in front of
  * both. Every call is idempotent, so a step repeated after a crash does no harm.
+ *
+ * @public
  */
 export interface CandidateOperations {
   /**
@@ -85,11 +126,19 @@ export interface CandidateOperations {
   ): Promise<void>;
 }
 
-/** A driver that can run canary and blue/green rollouts: it has both optional parts. */
+/**
+ * A driver that can run canary and blue/green rollouts: it has both optional parts.
+ *
+ * @public
+ */
 export type ProgressiveClusterDriver = ClusterDriver &
   Required<Pick<ClusterDriver, 'candidates' | 'rolloutStatus'>>;
 
-/** Whether a driver can run canary and blue/green rollouts (see ClusterDriver.candidates). */
+/**
+ * Whether a driver can run canary and blue/green rollouts (see ClusterDriver.candidates).
+ *
+ * @public
+ */
 export function supportsProgressiveRollouts(
   driver: ClusterDriver | undefined,
 ): driver is ProgressiveClusterDriver {
