@@ -38,6 +38,11 @@ export interface PlanServiceOptions {
   approvals: ApprovalStore;
   /** The configured clusters' names. */
   clusters: readonly string[];
+  /**
+   * The clusters whose driver runs canary and blue/green rollouts: such a decision for
+   * another cluster is refused at submission. Undefined: not checked here.
+   */
+  progressiveClusters?: readonly string[];
   /** Current workload state (the inventory first; an API server only when it has no entry). */
   workloads: WorkloadReader;
   ownership: WorkloadOwnership;
@@ -324,6 +329,17 @@ export class PlanService {
           ...params,
           strategy: parseRolloutStrategyAnnotation(annotated) ?? 'direct',
         };
+      }
+      if (
+        (params.strategy === 'canary' || params.strategy === 'bluegreen') &&
+        this.#o.progressiveClusters &&
+        !this.#o.progressiveClusters.includes(cluster)
+      ) {
+        issues.push({
+          path: `decisions[${index}].params.strategy`,
+          message: `cluster '${cluster}' cannot run ${params.strategy} rollouts: its driver has no candidate operations (ClusterDriver.candidates)`,
+        });
+        continue;
       }
       decisions.push({
         verb: d.verb,

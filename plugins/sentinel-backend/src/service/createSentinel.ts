@@ -15,6 +15,7 @@ import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { SignalsService } from '@backstage/plugin-signals-node';
 import {
   readRoleBindings,
+  supportsProgressiveRollouts,
   type ClusterDriver,
   type TrafficRouter,
 } from '@internal/backstage-plugin-sentinel-node';
@@ -221,6 +222,9 @@ export async function createSentinel(
     store: stores.plans,
     approvals: stores.approvals,
     clusters: [...clusters.drivers.keys()],
+    progressiveClusters: [...clusters.drivers.values()]
+      .filter(supportsProgressiveRollouts)
+      .map(driver => driver.cluster),
     workloads,
     ownership,
     kick: () => execution.reconciler.kick(),

@@ -45,6 +45,11 @@ export class InMemoryClusterDriver implements ClusterDriver {
   }
 
   /** Reads a workload, or undefined when it does not exist. */
+  /** Deletes a workload as someone else would; false when there was none. */
+  remove(ref: WorkloadRef): boolean {
+    return this.#workloads.delete(stringifyWorkloadRef(ref));
+  }
+
   async getWorkload(ref: WorkloadRef): Promise<WorkloadState | undefined> {
     const found = this.#workloads.get(stringifyWorkloadRef(ref));
     return found && structuredClone(found);

@@ -5,3 +5,4 @@
  */
 
 export { InMemoryClusterDriver } from './InMemoryClusterDriver';
+export { InMemoryProgressiveClusterDriver } from './InMemoryProgressiveClusterDriver';
