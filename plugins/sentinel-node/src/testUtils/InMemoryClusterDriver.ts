@@ -44,12 +44,12 @@ export class InMemoryClusterDriver implements ClusterDriver {
     return structuredClone(stored);
   }
 
-  /** Reads a workload, or undefined when it does not exist. */
   /** Deletes a workload as someone else would; false when there was none. */
   remove(ref: WorkloadRef): boolean {
     return this.#workloads.delete(stringifyWorkloadRef(ref));
   }
 
+  /** Reads a workload, or undefined when it does not exist. */
   async getWorkload(ref: WorkloadRef): Promise<WorkloadState | undefined> {
     const found = this.#workloads.get(stringifyWorkloadRef(ref));
     return found && structuredClone(found);

@@ -36,6 +36,8 @@ function templateHash(state: WorkloadState): string {
  * workloads beside the stable one, every workload has rolled out and is healthy unless a test
  * says otherwise (`setHealth`, `setRolloutStatus`), and Services are selectors held in memory
  * (`putService`). For tests of modules and of the rollout controller without a cluster.
+ *
+ * @public
  */
 export class InMemoryProgressiveClusterDriver
   extends InMemoryClusterDriver
@@ -99,6 +101,7 @@ export class InMemoryProgressiveClusterDriver
     },
   };
 
+  /** How the workload's latest change rolls out: complete unless `setRolloutStatus` said otherwise. */
   async rolloutStatus(ref: WorkloadRef): Promise<RolloutStatus> {
     const key = stringifyWorkloadRef(ref);
     if (!(await this.getWorkload(ref))) {
