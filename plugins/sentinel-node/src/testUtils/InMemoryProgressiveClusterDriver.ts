@@ -3,16 +3,16 @@ import {
   stringifyWorkloadRef,
   type WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
-import {
-  POD_TEMPLATE_HASH_LABEL,
-  RolloutRefusal,
-  type CandidateOperations,
-  type CandidateSpec,
-  type KubernetesSignals,
-  type ProgressiveClusterDriver,
-  type ServiceSelector,
-} from '../candidates';
-import type { RolloutStatus, WorkloadState } from '../ClusterDriver';
+import type {
+  CandidateOperations,
+  CandidateSpec,
+  KubernetesSignals,
+  ProgressiveClusterDriver,
+  RolloutStatus,
+  ServiceSelector,
+  WorkloadState,
+} from '@internal/backstage-plugin-sentinel-node';
+import { POD_TEMPLATE_HASH_LABEL, RolloutRefusal } from '../candidates';
 import { InMemoryClusterDriver } from './InMemoryClusterDriver';
 
 const HEALTHY: KubernetesSignals = {
