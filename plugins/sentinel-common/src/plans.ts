@@ -1,4 +1,12 @@
-import type { components } from './generated/openapi';
+import type { z } from 'zod';
+import type {
+  planDecisionSchema,
+  planEventSchema,
+  planSchema,
+  planTargetSchema,
+  verdictReasonSchema,
+  verdictSchema,
+} from './schema/plan';
 
 /**
  * Every status a plan can be in, as the HTTP API's OpenAPI document lists them.
@@ -87,47 +95,47 @@ export type DecisionStatus = PlanDecision['status'];
  */
 export type VerdictOutcome = Verdict['outcome'];
 
-// The API's shapes, generated from the OpenAPI document (yarn generate:openapi): one
-// definition for the server, the client and the frontend.
+// The API's shapes, inferred from the zod schemas the server's OpenAPI document is generated
+// from (schema/plan.ts): one definition for the server, the client and the frontend.
 
 /**
  * Why a policy rule decided as it did, in words a person can act on.
  *
  * @public
  */
-export type VerdictReason = components['schemas']['Verdict']['reasons'][number];
+export type VerdictReason = z.output<typeof verdictReasonSchema>;
 
 /**
  * The policy engine's verdict on one decision.
  *
  * @public
  */
-export type Verdict = components['schemas']['Verdict'];
+export type Verdict = z.output<typeof verdictSchema>;
 
 /**
  * The workload a decision changes, with defaults applied.
  *
  * @public
  */
-export type PlanTarget = components['schemas']['PlanDecision']['target'];
+export type PlanTarget = z.output<typeof planTargetSchema>;
 
 /**
  * One decision of a plan as the API returns it.
  *
  * @public
  */
-export type PlanDecision = components['schemas']['PlanDecision'];
+export type PlanDecision = z.output<typeof planDecisionSchema>;
 
 /**
  * One entry of a plan's timeline.
  *
  * @public
  */
-export type PlanEvent = components['schemas']['PlanEvent'];
+export type PlanEvent = z.output<typeof planEventSchema>;
 
 /**
  * An action plan as the API returns it.
  *
  * @public
  */
-export type Plan = components['schemas']['Plan'];
+export type Plan = z.output<typeof planSchema>;

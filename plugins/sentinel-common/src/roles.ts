@@ -1,3 +1,6 @@
+import type { z } from 'zod';
+import type { roleBindingsSchema } from './schema/roleBindings';
+
 /**
  * Sentinel's roles, from least to most powerful (see docs/permissions.md, Roles).
  *
@@ -115,17 +118,4 @@ export function grantOf(
  *
  * @public
  */
-export interface RoleBindingsVersion {
-  /** The version number; a change must name the version it was based on. */
-  version: number;
-  /** Who holds each role: user and group entity refs, or `service:<subject>`. */
-  roles: Record<SentinelRole, string[]>;
-  /** The role of signed-in users who hold no other; null: none. */
-  defaultRole: SentinelRole | null;
-  /** Who saved this version. */
-  updatedBy: string;
-  /** When this version was saved (ISO 8601). */
-  updatedAt: string;
-  /** Why the bindings were changed, as the person saving them wrote it; null: no comment. */
-  comment: string | null;
-}
+export type RoleBindingsVersion = z.output<typeof roleBindingsSchema>;

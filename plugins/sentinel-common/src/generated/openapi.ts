@@ -799,7 +799,10 @@ export interface components {
         durationMinutes: number;
         timezone: string;
       };
-      /** @default true */
+      /**
+       * @description Rollbacks stay allowed during the freeze unless this is false
+       * @default true
+       */
       allowRollback?: boolean;
     };
     RoleBindingsInput: {

@@ -1,5 +1,6 @@
 /**
- * Request validation for plan submission (`POST /v1/action-plans`).
+ * Request validation for plan submission (`POST /v1/action-plans`, the `PlanSubmission` schema
+ * of Sentinel's OpenAPI document).
  *
  * Every schema carries messages meant for a person reading an HTTP 400 response; use
  * {@link validatePlanSubmission} to get them as a flat list of `{ path, message }`.
@@ -7,6 +8,7 @@
 import { z } from 'zod';
 import { ROLLOUT_STRATEGIES, WORKLOAD_KINDS } from '../annotations';
 import { VERBS } from '../plans';
+import { issuesOf, type ValidationIssue } from './issues';
 
 // ---------------------------------------------------------------------------
 // Messages and small helpers
@@ -479,32 +481,7 @@ export type DecisionInput = PlanSubmissionInput['decisions'][number];
  *
  * @public
  */
-export interface PlanSubmissionIssue {
-  /** Where the problem is, e.g. `decisions[0].params.replicas`; `(body)` for the body itself. */
-  path: string;
-  /** What is wrong, in words the submitter can act on. */
-  message: string;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) {
-    return '(body)';
-  }
-  let formatted = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') {
-      formatted += `[${segment}]`;
-    } else if (
-      typeof segment === 'string' &&
-      /^[A-Za-z0-9_-]+$/.test(segment)
-    ) {
-      formatted += formatted === '' ? segment : `.${segment}`;
-    } else {
-      formatted += `[${JSON.stringify(String(segment))}]`;
-    }
-  }
-  return formatted;
-}
+export type PlanSubmissionIssue = ValidationIssue;
 
 /**
  * Validates a plan submission body. On failure, returns every problem found, each with a
@@ -521,22 +498,5 @@ export function validatePlanSubmission(
   if (result.success) {
     return { ok: true, value: result.data };
   }
-  const issues: PlanSubmissionIssue[] = [];
-  const add = (path: readonly PropertyKey[], message: string) => {
-    const formatted = formatPath(path);
-    if (!issues.some(i => i.path === formatted && i.message === message)) {
-      issues.push({ path: formatted, message });
-    }
-  };
-  for (const issue of result.error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      // One issue per unknown key, at the key itself.
-      for (const key of issue.keys) {
-        add([...issue.path, key], issue.message);
-      }
-    } else {
-      add(issue.path, issue.message);
-    }
-  }
-  return { ok: false, issues };
+  return { ok: false, issues: issuesOf(result.error) };
 }

@@ -259,6 +259,29 @@ export const policyDocumentSchema = z
  */
 export type PolicyDocument = z.infer<typeof policyDocumentSchema>;
 
+/** An instant as the server writes it (ISO 8601). */
+const instant = z.iso.datetime({ offset: true });
+
+/** A freeze window's fields as stored (the input's defaults applied). */
+const freezeWindowFields = {
+  name: z.string().min(1).max(200),
+  reason: z.string().min(1).max(1000),
+  scope: policyScopeSchema,
+  start: instant.optional(),
+  end: instant.optional(),
+  recurrence: z
+    .strictObject({
+      cron: z.string().min(9).max(100),
+      durationMinutes: z.number().int().min(1).max(10080),
+      timezone: z.string().min(1).max(64),
+    })
+    .optional(),
+  allowRollback: z.boolean().meta({
+    description:
+      'Rollbacks stay allowed during the freeze unless this is false',
+  }),
+};
+
 /**
  * A change-freeze window: one-off (start/end) or recurring (cron + duration in a time zone).
  *
@@ -266,20 +289,9 @@ export type PolicyDocument = z.infer<typeof policyDocumentSchema>;
  */
 export const freezeWindowInputSchema = z
   .strictObject({
-    name: z.string().min(1).max(200),
-    reason: z.string().min(1).max(1000),
+    ...freezeWindowFields,
     scope: policyScopeSchema.default({}),
-    start: z.iso.datetime({ offset: true }).optional(),
-    end: z.iso.datetime({ offset: true }).optional(),
-    recurrence: z
-      .strictObject({
-        cron: z.string().min(9).max(100),
-        durationMinutes: z.number().int().min(1).max(10080),
-        timezone: z.string().min(1).max(64),
-      })
-      .optional(),
-    /** Rollbacks stay allowed during the freeze unless this is false. */
-    allowRollback: z.boolean().default(true),
+    allowRollback: freezeWindowFields.allowRollback.default(true),
   })
   .superRefine((w, ctx) => {
     const oneOff = w.start !== undefined || w.end !== undefined;
@@ -321,35 +333,65 @@ export const freezeWindowInputSchema = z
 export type FreezeWindowInput = z.infer<typeof freezeWindowInputSchema>;
 
 /**
+ * A stored freeze window (GET /v1/freeze-windows).
+ *
+ * @public
+ */
+export const freezeWindowSchema = z.strictObject({
+  ...freezeWindowFields,
+  id: z
+    .string()
+    .meta({ description: "The window's id, assigned by the server" }),
+  createdBy: z.string().meta({
+    description:
+      'Who created the window: a user entity ref or a service subject',
+  }),
+  createdAt: instant.meta({ description: 'When the window was created' }),
+});
+
+/**
  * A stored freeze window.
  *
  * @public
  */
-export type FreezeWindow = FreezeWindowInput & {
-  /** The window's id, assigned by the server. */
-  id: string;
-  /** Who created the window: a user entity ref or a service subject. */
-  createdBy: string;
-  /** When the window was created (ISO 8601). */
-  createdAt: string;
-};
+export type FreezeWindow = z.output<typeof freezeWindowSchema>;
+
+/**
+ * A freeze window with the interval in force now, or the next one (GET /v1/freeze-status).
+ *
+ * @public
+ */
+export const activeFreezeWindowSchema = freezeWindowSchema.extend({
+  activeFrom: instant,
+  activeUntil: instant,
+});
+
+/**
+ * A break-glass override (the `FreezeOverride` schema of the OpenAPI document).
+ *
+ * @public
+ */
+export const freezeOverrideSchema = z.strictObject({
+  id: z
+    .string()
+    .meta({ description: "The override's id, assigned by the server" }),
+  /** The decisions whose freeze windows the override lifts. */
+  scope: policyScopeSchema,
+  reason: z.string().meta({
+    description: 'Why the glass was broken, on record in the audit trail',
+  }),
+  createdBy: z.string().meta({
+    description: 'Who broke the glass: a user entity ref or a service subject',
+  }),
+  createdAt: instant.meta({ description: 'When the override was created' }),
+  expiresAt: instant.meta({
+    description: 'When the override stops lifting freezes',
+  }),
+});
 
 /**
  * A break-glass override: while active, freeze windows in its scope do not apply.
  *
  * @public
  */
-export interface FreezeOverride {
-  /** The override's id, assigned by the server. */
-  id: string;
-  /** The decisions whose freeze windows the override lifts. */
-  scope: PolicyScope;
-  /** Why the glass was broken, on record in the audit trail. */
-  reason: string;
-  /** Who broke the glass: a user entity ref or a service subject. */
-  createdBy: string;
-  /** When the override was created (ISO 8601). */
-  createdAt: string;
-  /** When the override stops lifting freezes (ISO 8601). */
-  expiresAt: string;
-}
+export type FreezeOverride = z.output<typeof freezeOverrideSchema>;

@@ -1,0 +1,68 @@
+/**
+ * Zod issues as a person reads them in an HTTP 400: each with the path of the offending field
+ * (`decisions[0].params.replicas`, `(body)` for the whole value) and what is wrong with it.
+ */
+import type { z } from 'zod';
+
+/**
+ * One problem with a request: where (e.g. `decisions[0].params.replicas`) and what.
+ *
+ * @public
+ */
+export interface ValidationIssue {
+  /** Where the problem is, e.g. `decisions[0].params.replicas`; `(body)` for the body itself. */
+  path: string;
+  /** What is wrong, in words the caller can act on. */
+  message: string;
+}
+
+/**
+ * A path as `a.b[0].c`; a key that is not a plain word is quoted (`labels["app.kubernetes.io/name"]`).
+ *
+ * @public
+ */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) {
+    return '(body)';
+  }
+  let formatted = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') {
+      formatted += `[${segment}]`;
+    } else if (
+      typeof segment === 'string' &&
+      /^[A-Za-z0-9_-]+$/.test(segment)
+    ) {
+      formatted += formatted === '' ? segment : `.${segment}`;
+    } else {
+      formatted += `[${JSON.stringify(String(segment))}]`;
+    }
+  }
+  return formatted;
+}
+
+/**
+ * Every issue of a failed parse, once each; an unknown key is reported at the key itself, so
+ * a typo names the field that was not expected.
+ *
+ * @public
+ */
+export function issuesOf(error: z.ZodError): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const add = (path: readonly PropertyKey[], message: string) => {
+    const formatted = formatIssuePath(path);
+    if (!issues.some(i => i.path === formatted && i.message === message)) {
+      issues.push({ path: formatted, message });
+    }
+  };
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        add([...issue.path, key], issue.message);
+      }
+    } else {
+      add(issue.path, issue.message);
+    }
+  }
+  return issues;
+}
