@@ -1,5 +1,5 @@
 import type express from 'express';
-import { invalid } from '../plans/PlanService';
+import { invalid } from './apiRouter';
 
 /**
  * Control characters other than tab, line feed and carriage return: never meaningful in a

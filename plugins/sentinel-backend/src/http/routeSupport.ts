@@ -7,8 +7,6 @@ import type {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import type express from 'express';
-import type { z } from 'zod';
-import { invalid } from '../plans/PlanService';
 import type { AccessFilter } from '../access/accessFilter';
 import type { SentinelAccess } from '../access/SentinelAccess';
 
@@ -66,49 +64,4 @@ export function createRouteSupport(deps: {
       }
     },
   };
-}
-
-/** A request body checked against its schema; a 400 names each bad field. */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body ?? {});
-  if (!result.success) {
-    throw invalid(
-      'Invalid request',
-      result.error.issues.map(i => ({
-        path: i.path.length ? i.path.join('.') : '(body)',
-        message: i.message,
-      })),
-    );
-  }
-  return result.data;
-}
-
-/** A query parameter given at most once. */
-export function one(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') {
-    throw invalid('Invalid query', [
-      { path: name, message: 'must be given once' },
-    ]);
-  }
-  return value;
-}
-
-/** An integer query parameter within bounds. */
-export function intParam(
-  value: unknown,
-  name: string,
-  bounds: { min: number; max: number; default: number },
-): number {
-  const text = one(value, name);
-  const n = text === undefined ? bounds.default : Number(text);
-  if (!Number.isInteger(n) || n < bounds.min || n > bounds.max) {
-    throw invalid('Invalid query', [
-      {
-        path: name,
-        message: `must be an integer from ${bounds.min} to ${bounds.max}`,
-      },
-    ]);
-  }
-  return n;
 }

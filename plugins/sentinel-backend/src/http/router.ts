@@ -4,11 +4,14 @@ import type {
   RootConfigService,
 } from '@backstage/backend-plugin-api';
 import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
-import { ServiceUnavailableError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
 import type { PlanService } from '../plans/PlanService';
 import type { PolicyService } from '../policy/PolicyService';
+import { ApiRouter } from './apiRouter';
+import { SENTINEL_OPERATIONS } from './operations';
+import { addFreezeRoutes } from './routes/freezes';
+import { addHealthRoutes } from './routes/health';
 import { addPlanRoutes } from './routes/plans';
 import { addPolicyRoutes } from './routes/policies';
 import { rejectControlCharacters } from './controlCharacters';
@@ -45,7 +48,10 @@ export interface RouterOptions {
   logger: LoggerService;
 }
 
-/** The HTTP API of the Sentinel backend (the OpenAPI document); translates requests into service calls. */
+/**
+ * The HTTP API of the Sentinel backend: the operations of operations.ts (the OpenAPI document is
+ * generated from them), each translated into service calls.
+ */
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
@@ -54,36 +60,29 @@ export async function createRouter(
   router.use(rejectControlCharacters());
   const support = createRouteSupport(options);
 
-  // Readiness for load balancers and probes: the plan store answers and is migrated.
-  router.get('/health', async (_req, res) => {
-    try {
-      await options.health();
-    } catch (error) {
-      throw new ServiceUnavailableError(
-        'the plan store is not reachable',
-        error,
-      );
-    }
-    res.json({ status: 'ok', clusters: [...options.clusters].sort() });
-  });
+  const api = new ApiRouter(router);
 
-  addPlanRoutes(router, options.plans, support);
-  addAuditRoutes(router, options.audit, support);
-  addRbacRoutes(router, options.roleBindings, support);
-  addPolicyRoutes(router, options.plans, options.policies, support);
+  addHealthRoutes(api, options);
+  addPlanRoutes(api, options.plans, support);
+  addPolicyRoutes(api, options.plans, options.policies, support);
+  addFreezeRoutes(api, options.policies, support);
+  addAuditRoutes(api, options.audit, support);
+  addRbacRoutes(api, options.roleBindings, support);
   addWorkloadRoutes(
-    router,
+    api,
     options.inventory,
     options.rollouts,
     options.plans,
     support,
   );
   addRolloutRoutes(
-    router,
+    api,
     options.rollouts,
     { maxPauseMs: options.maxPauseMs, wake: options.wakeRollout },
     support,
   );
+  // Every operation of the OpenAPI document has its route, and no route lacks one.
+  api.assertRoutes(SENTINEL_OPERATIONS);
 
   // Backstage's error body, but never a stack trace, a cause or an upstream body, not even in
   // development: API clients (the optimizer, scripts) see what went wrong, not Sentinel's

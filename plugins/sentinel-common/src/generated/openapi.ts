@@ -11,6 +11,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Readiness
+     * @description For load balancers and probes: the plan store answers and is migrated. Needs no credentials.
+     */
     get: operations['getHealth'];
     put?: never;
     post?: never;
@@ -27,8 +31,16 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * List plans
+     * @description Plans the caller may read, newest first, a page at a time.
+     */
     get: operations['listPlans'];
     put?: never;
+    /**
+     * Submit an action plan
+     * @description Validates the plan and resolves its targets, stores it and hands it to the pipeline: policy verdicts, approvals where a rule asks for them, then the changes. A rollback decision needs the right to roll its workload back; `force` needs an admin.
+     */
     post: operations['submitPlan'];
     delete?: never;
     options?: never;
@@ -43,6 +55,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Read a plan
+     * @description One plan with its decisions, verdicts, snapshots before and after, timeline and approvals.
+     */
     get: operations['getPlan'];
     put?: never;
     post?: never;
@@ -61,6 +77,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
+    /**
+     * Approve a plan
+     * @description Records the approval; the plan goes on once as many distinct people as its rules ask have approved. Whoever submitted a plan may not approve it, unless sentinel.approval.requireDistinctApprover is false.
+     */
     post: operations['approvePlan'];
     delete?: never;
     options?: never;
@@ -77,6 +97,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
+    /**
+     * Reject a plan
+     * @description Rejects a plan waiting for approval, with a comment on record.
+     */
     post: operations['rejectPlan'];
     delete?: never;
     options?: never;
@@ -93,6 +117,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
+    /**
+     * Cancel a plan
+     * @description Cancels a plan that has not started (received, pending approval or approved); an executing plan is rolled back by the executor.
+     */
     post: operations['cancelPlan'];
     delete?: never;
     options?: never;
@@ -107,8 +135,12 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** Read the policy document */
     get: operations['getPolicy'];
-    /** @description Replaces the whole document. Send the version you read; a newer one in store is a 409. */
+    /**
+     * Replace the policy document
+     * @description Replaces the whole document. Send the version you read; a newer one in store is a 409.
+     */
     put: operations['replacePolicy'];
     post?: never;
     delete?: never;
@@ -124,6 +156,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** Read earlier policy documents */
     get: operations['getPolicyHistory'];
     put?: never;
     post?: never;
@@ -142,7 +175,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description A dry run: the verdicts a submission of this plan would get now; nothing is stored. */
+    /**
+     * Evaluate a plan (dry run)
+     * @description A dry run: the verdicts a submission of this plan would get now; nothing is stored.
+     */
     post: operations['evaluatePolicy'];
     delete?: never;
     options?: never;
@@ -159,7 +195,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description The verdicts a plan would get under a draft policy document, with the live freezes, changes and workloads; nothing is stored. */
+    /**
+     * Evaluate a plan under a draft policy
+     * @description The verdicts a plan would get under a draft policy document, with the live freezes, changes and workloads; nothing is stored.
+     */
     post: operations['dryRunPolicy'];
     delete?: never;
     options?: never;
@@ -174,8 +213,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** List freeze windows */
     get: operations['listFreezeWindows'];
     put?: never;
+    /**
+     * Schedule a freeze window
+     * @description A one-off window (start and end) or a recurring one (a cron in a time zone and a duration). Changes in its scope are refused while it is on; rollbacks stay allowed unless allowRollback is false.
+     */
     post: operations['createFreezeWindow'];
     delete?: never;
     options?: never;
@@ -193,6 +237,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
+    /** Delete a freeze window */
     delete: operations['deleteFreezeWindow'];
     options?: never;
     head?: never;
@@ -206,6 +251,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** Whether changes are frozen now */
     get: operations['getFreezeStatus'];
     put?: never;
     post?: never;
@@ -222,7 +268,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Every interval of every freeze window in a period (recurrences resolved in their time zone): from now for 28 days unless from/to say otherwise, at most 62 days. */
+    /**
+     * The freeze calendar of a period
+     * @description Every interval of every freeze window in a period (recurrences resolved in their time zone): from now for 28 days unless from/to say otherwise, at most 62 days.
+     */
     get: operations['getFreezeCalendar'];
     put?: never;
     post?: never;
@@ -239,9 +288,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** List break-glass overrides in force */
     get: operations['listFreezeOverrides'];
     put?: never;
-    /** @description Lifts freeze windows in a scope for at most 240 minutes, with a reason on record. */
+    /**
+     * Break glass: lift freezes for a while
+     * @description Lifts freeze windows in a scope for at most 240 minutes, with a reason on record.
+     */
     post: operations['breakGlass'];
     delete?: never;
     options?: never;
@@ -256,7 +309,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description The audit trail, newest first: every approve, reject, cancel, rollback, rollout action, policy, freeze, override and role-binding change, and every refused attempt. Admins only. */
+    /**
+     * Read the audit trail
+     * @description The audit trail, newest first: every approve, reject, cancel, rollback, rollout action, policy, freeze, override and role-binding change, and every refused attempt. Admins only.
+     */
     get: operations['listAuditEvents'];
     put?: never;
     post?: never;
@@ -273,9 +329,15 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Who holds which Sentinel role: the version in force. Admins, and the permission backend. */
+    /**
+     * Read the role bindings
+     * @description Who holds which Sentinel role: the version in force. Admins, and the permission backend.
+     */
     get: operations['getRoleBindings'];
-    /** @description Saves a new version of the role bindings; every replica decides with it within seconds. `version` must be the one read (409 otherwise); a change that leaves no admin is refused. */
+    /**
+     * Change the role bindings
+     * @description Saves a new version of the role bindings; every replica decides with it within seconds. `version` must be the one read (409 otherwise); a change that leaves no admin is refused.
+     */
     put: operations['putRoleBindings'];
     post?: never;
     delete?: never;
@@ -291,6 +353,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** Read earlier role bindings */
     get: operations['getRoleBindingsHistory'];
     put?: never;
     post?: never;
@@ -307,7 +370,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Managed workloads from the list+watch inventory, ordered by cluster/namespace/Kind/name. With include=unmanaged, also the workloads no catalog entity lists yet (entityRef null), for callers who may read every workload: to put a service under Sentinel. */
+    /**
+     * List workloads
+     * @description Managed workloads from the list+watch inventory, ordered by cluster/namespace/Kind/name. With include=unmanaged, also the workloads no catalog entity lists yet (entityRef null), for callers who may read every workload: to put a service under Sentinel.
+     */
     get: operations['listWorkloads'];
     put?: never;
     post?: never;
@@ -326,6 +392,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
+    /**
+     * Roll a workload back
+     * @description Restores the workload as it was before the last change Sentinel applied to it, as a plan of its own (linked to what it undoes). A workload changed since by someone else (drift) is rolled back only when an admin forces it.
+     */
     post: operations['rollbackWorkload'];
     delete?: never;
     options?: never;
@@ -340,7 +410,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Canary and blue/green rollouts, newest first. `phase` takes a comma-separated list. */
+    /**
+     * List rollouts
+     * @description Canary and blue/green rollouts, newest first. `phase` takes a comma-separated list.
+     */
     get: operations['listRollouts'];
     put?: never;
     post?: never;
@@ -357,7 +430,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description One rollout with its timeline and every analyzed interval (metric, value, threshold, verdict). */
+    /**
+     * Read a rollout
+     * @description One rollout with its timeline and every analyzed interval (metric, value, threshold, verdict).
+     */
     get: operations['getRollout'];
     put?: never;
     post?: never;
@@ -376,7 +452,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Pauses a progressing rollout where it is; it aborts after sentinel.rollouts.maxPauseSeconds unless resumed or promoted. */
+    /**
+     * Pause a rollout
+     * @description Pauses a progressing rollout where it is; it aborts after sentinel.rollouts.maxPauseSeconds unless resumed or promoted.
+     */
     post: operations['pauseRollout'];
     delete?: never;
     options?: never;
@@ -393,7 +472,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Resumes a paused rollout: its current step again, from the candidate’s pods. */
+    /**
+     * Resume a rollout
+     * @description Resumes a paused rollout: its current step again, from the candidate’s pods.
+     */
     post: operations['resumeRollout'];
     delete?: never;
     options?: never;
@@ -410,7 +492,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Moves a progressing or paused rollout on to its next step (the last one promotes); `full` promotes at once. */
+    /**
+     * Promote a rollout
+     * @description Moves a progressing or paused rollout on to its next step (the last one promotes); `full` promotes at once.
+     */
     post: operations['promoteRollout'];
     delete?: never;
     options?: never;
@@ -427,7 +512,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Aborts in every phase that has not ended: the candidate is removed and the stable workload restored. Recorded at once, carried out when the cluster answers. */
+    /**
+     * Abort a rollout
+     * @description Aborts in every phase that has not ended: the candidate is removed and the stable workload restored. Recorded at once, carried out when the cluster answers.
+     */
     post: operations['abortRollout'];
     delete?: never;
     options?: never;
@@ -570,14 +658,7 @@ export interface components {
             id: string;
             /** @constant */
             kind: 'allowed_verbs';
-            scope?: {
-              cluster?: string;
-              namespace?: string;
-              entityRef?: string;
-              labels?: {
-                [key: string]: string;
-              };
-            };
+            scope?: components['schemas']['PolicyScope'];
             verbs: (
               | 'scale'
               | 'set_resources'
@@ -590,14 +671,7 @@ export interface components {
             id: string;
             /** @constant */
             kind: 'replica_bounds';
-            scope?: {
-              cluster?: string;
-              namespace?: string;
-              entityRef?: string;
-              labels?: {
-                [key: string]: string;
-              };
-            };
+            scope?: components['schemas']['PolicyScope'];
             min?: number;
             max?: number;
             maxStep?: number;
@@ -607,14 +681,7 @@ export interface components {
             id: string;
             /** @constant */
             kind: 'resource_bounds';
-            scope?: {
-              cluster?: string;
-              namespace?: string;
-              entityRef?: string;
-              labels?: {
-                [key: string]: string;
-              };
-            };
+            scope?: components['schemas']['PolicyScope'];
             cpu?: {
               min?: string;
               max?: string;
@@ -629,14 +696,7 @@ export interface components {
             id: string;
             /** @constant */
             kind: 'rate_limit';
-            scope?: {
-              cluster?: string;
-              namespace?: string;
-              entityRef?: string;
-              labels?: {
-                [key: string]: string;
-              };
-            };
+            scope?: components['schemas']['PolicyScope'];
             /** @enum {string} */
             per: 'workload' | 'namespace' | 'global';
             max: number;
@@ -647,14 +707,7 @@ export interface components {
             id: string;
             /** @constant */
             kind: 'blast_radius';
-            scope?: {
-              cluster?: string;
-              namespace?: string;
-              entityRef?: string;
-              labels?: {
-                [key: string]: string;
-              };
-            };
+            scope?: components['schemas']['PolicyScope'];
             /** @enum {string} */
             per: 'namespace' | 'cluster';
             maxPercent: number;
@@ -665,42 +718,21 @@ export interface components {
             id: string;
             /** @constant */
             kind: 'plan_size';
-            scope?: {
-              cluster?: string;
-              namespace?: string;
-              entityRef?: string;
-              labels?: {
-                [key: string]: string;
-              };
-            };
+            scope?: components['schemas']['PolicyScope'];
             max: number;
           }
         | {
             id: string;
             /** @constant */
             kind: 'confidence';
-            scope?: {
-              cluster?: string;
-              namespace?: string;
-              entityRef?: string;
-              labels?: {
-                [key: string]: string;
-              };
-            };
+            scope?: components['schemas']['PolicyScope'];
             minimum: number;
           }
         | {
             id: string;
             /** @constant */
             kind: 'require_approval';
-            scope?: {
-              cluster?: string;
-              namespace?: string;
-              entityRef?: string;
-              labels?: {
-                [key: string]: string;
-              };
-            };
+            scope?: components['schemas']['PolicyScope'];
             verbs?: (
               | 'scale'
               | 'set_resources'
@@ -715,14 +747,7 @@ export interface components {
       /** @default [] */
       exceptions?: {
         id: string;
-        scope: {
-          cluster?: string;
-          namespace?: string;
-          entityRef?: string;
-          labels?: {
-            [key: string]: string;
-          };
-        };
+        scope: components['schemas']['PolicyScope'];
         rules: string[];
         ticket: string;
         reason?: string;
@@ -731,14 +756,7 @@ export interface components {
       }[];
       rollouts?: {
         id: string;
-        scope?: {
-          cluster?: string;
-          namespace?: string;
-          entityRef?: string;
-          labels?: {
-            [key: string]: string;
-          };
-        };
+        scope?: components['schemas']['PolicyScope'];
         steps?: {
           weight: number;
           pauseSeconds?: number;
@@ -782,14 +800,7 @@ export interface components {
       name: string;
       reason: string;
       /** @default {} */
-      scope?: {
-        cluster?: string;
-        namespace?: string;
-        entityRef?: string;
-        labels?: {
-          [key: string]: string;
-        };
-      };
+      scope?: components['schemas']['PolicyScope'];
       /** Format: date-time */
       start?: string;
       /** Format: date-time */
@@ -816,88 +827,11 @@ export interface components {
       defaultRole?: ('viewer' | 'operator' | 'admin' | 'system') | null;
       comment?: string;
     };
-    RoleBindings: {
-      version: number;
-      roles: {
-        viewer: string[];
-        operator: string[];
-        admin: string[];
-        system: string[];
-      };
-      /** @enum {string|null} */
-      defaultRole: 'viewer' | 'operator' | 'admin' | 'system' | null;
-      updatedBy: string;
-      /** Format: date-time */
-      updatedAt: string;
-      comment: string | null;
-    };
-    AuditEvent: {
-      id: string;
-      /** Format: date-time */
-      at: string;
-      actor: string;
-      /** @enum {string} */
-      action:
-        | 'plan.approve'
-        | 'plan.reject'
-        | 'plan.cancel'
-        | 'workload.rollback'
-        | 'rollout.pause'
-        | 'rollout.resume'
-        | 'rollout.promote'
-        | 'rollout.abort'
-        | 'policy.update'
-        | 'freeze.create'
-        | 'freeze.delete'
-        | 'override.create'
-        | 'rbac.update'
-        | 'refused';
-      /** @enum {string} */
-      outcome: 'succeeded' | 'refused' | 'failed';
-      entityRef?: string;
-      planId?: string;
-      rolloutId?: string;
-      /** @description The person's comment or reason, or why the attempt was refused */
-      reason?: string;
-      /** @description What else identifies the change: a workload, a version, a window, the request refused */
-      details: {
-        [key: string]: unknown;
-      };
-    };
-    FreezeWindow: components['schemas']['FreezeWindowInput'] & {
-      id: string;
-      createdBy: string;
-      /** Format: date-time */
-      createdAt: string;
-    };
-    ActiveFreezeWindow: components['schemas']['FreezeWindow'] & {
-      /** Format: date-time */
-      activeFrom: string;
-      /** Format: date-time */
-      activeUntil: string;
-    };
-    FreezeOverride: {
-      id: string;
-      scope: components['schemas']['PolicyScope'];
-      reason: string;
-      createdBy: string;
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      expiresAt: string;
-    };
-    PolicyEvaluation: {
-      /** @enum {string} */
-      outcome: 'allow' | 'require_approval' | 'deny';
-      decisions: {
-        index: number;
-        verdict: components['schemas']['Verdict'];
-      }[];
-    };
     Verdict: {
       /** @enum {string} */
       outcome: 'allow' | 'require_approval' | 'deny';
       reasons: {
+        /** @description The id of the rule that decided */
         rule: string;
         message: string;
         /** @description How many distinct people must approve (a require_approval rule) */
@@ -920,6 +854,7 @@ export interface components {
       };
       rationale: string | null;
       confidence: number | null;
+      /** @description The catalog entity that manages the target workload */
       entityRef: string | null;
       verdict: components['schemas']['Verdict'] | null;
       /** @enum {string} */
@@ -961,7 +896,185 @@ export interface components {
           };
         };
       }[];
+      /** @description The pod template's restartedAt annotation, as `kubectl rollout restart` sets it */
       restartedAt?: string;
+    };
+    ContainerImage: {
+      name: string;
+      image: string;
+    };
+    AnalysisMetric: {
+      name: string;
+      value: number | null;
+      /** @description The bound the value was held to (absolute, or derived from the stable value) */
+      threshold: number | null;
+      weight: number;
+      critical: boolean;
+      /** @enum {string} */
+      verdict: 'pass' | 'fail' | 'inconclusive';
+      /** @description Why, for inconclusive and failed checks */
+      reason?: string;
+    };
+    PlanEvent: {
+      /** Format: date-time */
+      at: string;
+      /** @enum {string} */
+      status:
+        | 'received'
+        | 'pending_approval'
+        | 'approved'
+        | 'rejected'
+        | 'executing'
+        | 'succeeded'
+        | 'failed'
+        | 'rolled_back'
+        | 'cancelled'
+        | 'simulated';
+      actor: string;
+      message: string;
+    };
+    PlanApproval: {
+      /** @description The approver */
+      by: string;
+      /** Format: date-time */
+      at: string;
+      comment: string | null;
+    };
+    RoleBindings: {
+      /** @description The version number; a change must name the version it was based on */
+      version: number;
+      /** @description Who holds each role: user and group entity refs, or service:<subject> */
+      roles: {
+        viewer: string[];
+        operator: string[];
+        admin: string[];
+        system: string[];
+      };
+      /** @description The role of signed-in users who hold no other; null: none */
+      defaultRole: ('viewer' | 'operator' | 'admin' | 'system') | null;
+      /** @description Who saved this version */
+      updatedBy: string;
+      /**
+       * Format: date-time
+       * @description When this version was saved
+       */
+      updatedAt: string;
+      /** @description Why the bindings were changed, as the person saving them wrote it; null: no comment */
+      comment: string | null;
+    };
+    AuditEvent: {
+      id: string;
+      /** Format: date-time */
+      at: string;
+      actor: string;
+      /** @enum {string} */
+      action:
+        | 'plan.approve'
+        | 'plan.reject'
+        | 'plan.cancel'
+        | 'workload.rollback'
+        | 'rollout.pause'
+        | 'rollout.resume'
+        | 'rollout.promote'
+        | 'rollout.abort'
+        | 'policy.update'
+        | 'freeze.create'
+        | 'freeze.delete'
+        | 'override.create'
+        | 'rbac.update'
+        | 'refused';
+      /** @enum {string} */
+      outcome: 'succeeded' | 'refused' | 'failed';
+      entityRef?: string;
+      planId?: string;
+      rolloutId?: string;
+      /** @description The person's comment or reason, or why the attempt was refused */
+      reason?: string;
+      /** @description What else identifies the change: a workload, a version, a window, the request refused */
+      details: {
+        [key: string]: unknown;
+      };
+    };
+    FreezeWindow: {
+      name: string;
+      reason: string;
+      scope: components['schemas']['PolicyScope'];
+      /** Format: date-time */
+      start?: string;
+      /** Format: date-time */
+      end?: string;
+      recurrence?: {
+        cron: string;
+        durationMinutes: number;
+        timezone: string;
+      };
+      /** @description Rollbacks stay allowed during the freeze unless this is false */
+      allowRollback: boolean;
+      /** @description The window's id, assigned by the server */
+      id: string;
+      /** @description Who created the window: a user entity ref or a service subject */
+      createdBy: string;
+      /**
+       * Format: date-time
+       * @description When the window was created
+       */
+      createdAt: string;
+    };
+    ActiveFreezeWindow: {
+      name: string;
+      reason: string;
+      scope: components['schemas']['PolicyScope'];
+      /** Format: date-time */
+      start?: string;
+      /** Format: date-time */
+      end?: string;
+      recurrence?: {
+        cron: string;
+        durationMinutes: number;
+        timezone: string;
+      };
+      /** @description Rollbacks stay allowed during the freeze unless this is false */
+      allowRollback: boolean;
+      /** @description The window's id, assigned by the server */
+      id: string;
+      /** @description Who created the window: a user entity ref or a service subject */
+      createdBy: string;
+      /**
+       * Format: date-time
+       * @description When the window was created
+       */
+      createdAt: string;
+      /** Format: date-time */
+      activeFrom: string;
+      /** Format: date-time */
+      activeUntil: string;
+    };
+    FreezeOverride: {
+      /** @description The override's id, assigned by the server */
+      id: string;
+      scope: components['schemas']['PolicyScope'];
+      /** @description Why the glass was broken, on record in the audit trail */
+      reason: string;
+      /** @description Who broke the glass: a user entity ref or a service subject */
+      createdBy: string;
+      /**
+       * Format: date-time
+       * @description When the override was created
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description When the override stops lifting freezes
+       */
+      expiresAt: string;
+    };
+    PolicyEvaluation: {
+      /** @enum {string} */
+      outcome: 'allow' | 'require_approval' | 'deny';
+      decisions: {
+        index: number;
+        verdict: components['schemas']['Verdict'];
+      }[];
     };
     Workload: {
       cluster: string;
@@ -969,6 +1082,7 @@ export interface components {
       /** @enum {string} */
       kind: 'Deployment' | 'StatefulSet';
       name: string;
+      /** @description The catalog entity that manages it; null: none yet (include=unmanaged) */
       entityRef: string | null;
       replicas: {
         desired: number;
@@ -987,6 +1101,7 @@ export interface components {
         /** @enum {string} */
         verdict: 'pass' | 'fail' | 'inconclusive';
       } | null;
+      /** @description The newest plan whose decision reached this workload (applied, rolled back or failed) */
       lastPlanId: string | null;
       /** @description The canary or blue/green rollout in flight */
       rollout: {
@@ -1011,7 +1126,8 @@ export interface components {
       target: {
         cluster: string;
         namespace: string;
-        kind: string;
+        /** @enum {string} */
+        kind: 'Deployment' | 'StatefulSet';
         name: string;
       };
       entityRef: string | null;
@@ -1058,16 +1174,74 @@ export interface components {
         checkedAt: string;
         metrics: components['schemas']['AnalysisMetric'][];
       } | null;
-      /** Format: date-time */
       deadline: string | null;
       /** Format: date-time */
       startedAt: string;
       /** Format: date-time */
       updatedAt: string;
-      /** Format: date-time */
       endedAt: string | null;
     };
-    RolloutDetail: components['schemas']['Rollout'] & {
+    RolloutDetail: {
+      id: string;
+      planId: string;
+      decisionIndex: number;
+      target: {
+        cluster: string;
+        namespace: string;
+        /** @enum {string} */
+        kind: 'Deployment' | 'StatefulSet';
+        name: string;
+      };
+      entityRef: string | null;
+      /** @enum {string} */
+      strategy: 'canary' | 'bluegreen';
+      /** @enum {string} */
+      rollbackPolicy: 'auto' | 'manual' | 'freeze';
+      /** @enum {string} */
+      phase:
+        | 'pending'
+        | 'progressing'
+        | 'paused'
+        | 'promoting'
+        | 'succeeded'
+        | 'aborting'
+        | 'aborted'
+        | 'failed';
+      phaseReason: string;
+      stable: {
+        image: string | null;
+        containers: components['schemas']['ContainerImage'][];
+        replicas: number;
+      };
+      candidate: {
+        workload: string;
+        image: string | null;
+        containers: components['schemas']['ContainerImage'][];
+        replicas: number;
+      };
+      steps: {
+        weight: number;
+        pauseSeconds?: number;
+        gate?: boolean;
+      }[];
+      currentStep: number;
+      /** @description The candidate’s share of traffic (0-100) */
+      weight: number;
+      health: {
+        score: number;
+        /** @enum {string} */
+        verdict: 'pass' | 'fail' | 'inconclusive';
+        reason: string;
+        /** Format: date-time */
+        checkedAt: string;
+        metrics: components['schemas']['AnalysisMetric'][];
+      } | null;
+      deadline: string | null;
+      /** Format: date-time */
+      startedAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      endedAt: string | null;
       timeline: {
         /** Format: date-time */
         at: string;
@@ -1095,45 +1269,6 @@ export interface components {
         metrics: components['schemas']['AnalysisMetric'][];
       }[];
     };
-    ContainerImage: {
-      name: string;
-      image: string;
-    };
-    AnalysisMetric: {
-      name: string;
-      value: number | null;
-      threshold: number | null;
-      weight: number;
-      critical: boolean;
-      /** @enum {string} */
-      verdict: 'pass' | 'fail' | 'inconclusive';
-      reason?: string;
-    };
-    PlanEvent: {
-      /** Format: date-time */
-      at: string;
-      /** @enum {string} */
-      status:
-        | 'received'
-        | 'pending_approval'
-        | 'approved'
-        | 'rejected'
-        | 'executing'
-        | 'succeeded'
-        | 'failed'
-        | 'rolled_back'
-        | 'cancelled'
-        | 'simulated';
-      actor: string;
-      message: string;
-    };
-    PlanApproval: {
-      /** @description The approver */
-      by: string;
-      /** Format: date-time */
-      at: string;
-      comment: string | null;
-    };
     Plan: {
       id: string;
       source: string;
@@ -1157,6 +1292,7 @@ export interface components {
       /** Format: date-time */
       updatedAt: string;
       submittedBy: string;
+      /** @description The plan a rollback plan undoes */
       rollbackOf: string | null;
       decisions: components['schemas']['PlanDecision'][];
       timeline: components['schemas']['PlanEvent'][];
@@ -1167,9 +1303,11 @@ export interface components {
     };
     Error: {
       error: {
+        /** @description The error class, e.g. InputError, NotAllowedError */
         name: string;
         message: string;
       };
+      /** @description The request answered */
       request: {
         method?: string;
         url?: string;
@@ -1177,6 +1315,143 @@ export interface components {
       response: {
         statusCode?: number;
       };
+    };
+    PolicyDocumentOutput: {
+      version?: number;
+      rules: (
+        | {
+            id: string;
+            /** @constant */
+            kind: 'allowed_verbs';
+            scope?: components['schemas']['PolicyScope'];
+            verbs: (
+              | 'scale'
+              | 'set_resources'
+              | 'restart'
+              | 'rollout'
+              | 'rollback'
+            )[];
+          }
+        | {
+            id: string;
+            /** @constant */
+            kind: 'replica_bounds';
+            scope?: components['schemas']['PolicyScope'];
+            min?: number;
+            max?: number;
+            maxStep?: number;
+            maxStepPercent?: number;
+          }
+        | {
+            id: string;
+            /** @constant */
+            kind: 'resource_bounds';
+            scope?: components['schemas']['PolicyScope'];
+            cpu?: {
+              min?: string;
+              max?: string;
+            };
+            memory?: {
+              min?: string;
+              max?: string;
+            };
+            maxChangeRatio?: number;
+          }
+        | {
+            id: string;
+            /** @constant */
+            kind: 'rate_limit';
+            scope?: components['schemas']['PolicyScope'];
+            /** @enum {string} */
+            per: 'workload' | 'namespace' | 'global';
+            max: number;
+            /** @default 60 */
+            windowMinutes: number;
+          }
+        | {
+            id: string;
+            /** @constant */
+            kind: 'blast_radius';
+            scope?: components['schemas']['PolicyScope'];
+            /** @enum {string} */
+            per: 'namespace' | 'cluster';
+            maxPercent: number;
+            /** @default 60 */
+            windowMinutes: number;
+          }
+        | {
+            id: string;
+            /** @constant */
+            kind: 'plan_size';
+            scope?: components['schemas']['PolicyScope'];
+            max: number;
+          }
+        | {
+            id: string;
+            /** @constant */
+            kind: 'confidence';
+            scope?: components['schemas']['PolicyScope'];
+            minimum: number;
+          }
+        | {
+            id: string;
+            /** @constant */
+            kind: 'require_approval';
+            scope?: components['schemas']['PolicyScope'];
+            verbs?: (
+              | 'scale'
+              | 'set_resources'
+              | 'restart'
+              | 'rollout'
+              | 'rollback'
+            )[];
+            reason: string;
+            approvers?: number;
+          }
+      )[];
+      /** @default [] */
+      exceptions: {
+        id: string;
+        scope: components['schemas']['PolicyScope'];
+        rules: string[];
+        ticket: string;
+        reason?: string;
+        /** Format: date-time */
+        expiresAt: string;
+      }[];
+      rollouts?: {
+        id: string;
+        scope?: components['schemas']['PolicyScope'];
+        steps?: {
+          weight: number;
+          pauseSeconds?: number;
+          gate?: boolean;
+        }[];
+        analysis?: {
+          checks?: {
+            name: string;
+            query: string;
+            weight: number;
+            critical?: boolean;
+            max?: number;
+            min?: number;
+            /** @constant */
+            against?: 'stable';
+            tolerance?: number;
+            slack?: number;
+          }[];
+          intervalSeconds?: number;
+          passAfter?: number;
+          inconclusiveAfter?: number;
+          readySeconds?: number;
+          inconclusiveSeconds?: number;
+          /** @enum {string} */
+          onInconclusive?: 'abort' | 'wait';
+        };
+        /** @enum {string} */
+        rollbackPolicy?: 'auto' | 'manual' | 'freeze';
+      }[];
+      shadowMode?: boolean;
     };
   };
   responses: never;
@@ -1205,8 +1480,18 @@ export interface operations {
           'application/json': {
             /** @enum {string} */
             status: 'ok';
+            /** @description The clusters Sentinel acts on */
             clusters: string[];
           };
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
       /** @description The plan store is not reachable */
@@ -1223,12 +1508,15 @@ export interface operations {
   listPlans: {
     parameters: {
       query?: {
+        /** @description A catalog entity ref, e.g. component:default/cart */
         entityRef?: string;
-        /** @description Comma-separated plan statuses */
+        /** @description Comma-separated plan statuses: received, pending_approval, approved, rejected, executing, succeeded, failed, rolled_back, cancelled, simulated */
         status?: string;
         cluster?: string;
         namespace?: string;
+        /** @description How many items a page holds (1 to 200) */
         limit?: number;
+        /** @description The nextCursor of the previous page */
         cursor?: string;
       };
       header?: never;
@@ -1245,6 +1533,7 @@ export interface operations {
         content: {
           'application/json': {
             items: components['schemas']['Plan'][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
           };
         };
@@ -1276,12 +1565,22 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   submitPlan: {
     parameters: {
       query?: never;
       header?: {
+        /** @description Submitting the same body again with the same key returns the stored plan (200) instead of a new one */
         'Idempotency-Key'?: string;
       };
       path?: never;
@@ -1356,6 +1655,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   getPlan: {
@@ -1363,6 +1671,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The plan id */
         id: string;
       };
       cookie?: never;
@@ -1405,6 +1714,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   approvePlan: {
@@ -1412,6 +1730,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The plan id */
         id: string;
       };
       cookie?: never;
@@ -1469,8 +1788,26 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The plan is in a status that cannot be approveed */
+      /** @description The plan is in a status that cannot be approved */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than 256 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
         headers: {
           [name: string]: unknown;
         };
@@ -1485,6 +1822,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The plan id */
         id: string;
       };
       cookie?: never;
@@ -1551,6 +1889,24 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body is larger than 256 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   cancelPlan: {
@@ -1558,6 +1914,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The plan id */
         id: string;
       };
       cookie?: never;
@@ -1609,8 +1966,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The plan is in a status that cannot be canceled */
+      /** @description The plan is in a status that cannot be cancelled */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
         headers: {
           [name: string]: unknown;
         };
@@ -1635,7 +2001,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['PolicyDocument'];
+          'application/json': components['schemas']['PolicyDocumentOutput'];
         };
       };
       /** @description No valid credentials */
@@ -1649,6 +2015,15 @@ export interface operations {
       };
       /** @description Not allowed to read policies */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
         headers: {
           [name: string]: unknown;
         };
@@ -1677,7 +2052,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['PolicyDocument'];
+          'application/json': components['schemas']['PolicyDocumentOutput'];
         };
       };
       /** @description Invalid document; the message names each field by path */
@@ -1716,11 +2091,30 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body is larger than 256 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   getPolicyHistory: {
     parameters: {
       query?: {
+        /** @description How many items a page holds (1 to 200) */
         limit?: number;
       };
       header?: never;
@@ -1738,12 +2132,21 @@ export interface operations {
           'application/json': {
             items: {
               version: number;
-              document: components['schemas']['PolicyDocument'];
+              document: components['schemas']['PolicyDocumentOutput'];
               changedBy: string;
               /** Format: date-time */
               changedAt: string;
             }[];
           };
+        };
+      };
+      /** @description Invalid query */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
       /** @description No valid credentials */
@@ -1757,6 +2160,15 @@ export interface operations {
       };
       /** @description Not allowed to read policies */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
         headers: {
           [name: string]: unknown;
         };
@@ -1815,6 +2227,24 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body is larger than 256 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   dryRunPolicy: {
@@ -1842,7 +2272,7 @@ export interface operations {
           'application/json': components['schemas']['PolicyEvaluation'];
         };
       };
-      /** @description Invalid draft (fields named under policy.) or invalid plan */
+      /** @description Invalid draft or plan (fields named under policy. and plan.) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1862,6 +2292,24 @@ export interface operations {
       };
       /** @description Not allowed to read policies */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than 256 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
         headers: {
           [name: string]: unknown;
         };
@@ -1902,6 +2350,15 @@ export interface operations {
       };
       /** @description Not allowed to read policies */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
         headers: {
           [name: string]: unknown;
         };
@@ -1960,6 +2417,24 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body is larger than 256 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   deleteFreezeWindow: {
@@ -1967,6 +2442,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The window id */
         id: string;
       };
       cookie?: never;
@@ -2007,11 +2483,21 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   getFreezeStatus: {
     parameters: {
       query?: {
+        /** @description A catalog entity ref, e.g. component:default/cart */
         entityRef?: string;
         cluster?: string;
         namespace?: string;
@@ -2030,8 +2516,11 @@ export interface operations {
         content: {
           'application/json': {
             frozen: boolean;
+            /** @description The window in force now, if any */
             window: components['schemas']['ActiveFreezeWindow'] | null;
+            /** @description The next window to begin, if any */
             nextWindow: components['schemas']['ActiveFreezeWindow'] | null;
+            /** @description The break-glass override lifting the freeze, if any */
             override: components['schemas']['FreezeOverride'] | null;
           };
         };
@@ -2054,12 +2543,23 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   getFreezeCalendar: {
     parameters: {
       query?: {
+        /** @description The start of the period (default now) */
         from?: string;
+        /** @description The end of the period (default 28 days after from) */
         to?: string;
       };
       header?: never;
@@ -2121,6 +2621,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   listFreezeOverrides: {
@@ -2161,6 +2670,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   breakGlass: {
@@ -2173,6 +2691,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @default {} */
           scope?: components['schemas']['PolicyScope'];
           reason: string;
           durationMinutes: number;
@@ -2216,13 +2735,33 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body is larger than 256 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   listAuditEvents: {
     parameters: {
       query?: {
+        /** @description Who acted, e.g. user:default/ada */
         actor?: string;
         entityRef?: string;
+        /** @description The nextCursor of the previous page */
         cursor?: string;
         action?:
           | 'plan.approve'
@@ -2240,8 +2779,11 @@ export interface operations {
           | 'rbac.update'
           | 'refused';
         outcome?: 'succeeded' | 'refused' | 'failed';
+        /** @description Entries at or after this time */
         from?: string;
+        /** @description Entries before this time */
         to?: string;
+        /** @description How many items a page holds (1 to 500) */
         limit?: number;
       };
       header?: never;
@@ -2258,6 +2800,7 @@ export interface operations {
         content: {
           'application/json': {
             items: components['schemas']['AuditEvent'][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
           };
         };
@@ -2282,6 +2825,15 @@ export interface operations {
       };
       /** @description Not allowed to read the audit trail (admin) */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
         headers: {
           [name: string]: unknown;
         };
@@ -2320,6 +2872,15 @@ export interface operations {
       };
       /** @description Not allowed to manage role bindings (admin) */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
         headers: {
           [name: string]: unknown;
         };
@@ -2387,11 +2948,30 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body is larger than 256 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   getRoleBindingsHistory: {
     parameters: {
       query?: {
+        /** @description How many items a page holds (1 to 200) */
         limit?: number;
       };
       header?: never;
@@ -2438,16 +3018,29 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   listWorkloads: {
     parameters: {
       query?: {
+        /** @description A catalog entity ref, e.g. component:default/cart */
         entityRef?: string;
         cluster?: string;
         namespace?: string;
+        /** @description The nextCursor of the previous page */
         cursor?: string;
+        /** @description unmanaged: also the workloads no catalog entity lists */
         include?: 'unmanaged';
+        /** @description How many items a page holds (1 to 500) */
         limit?: number;
       };
       header?: never;
@@ -2464,6 +3057,7 @@ export interface operations {
         content: {
           'application/json': {
             items: components['schemas']['Workload'][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
           };
         };
@@ -2495,6 +3089,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   rollbackWorkload: {
@@ -2502,9 +3105,13 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description A configured cluster */
         cluster: string;
+        /** @description The namespace */
         namespace: string;
+        /** @description Deployment or StatefulSet */
         kind: string;
+        /** @description The workload name */
         name: string;
       };
       cookie?: never;
@@ -2555,16 +3162,38 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body is larger than 256 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   listRollouts: {
     parameters: {
       query?: {
+        /** @description A catalog entity ref, e.g. component:default/cart */
         entityRef?: string;
         cluster?: string;
         namespace?: string;
+        /** @description Comma-separated phases: pending, progressing, paused, promoting, succeeded, aborting, aborted, failed */
         phase?: string;
+        /** @description The nextCursor of the previous page */
         cursor?: string;
+        /** @description How many items a page holds (1 to 200) */
         limit?: number;
       };
       header?: never;
@@ -2581,6 +3210,7 @@ export interface operations {
         content: {
           'application/json': {
             items: components['schemas']['Rollout'][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
           };
         };
@@ -2612,6 +3242,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   getRollout: {
@@ -2619,6 +3258,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The rollout id */
         id: string;
       };
       cookie?: never;
@@ -2661,6 +3301,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   pauseRollout: {
@@ -2668,6 +3317,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The rollout id */
         id: string;
       };
       cookie?: never;
@@ -2675,6 +3325,7 @@ export interface operations {
     requestBody?: {
       content: {
         'application/json': {
+          /** @description Why, on the rollout’s timeline and in the audit trail */
           reason?: string;
         };
       };
@@ -2727,6 +3378,24 @@ export interface operations {
       };
       /** @description The rollout is in a phase the action does not apply to */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than 256 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
         headers: {
           [name: string]: unknown;
         };
@@ -2741,6 +3410,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The rollout id */
         id: string;
       };
       cookie?: never;
@@ -2748,6 +3418,7 @@ export interface operations {
     requestBody?: {
       content: {
         'application/json': {
+          /** @description Why, on the rollout’s timeline and in the audit trail */
           reason?: string;
         };
       };
@@ -2807,6 +3478,24 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body is larger than 256 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   promoteRollout: {
@@ -2814,6 +3503,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The rollout id */
         id: string;
       };
       cookie?: never;
@@ -2821,6 +3511,7 @@ export interface operations {
     requestBody?: {
       content: {
         'application/json': {
+          /** @description Why, on the rollout’s timeline and in the audit trail */
           reason?: string;
           /** @description Skip every remaining step and its analysis (admins only, audited) */
           full?: boolean;
@@ -2882,6 +3573,24 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body is larger than 256 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   abortRollout: {
@@ -2889,6 +3598,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The rollout id */
         id: string;
       };
       cookie?: never;
@@ -2896,6 +3606,7 @@ export interface operations {
     requestBody?: {
       content: {
         'application/json': {
+          /** @description Why, on the rollout’s timeline and in the audit trail */
           reason?: string;
         };
       };
@@ -2948,6 +3659,24 @@ export interface operations {
       };
       /** @description The rollout is in a phase the action does not apply to */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than 256 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Sentinel could not handle the request; the message names an error id that the log carries too */
+      500: {
         headers: {
           [name: string]: unknown;
         };

@@ -1,45 +1,52 @@
 import { rbacManagePermission } from '@internal/backstage-plugin-sentinel-common';
-import type express from 'express';
-import {
-  roleBindingsInputSchema,
-  type RoleBindingStore,
-} from '../../access/RoleBindingStore';
+import type { RoleBindingStore } from '../../access/RoleBindingStore';
 import { actorOf } from '../../audit/auditRecord';
-import { intParam, parseBody, type RouteSupport } from '../routeSupport';
+import type { ApiRouter } from '../apiRouter';
+import type { RouteSupport } from '../routeSupport';
+import {
+  getRoleBindings,
+  getRoleBindingsHistory,
+  putRoleBindings,
+} from './rbac.api';
 
 /** The permission backend's own subject: it reads the bindings for Sentinel's role policy. */
 const PERMISSION_BACKEND = 'plugin:permission';
 
-/** GET/PUT /v1/rbac/bindings: who holds which role, versioned (admins). */
+/** Who holds which role, versioned (rbac.api.ts). */
 export function addRbacRoutes(
-  router: express.Router,
+  api: ApiRouter,
   bindings: RoleBindingStore,
   { credentials, authorize, audited }: RouteSupport,
 ) {
-  router.get('/v1/rbac/bindings', async (req, res) => {
+  api.route(getRoleBindings, async ({ req, reply }) => {
     const caller = await credentials(req);
     const { subject } = caller.principal as { subject?: string };
     if (subject !== PERMISSION_BACKEND) {
       await authorize(req, rbacManagePermission);
     }
-    res.json(await bindings.latest());
+    const latest = await bindings.latest();
+    if (!latest) {
+      // Seeded from app-config at startup: none stored is a fault, not an answer.
+      throw new Error('no role bindings are stored');
+    }
+    reply(200, latest);
   });
 
-  router.get('/v1/rbac/bindings/history', async (req, res) => {
+  api.route(getRoleBindingsHistory, async ({ req, input, reply }) => {
     await authorize(req, rbacManagePermission);
-    const limit = intParam(req.query.limit, 'limit', {
-      min: 1,
-      max: 200,
-      default: 50,
-    });
-    res.json({ items: await bindings.history(limit) });
+    const { limit } = input.query();
+    reply(200, { items: await bindings.history(limit) });
   });
 
-  router.put('/v1/rbac/bindings', async (req, res) => {
+  api.route(putRoleBindings, async ({ req, input, reply }) => {
     await audited(req, 'rbac-bindings-update', {}, async () => {
       const caller = await authorize(req, rbacManagePermission);
-      const input = parseBody(roleBindingsInputSchema, req.body);
-      res.json(await bindings.save(input, actorOf(caller), new Date()));
+      const saved = await bindings.save(
+        input.body(),
+        actorOf(caller),
+        new Date(),
+      );
+      reply(200, saved);
     });
   });
 }

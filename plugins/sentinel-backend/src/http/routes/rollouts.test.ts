@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { OpenApiResponses } from '../../__testUtils__/openApiResponses';
 import { startSentinel } from '../../__testUtils__/startSentinel';
 
 jest.setTimeout(180_000);
@@ -185,6 +186,10 @@ describe('rollouts API', () => {
         }),
       ]),
     );
+    // As the OpenAPI document has it, every analyzed interval and its metrics included.
+    expect(
+      new OpenApiResponses().problems('getRollout', detail.status, detail.body),
+    ).toEqual([]);
     // Every change of phase the controller made is audited as Sentinel's.
     const audited = auditor.createEvent.mock.calls
       .map(([event]) => event)
@@ -226,6 +231,13 @@ describe('rollouts API', () => {
     expect(workloads[0].rollout).toMatchObject({ id: running.id });
     // Its last change is the plan rolling out now.
     expect(workloads[0].lastPlanId).toBe(running.planId);
+    // As the OpenAPI document has it: a workload with live state and a rollout in flight.
+    expect(
+      new OpenApiResponses().problems('listWorkloads', 200, {
+        items: workloads,
+        nextCursor: null,
+      }),
+    ).toEqual([]);
 
     const paused = await request(server)
       .post(`/api/sentinel/v1/rollouts/${running.id}/pause`)

@@ -5,32 +5,32 @@ import {
   rolloutManagePermission,
 } from '@internal/backstage-plugin-sentinel-common';
 import type express from 'express';
-import { z } from 'zod';
-import { invalid } from '../../plans/PlanService';
-import {
-  ROLLOUT_PHASES,
-  type RolloutPhase,
-} from '../../rollouts/rolloutPhases';
 import type {
   RolloutAction,
   RolloutStore,
 } from '../../rollouts/store/RolloutStore';
 import { rolloutView } from '../../rollouts/rolloutView';
 import { actorOf } from '../../audit/auditRecord';
-import { intParam, one, parseBody, type RouteSupport } from '../routeSupport';
+import type { ApiRouter } from '../apiRouter';
+import type { RouteSupport } from '../routeSupport';
+import {
+  getRollout,
+  listRollouts,
+  ROLLOUT_ACTIONS,
+  rolloutActions,
+  type RolloutActionVerb,
+} from './rollouts.api';
 
-const actionBody = z.strictObject({
-  reason: z.string().trim().min(1).max(2000).optional(),
-  /** promote only: skip every remaining step and its analysis (admins). */
-  full: z.boolean().optional(),
-});
-
-type Verb = 'pause' | 'resume' | 'promote' | 'abort';
+/** What a person sends with an action (only promote takes `full`). */
+interface ActionBody {
+  reason?: string;
+  full?: boolean;
+}
 
 /** What each person's action does to a rollout, from which phases. */
 function actionFor(
-  verb: Verb,
-  body: z.infer<typeof actionBody>,
+  verb: RolloutActionVerb,
+  body: ActionBody,
   actor: string,
   maxPauseMs: number,
 ): RolloutAction {
@@ -110,84 +110,50 @@ function actionFor(
   }
 }
 
-function parsePhases(text: string | undefined): RolloutPhase[] | undefined {
-  const phases = text?.split(',').filter(Boolean);
-  const unknown = phases?.filter(
-    p => !(ROLLOUT_PHASES as readonly string[]).includes(p),
-  );
-  if (unknown?.length) {
-    throw invalid('Invalid query', [
-      {
-        path: 'phase',
-        message: `unknown phase ${unknown.join(
-          ', ',
-        )}; known: ${ROLLOUT_PHASES.join(', ')}`,
-      },
-    ]);
-  }
-  return phases as RolloutPhase[] | undefined;
-}
-
-/** The rollout routes of API-CONTRACT.md: list, get, pause, resume, promote, abort. */
+/** The rollout routes (rollouts.api.ts). */
 export function addRolloutRoutes(
-  router: express.Router,
+  api: ApiRouter,
   store: RolloutStore,
   options: { maxPauseMs: number; wake: (id: string) => void },
   { credentials, authorize, listAccess, audited }: RouteSupport,
 ) {
-  router.get('/v1/rollouts', async (req, res) => {
+  api.route(listRollouts, async ({ req, input, reply }) => {
     const { filter: access } = await listAccess(req, planReadPermission);
-    const limit = intParam(req.query.limit, 'limit', {
-      min: 1,
-      max: 200,
-      default: 50,
-    });
-    const page = await store.list(
-      {
-        entityRef: one(req.query.entityRef, 'entityRef'),
-        cluster: one(req.query.cluster, 'cluster'),
-        namespace: one(req.query.namespace, 'namespace'),
-        phase: parsePhases(one(req.query.phase, 'phase')),
-      },
-      { limit, cursor: one(req.query.cursor, 'cursor') },
-      access,
-    );
-    res.json({
+    const { limit, cursor, ...filter } = input.query();
+    const page = await store.list(filter, { limit, cursor }, access);
+    reply(200, {
       items: page.items.map(r => rolloutView(r)),
       nextCursor: page.nextCursor,
     });
   });
 
   // A rollout is its plan's: who may read or steer the plan may read or steer the rollout.
-  const rolloutOf = async (req: express.Request) => {
+  const rolloutOf = async (req: express.Request, id: string) => {
     await credentials(req);
-    const rollout = await store.get(req.params.id);
-    if (!rollout) throw new NotFoundError(`rollout ${req.params.id} not found`);
+    const rollout = await store.get(id);
+    if (!rollout) throw new NotFoundError(`rollout ${id} not found`);
     return rollout;
   };
 
-  router.get('/v1/rollouts/:id', async (req, res) => {
-    const rollout = await rolloutOf(req);
+  api.route(getRollout, async ({ req, input, reply }) => {
+    const rollout = await rolloutOf(req, input.params.id);
     await authorize(req, planReadPermission, rollout.planId);
     const [timeline, analyses] = await Promise.all([
       store.timeline(rollout.id),
       store.analyses(rollout.id),
     ]);
-    res.json(rolloutView(rollout, { timeline, analyses }));
+    // With its detail, the view has the timeline and the analyses.
+    const view = rolloutView(rollout, { timeline, analyses });
+    reply(200, view as Required<typeof view>);
   });
 
-  for (const verb of ['pause', 'resume', 'promote', 'abort'] as const) {
-    router.post(`/v1/rollouts/:id/${verb}`, async (req, res) => {
-      const { id } = req.params;
+  for (const verb of ROLLOUT_ACTIONS) {
+    api.route(rolloutActions[verb], async ({ req, input, reply }) => {
+      const { id } = input.params;
       await audited(req, `rollout-${verb}`, { rolloutId: id }, async () => {
         await credentials(req);
-        const body = parseBody(actionBody, req.body);
-        if (body.full && verb !== 'promote') {
-          throw invalid('Invalid request', [
-            { path: 'full', message: 'only promote takes full' },
-          ]);
-        }
-        const { planId } = await rolloutOf(req);
+        const body = input.body() as ActionBody;
+        const { planId } = await rolloutOf(req, id);
         const caller = await authorize(req, rolloutManagePermission, planId);
         if (body.full) {
           // Skipping the analysis is an admin's call.
@@ -199,7 +165,7 @@ export function addRolloutRoutes(
         });
         if (!rollout) throw new NotFoundError(`rollout ${id} not found`);
         options.wake(id);
-        res.status(202).json(rolloutView(rollout));
+        reply(202, rolloutView(rollout));
       });
     });
   }

@@ -1,45 +1,37 @@
+import { InputError } from '@backstage/errors';
 import {
+  parseWorkloadRef,
+  policyUpdatePermission,
+  rollbackCreatePermission,
   stringifyWorkloadRef,
   workloadReadPermission,
   type WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
-import type express from 'express';
 import type { WorkloadInventory } from '../../inventory/WorkloadInventory';
 import type { RolloutStore } from '../../rollouts/store/RolloutStore';
 import type { PlanService } from '../../plans/PlanService';
 import { targetPasses } from '../../access/accessFilter';
-import { invalid } from '../../plans/PlanService';
-import { intParam, one, type RouteSupport } from '../routeSupport';
+import { actorOf } from '../../audit/auditRecord';
+import type { ApiRouter } from '../apiRouter';
+import type { RouteSupport } from '../routeSupport';
+import { listWorkloads, rollbackWorkload } from './workloads.api';
 
-/** GET /v1/workloads, served from the list+watch inventory, never from the API servers. */
+/** The workload routes (workloads.api.ts). */
 export function addWorkloadRoutes(
-  router: express.Router,
+  api: ApiRouter,
   inventory: WorkloadInventory,
   rollouts: RolloutStore,
-  plans: Pick<PlanService, 'lastChangedPlans'>,
-  { listAccess }: RouteSupport,
+  plans: Pick<PlanService, 'lastChangedPlans' | 'submit'>,
+  { authorize, listAccess, audited }: RouteSupport,
 ) {
-  router.get('/v1/workloads', async (req, res) => {
+  // Served from the list+watch inventory, never from the API servers.
+  api.route(listWorkloads, async ({ req, input, reply }) => {
     const { filter: access } = await listAccess(req, workloadReadPermission);
-    const include = one(req.query.include, 'include');
-    if (include !== undefined && include !== 'unmanaged') {
-      throw invalid('Invalid query', [
-        { path: 'include', message: "must be 'unmanaged' when given" },
-      ]);
-    }
-    const limit = intParam(req.query.limit, 'limit', {
-      min: 1,
-      max: 500,
-      default: 100,
-    });
+    const { include, limit, cursor, ...filter } = input.query();
     const [page, inFlight] = await Promise.all([
       inventory.list(
-        {
-          entityRef: one(req.query.entityRef, 'entityRef'),
-          cluster: one(req.query.cluster, 'cluster'),
-          namespace: one(req.query.namespace, 'namespace'),
-        },
-        { limit, cursor: one(req.query.cursor, 'cursor') },
+        filter,
+        { limit, cursor },
         // Workloads a catalog entity manages (and, asked for, those none does yet), and of
         // those what the caller may see: an unmanaged one only by whoever may read all.
         item =>
@@ -54,23 +46,65 @@ export function addWorkloadRoutes(
     );
     // And the plan that last changed each (one query for the page).
     const lastPlans = await plans.lastChangedPlans(page.items as WorkloadRef[]);
-    res.json({
-      ...page,
+    reply(200, {
+      nextCursor: page.nextCursor,
       items: page.items.map(item => {
         const key = stringifyWorkloadRef(item as WorkloadRef);
         const r = byWorkload.get(key);
-        const withLast = { ...item, lastPlanId: lastPlans.get(key) ?? null };
-        return r
-          ? {
-              ...withLast,
-              rollout: { id: r.id, phase: r.phase, weight: r.weight },
-              health: r.health && {
-                score: r.health.score,
-                verdict: r.health.verdict,
-              },
-            }
-          : withLast;
+        return {
+          ...item,
+          lastPlanId: lastPlans.get(key) ?? null,
+          rollout: r ? { id: r.id, phase: r.phase, weight: r.weight } : null,
+          health: r?.health
+            ? { score: r.health.score, verdict: r.health.verdict }
+            : null,
+        };
       }),
+    });
+  });
+
+  api.route(rollbackWorkload, async ({ req, input, reply }) => {
+    const { cluster, namespace, kind, name } = input.params;
+    const workload = `${cluster}/${namespace}/${kind}/${name}`;
+    await audited(req, 'workload-rollback', { workload }, async () => {
+      const parsed = parseWorkloadRef(workload);
+      if ('error' in parsed) {
+        throw new InputError(`Invalid workload: ${parsed.error}`);
+      }
+      const credentials = await authorize(
+        req,
+        rollbackCreatePermission,
+        workload,
+      );
+      const { reason, force } = input.body();
+      if (force) {
+        // Overwriting someone else's change is an admin's call.
+        await authorize(req, policyUpdatePermission);
+      }
+      const { plan } = await plans.submit(
+        {
+          source: 'Sentinel',
+          decisions: [
+            {
+              verb: 'rollback',
+              target: parsed.ref,
+              params: force ? { force } : {},
+              rationale: reason,
+            },
+          ],
+        },
+        {
+          submittedBy: actorOf(credentials),
+          audit: {
+            actor: actorOf(credentials),
+            action: 'workload.rollback',
+            outcome: 'succeeded',
+            reason,
+            details: { workload, force: force ?? false },
+          },
+        },
+      );
+      reply(202, plan);
     });
   });
 }
