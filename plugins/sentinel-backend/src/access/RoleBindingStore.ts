@@ -13,7 +13,7 @@ import { isUniqueViolation } from '../database/uniqueViolation';
 import type { RoleBindingsSource } from './SentinelAccess';
 
 // A user or group entity ref (`group:default/sre`) or a service principal's subject as
-// `service:<subject>` (`service:external:inframind`), as API-CONTRACT.md writes them.
+// `service:<subject>` (`service:external:inframind`), as the OpenAPI document writes them.
 const bindingRef = z
   .string()
   .min(3)

@@ -135,7 +135,7 @@ export class SentinelAccess {
       | { type: 'user' };
     if (principal.type !== 'service') return true;
     const { subject } = principal;
-    // Bound as `service:<subject>` (API-CONTRACT.md).
+    // Bound as `service:<subject>` (the RoleBindings schema of the OpenAPI document).
     const roles = rolesOf(
       [`service:${subject}`],
       await this.deps.bindings.current(),

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { iso } from '../database/time';
 import { writeAudit, type AuditRecord } from './auditRecord';
 
-/** One line of GET /v1/audit (API-CONTRACT.md); absent fields do not apply. */
+/** One line of GET /v1/audit (the AuditEvent schema of the OpenAPI document); absent fields do not apply. */
 export interface AuditEvent {
   id: string;
   at: string;

@@ -20,7 +20,7 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-/** One line of the audit trail (API-CONTRACT.md): who did what to which plan or rollout, why. */
+/** One line of the audit trail (AuditEvent in the OpenAPI document): who did what to which plan or rollout, why. */
 export interface AuditRecord {
   actor: string;
   action: AuditAction;

@@ -1,7 +1,7 @@
 import type { WorkloadState } from '@internal/backstage-plugin-sentinel-node';
 import type { Rollout, RolloutEvent, StoredAnalysis } from './types';
 
-/** A rollout as the API shows it (API-CONTRACT.md, Rollouts). Pure. */
+/** A rollout as the API shows it (the Rollout schema of the OpenAPI document). Pure. */
 export function rolloutView(
   r: Rollout,
   detail?: { timeline: RolloutEvent[]; analyses: StoredAnalysis[] },
