@@ -149,7 +149,6 @@ const rolloutStepSchema = z.strictObject({
   gate: z.boolean().optional(),
 });
 
-/** One PromQL check of a canary analysis (templated with {{namespace}}, {{workload}}, {{cluster}}). */
 /**
  * One check of a canary's analysis: a PromQL query judged against a bound, carrying a share
  * of the score. The one shape of a check, in app-config (`sentinel.rollouts.analysis.checks`,
@@ -162,8 +161,9 @@ export interface MetricCheck {
   /** Unique within the analysis. */
   name: string;
   /**
-   * PromQL, with {{namespace}}, {{workload}} and {{cluster}} replaced by the workload judged
-   * (the canary) and, for a comparison, by the stable one.
+   * PromQL, with the placeholders `{{namespace}}`, `{{workload}}` and
+   * `{{cluster}}` replaced by the workload judged (the canary) and, for a
+   * comparison, by the stable one.
    */
   query: string;
   /** Share of the score this check carries, 0 to 100. */
@@ -171,9 +171,10 @@ export interface MetricCheck {
   /** A failure of this check fails the interval whatever the score. */
   critical?: boolean;
   /**
-   * Pass while the value stays at or under `max` (or at or over `min`); with `against:
-   * 'stable'` the bound is relative: the canary may exceed the stable workload's value by
-   * `tolerance` (a share, e.g. 0.1 for 10 %) plus `slack` (absolute, for values near zero).
+   * Pass while the value stays at or under `max` (or at or over `min`). With
+   * `against: 'stable'` the bound is relative: the canary may exceed the stable
+   * workload's value by `tolerance` (a share, e.g. 0.1 for 10 %) plus `slack`
+   * (absolute, for values near zero).
    */
   max?: number;
   /** Pass while the value stays at or over this. */
