@@ -230,26 +230,24 @@ export interface Case {
 
 export const NO_OBJECTION = /^Allowed: no rule objects\.$/;
 
-/** One test per case: the checked decision's verdict and reason, and the plan's outcome. */
-export function itJudges(cases: Case[]): void {
-  it.each(cases.map(c => [c.name, c] as const))('%s', (_name, c) => {
-    const plan = {
-      source: 'inframind',
-      mode: 'enforce' as const,
-      decisions: c.decisions ?? [decision()],
-    };
-    const result = evaluatePolicy(
-      plan,
-      { rules: c.rules ?? [], exceptions: c.exceptions ?? [] },
-      c.context ?? context(),
-      c.now ? new Date(c.now) : NOW,
-    );
-    const checked = result.decisions.find(d => d.index === (c.index ?? 0));
-    expect(checked?.verdict.outcome).toBe(c.outcome);
-    expect(checked?.verdict.reasons).toContainEqual({
-      rule: c.rule,
-      message: expect.stringMatching(c.message),
-    });
-    expect(result.outcome).toBe(c.plan ?? c.outcome);
+/** A case's expectations: the checked decision's verdict and reason, and the plan's outcome. */
+export function expectJudgement(c: Case): void {
+  const plan = {
+    source: 'inframind',
+    mode: 'enforce' as const,
+    decisions: c.decisions ?? [decision()],
+  };
+  const result = evaluatePolicy(
+    plan,
+    { rules: c.rules ?? [], exceptions: c.exceptions ?? [] },
+    c.context ?? context(),
+    c.now ? new Date(c.now) : NOW,
+  );
+  const checked = result.decisions.find(d => d.index === (c.index ?? 0));
+  expect(checked?.verdict.outcome).toBe(c.outcome);
+  expect(checked?.verdict.reasons).toContainEqual({
+    rule: c.rule,
+    message: expect.stringMatching(c.message),
   });
+  expect(result.outcome).toBe(c.plan ?? c.outcome);
 }

@@ -7,11 +7,7 @@ import {
 } from '@internal/kubernetes-test-server';
 import type { PlanTarget } from '@internal/backstage-plugin-sentinel-common';
 import type { TrafficRouter } from '@internal/backstage-plugin-sentinel-node';
-import {
-  AppsV1Api,
-  CoreV1Api,
-  KubeConfig,
-} from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabases } from './databases';
@@ -73,19 +69,6 @@ export const STEPS: RolloutStep[] = [
   { weight: 50 },
   { weight: 100 },
 ];
-
-/**
- * Rollouts on the Kubernetes test server, scored by a real Prometheus scraping it, stored in
- * PostgreSQL when available (CI), the embedded default's SQLite otherwise: one server and one
- * Prometheus per test file, a fresh database per test. Registers its own hooks.
- */
-export function useRolloutHarness(): RolloutHarness {
-  const harness = new RolloutHarness();
-  beforeAll(() => harness.start());
-  afterAll(() => harness.stop());
-  beforeEach(() => harness.freshDatabase());
-  return harness;
-}
 
 export class RolloutHarness {
   readonly #databases = createTestDatabases();
@@ -288,4 +271,17 @@ export class RolloutHarness {
     }, 100);
     return { seen, stop: () => clearInterval(timer) };
   }
+}
+
+/**
+ * Rollouts on the Kubernetes test server, scored by a real Prometheus scraping it, stored in
+ * PostgreSQL when available (CI), the embedded default's SQLite otherwise: one server and one
+ * Prometheus per test file, a fresh database per test. Registers its own hooks.
+ */
+export function useRolloutHarness(): RolloutHarness {
+  const harness = new RolloutHarness();
+  beforeAll(() => harness.start());
+  afterAll(() => harness.stop());
+  beforeEach(() => harness.freshDatabase());
+  return harness;
 }

@@ -3,7 +3,7 @@ import {
   scale,
   replicaBounds,
   NO_OBJECTION,
-  itJudges,
+  expectJudgement,
   type Case,
 } from '../../__testUtils__/policyCases';
 
@@ -157,5 +157,7 @@ const cases: Case[] = [
 ];
 
 describe('evaluatePolicy: confidence, required approvals, scopes', () => {
-  itJudges(cases);
+  it.each(cases.map(c => [c.name, c] as const))('%s', (_name, c) =>
+    expectJudgement(c),
+  );
 });

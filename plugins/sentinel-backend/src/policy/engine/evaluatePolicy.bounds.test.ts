@@ -5,7 +5,7 @@ import {
   replicaBounds,
   resourceBounds,
   NO_OBJECTION,
-  itJudges,
+  expectJudgement,
   type Case,
 } from '../../__testUtils__/policyCases';
 
@@ -233,5 +233,7 @@ const cases: Case[] = [
 ];
 
 describe('evaluatePolicy: allowed verbs, replica and resource bounds', () => {
-  itJudges(cases);
+  it.each(cases.map(c => [c.name, c] as const))('%s', (_name, c) =>
+    expectJudgement(c),
+  );
 });

@@ -10,7 +10,7 @@ import {
   context,
   replicaBounds,
   NO_OBJECTION,
-  itJudges,
+  expectJudgement,
   type Case,
 } from '../../__testUtils__/policyCases';
 
@@ -177,5 +177,7 @@ const cases: Case[] = [
 ];
 
 describe('evaluatePolicy: freeze windows, exceptions', () => {
-  itJudges(cases);
+  it.each(cases.map(c => [c.name, c] as const))('%s', (_name, c) =>
+    expectJudgement(c),
+  );
 });

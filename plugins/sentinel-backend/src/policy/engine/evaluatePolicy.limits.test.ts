@@ -9,7 +9,7 @@ import {
   rateLimit,
   blastRadius,
   NO_OBJECTION,
-  itJudges,
+  expectJudgement,
   type Case,
 } from '../../__testUtils__/policyCases';
 
@@ -332,5 +332,7 @@ const cases: Case[] = [
 ];
 
 describe('evaluatePolicy: rate limits, blast radius, plan size', () => {
-  itJudges(cases);
+  it.each(cases.map(c => [c.name, c] as const))('%s', (_name, c) =>
+    expectJudgement(c),
+  );
 });

@@ -9,7 +9,7 @@ import {
   replicaBounds,
   rateLimit,
   NO_OBJECTION,
-  itJudges,
+  expectJudgement,
   type Case,
 } from '../../__testUtils__/policyCases';
 import { evaluatePolicy } from './evaluatePolicy';
@@ -47,7 +47,9 @@ const cases: Case[] = [
 ];
 
 describe('evaluatePolicy', () => {
-  itJudges(cases);
+  it.each(cases.map(c => [c.name, c] as const))('%s', (_name, c) =>
+    expectJudgement(c),
+  );
 
   it('lists a denying reason before the others and answers every decision in order', () => {
     const result = evaluatePolicy(
