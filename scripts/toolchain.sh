@@ -3,7 +3,7 @@
 # and points Yarn at the registry npm is configured with. Installs nothing but Node itself.
 #
 # Why: Backstage needs Node 22 or 24, while these machines ship Node 20; the registry host must
-# never be written into a committed file.
+# never be written into a committed file (docs/adr/002-development-toolchain.md).
 
 SENTINEL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SENTINEL_NODE_VERSION="${SENTINEL_NODE_VERSION:-24.21.0}"

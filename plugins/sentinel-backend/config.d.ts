@@ -1,4 +1,5 @@
 import type { HumanDuration } from '@backstage/types';
+import type { MetricCheck } from '@internal/backstage-plugin-sentinel-common';
 
 export interface Config {
   /** Configuration of the Sentinel backend. */
@@ -74,18 +75,11 @@ export interface Config {
       /** Blue/green: how long blue stays scaled after the switch (default 600). */
       rollbackWindowSeconds?: number;
       analysis?: {
-        /** PromQL checks templated with {{namespace}}, {{workload}}, {{cluster}}. */
-        checks?: Array<{
-          name: string;
-          query: string;
-          weight: number;
-          critical?: boolean;
-          max?: number;
-          min?: number;
-          against?: 'stable';
-          tolerance?: number;
-          slack?: number;
-        }>;
+        /**
+         * PromQL checks templated with {{namespace}}, {{workload}}, {{cluster}}: name, query,
+         * weight, critical, max or min, against: stable with tolerance and slack.
+         */
+        checks?: MetricCheck[];
         intervalSeconds?: number;
         passAfter?: number;
         inconclusiveAfter?: number;

@@ -22,13 +22,11 @@ import {
   printMachine,
   startSimulatedCluster,
 } from './support';
-import { DatabasePlanStore } from '../src/plans/store/DatabasePlanStore';
+import { createPlanStores } from '../src/plans/store/createPlanStores';
 import { PolicyStore } from '../src/policy/PolicyStore';
 import { KeepAliveKubeConfig } from '../src/kubernetes/KeepAliveKubeConfig';
-import {
-  KubernetesClusterDriver,
-  rolloutStatusOf,
-} from '../src/kubernetes/KubernetesClusterDriver';
+import { KubernetesClusterDriver } from '../src/kubernetes/KubernetesClusterDriver';
+import { rolloutStatusOf } from '../src/kubernetes/workloadState';
 import { WorkloadInventory } from '../src/inventory/WorkloadInventory';
 import { DEFAULT_EXECUTION } from '../src/plans/executionConfig';
 import { createPlanExecution } from '../src/plans/planExecution';
@@ -74,12 +72,12 @@ async function main() {
       logger,
     );
     await inventory.start();
-    const store = new DatabasePlanStore(knex);
+    const { plans: store, gate } = createPlanStores(knex);
     const drivers = new Map([['demo', driver]]);
     const workloads = new WorkloadReader(drivers, inventory);
     const policies = new PolicyService({
       store: new PolicyStore(knex),
-      ledger: new DatabaseChangeLedger(store),
+      ledger: new DatabaseChangeLedger(gate),
       workloads,
       ownership,
       logger,
@@ -87,6 +85,7 @@ async function main() {
     await policies.seed({ rules: [] }, [], new Date());
     const execution = createPlanExecution({
       store,
+      gateStore: gate,
       clusterDrivers: drivers,
       policies,
       logger,

@@ -183,7 +183,9 @@ async function main() {
     }
     intervalLates.sort((a, b) => a - b);
     dueLags.sort((a, b) => a - b);
-    const phases = await knex('rollouts')
+    const phases: { phase: string; n: number | string }[] = await knex(
+      'rollouts',
+    )
       .select('phase')
       .count({ n: '*' })
       .groupBy('phase');

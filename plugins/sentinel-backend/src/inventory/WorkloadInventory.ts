@@ -17,7 +17,7 @@ import type {
 import type { WorkloadOwnership } from './WorkloadCatalogIndex';
 import { rolloutStatusOf, toState } from '../kubernetes/workloadState';
 
-/** One workload as GET /v1/workloads returns it (the Workload schema of the OpenAPI document). */
+/** One workload as GET /v1/workloads returns it (the OpenAPI document's Workload). */
 export interface InventoryWorkload {
   cluster: string;
   namespace: string;

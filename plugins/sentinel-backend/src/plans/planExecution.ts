@@ -10,7 +10,10 @@ import type { ProgressiveRollouts } from '../rollouts/ProgressiveRollouts';
 import type { ExecutionSettings } from './executionConfig';
 import { ApplyGate } from './gate/ApplyGate';
 import type { PipelineMetrics } from './metrics';
-import { PlanController, type PlanControllerOptions } from './controller/PlanController';
+import {
+  PlanController,
+  type PlanControllerOptions,
+} from './controller/PlanController';
 import { RolloutWakeups } from '../work/RolloutWakeups';
 import {
   WorkloadReader,

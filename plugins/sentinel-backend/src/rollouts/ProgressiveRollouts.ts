@@ -3,6 +3,7 @@ import type { PolicyDocument } from '@internal/backstage-plugin-sentinel-common'
 import type { WorkloadState } from '@internal/backstage-plugin-sentinel-node';
 import { randomUUID } from 'node:crypto';
 import type { RolloutSettings } from './rolloutConfig';
+import { abortAction } from './actions';
 import { canAbort } from './rolloutPhases';
 import type { RolloutStore } from './store/RolloutStore';
 import { rolloutSettingsFor } from './rolloutSettingsFor';
@@ -156,14 +157,10 @@ export class ProgressiveRollouts {
       return false;
     }
     try {
-      await this.#o.store.act(rollout.id, {
-        to: 'aborting',
-        from: ['pending', 'progressing', 'paused', 'promoting'],
-        actor,
-        message: `aborting: ${reason}`,
-        patch: { stage: 'undo', attempts: 0, phaseDeadlineAt: null },
-        at: new Date(),
-      });
+      await this.#o.store.act(
+        rollout.id,
+        abortAction(actor, reason, new Date()),
+      );
     } catch (error) {
       // It ended meanwhile (promoted, say): the caller looks at how it ended.
       if (error instanceof ConflictError) return false;

@@ -1,5 +1,10 @@
+import {
+  metricCheckSchema,
+  type MetricCheck,
+} from '@internal/backstage-plugin-sentinel-common';
+import { z } from 'zod';
 import type { Config } from '@backstage/config';
-import { DEFAULT_THRESHOLDS, type MetricCheck } from './analysis/healthScore';
+import { DEFAULT_THRESHOLDS } from './analysis/healthScore';
 import { checkSteps } from './canarySteps';
 import {
   ROLLBACK_POLICIES,
@@ -79,6 +84,20 @@ export const DEFAULT_ROLLOUTS: RolloutSettings = {
   concurrency: 32,
 };
 
+/** `sentinel.rollouts.analysis.checks`, validated as everywhere a check is read. */
+function readChecks(value: unknown): MetricCheck[] {
+  const parsed = z.array(metricCheckSchema).safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `sentinel.rollouts.analysis.checks${issue.path
+        .map(p => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')}: ${issue.message}`,
+    );
+  }
+  return parsed.data;
+}
+
 /** Reads `sentinel.rollouts` and `sentinel.prometheus`; throws naming a bad key. */
 export function readRolloutSettings(root: Config): RolloutSettings {
   const config = root.getOptionalConfig('sentinel.rollouts');
@@ -94,18 +113,9 @@ export function readRolloutSettings(root: Config): RolloutSettings {
   const problem = checkSteps(steps);
   if (problem) throw new Error(`sentinel.rollouts.steps: ${problem}`);
   const a = config?.getOptionalConfig('analysis');
-  const checks =
-    a?.getOptionalConfigArray('checks')?.map(check => ({
-      name: check.getString('name'),
-      query: check.getString('query'),
-      weight: check.getNumber('weight'),
-      critical: check.getOptionalBoolean('critical'),
-      max: check.getOptionalNumber('max'),
-      min: check.getOptionalNumber('min'),
-      against: check.getOptionalString('against') as 'stable' | undefined,
-      tolerance: check.getOptionalNumber('tolerance'),
-      slack: check.getOptionalNumber('slack'),
-    })) ?? d.analysis.checks;
+  const checks = a?.has('checks')
+    ? readChecks(a.get('checks'))
+    : d.analysis.checks;
   const onInconclusive =
     a?.getOptionalString('onInconclusive') ?? d.analysis.onInconclusive;
   if (onInconclusive !== 'abort' && onInconclusive !== 'wait') {

@@ -1,3 +1,4 @@
+import type { MetricCheck } from '@internal/backstage-plugin-sentinel-common';
 import type {
   PlanTarget,
   Verb,
@@ -7,7 +8,6 @@ import type {
   AnalysisRules,
   CheckResult,
   CheckVerdict,
-  MetricCheck,
   ScoreThresholds,
 } from './analysis/healthScore';
 import type { RolloutPhase } from './rolloutPhases';

@@ -149,8 +149,51 @@ const rolloutStepSchema = z.strictObject({
   gate: z.boolean().optional(),
 });
 
-/** One PromQL check of a canary analysis (templated with {{namespace}}, {{workload}}, {{cluster}}). */
-const analysisCheckSchema = z.strictObject({
+/**
+ * One check of a canary's analysis: a PromQL query judged against a bound, carrying a share
+ * of the score. The one shape of a check, in app-config (`sentinel.rollouts.analysis.checks`,
+ * whose config schema names this interface), in the policy document's `rollouts` entries and
+ * in the service's `sentinel.io/canary-analysis` annotation (both `metricCheckSchema`).
+ *
+ * @public
+ */
+export interface MetricCheck {
+  /** Unique within the analysis. */
+  name: string;
+  /**
+   * PromQL, with the placeholders `{{namespace}}`, `{{workload}}` and
+   * `{{cluster}}` replaced by the workload judged (the canary) and, for a
+   * comparison, by the stable one.
+   */
+  query: string;
+  /** Share of the score this check carries, 0 to 100. */
+  weight: number;
+  /** A failure of this check fails the interval whatever the score. */
+  critical?: boolean;
+  /**
+   * Pass while the value stays at or under `max` (or at or over `min`). With
+   * `against: 'stable'` the bound is relative: the canary may exceed the stable
+   * workload's value by `tolerance` (a share, e.g. 0.1 for 10 %) plus `slack`
+   * (absolute, for values near zero).
+   */
+  max?: number;
+  /** Pass while the value stays at or over this. */
+  min?: number;
+  /** Compare with the stable workload's value rather than an absolute bound. */
+  against?: 'stable';
+  /** With `against: 'stable'`: the share by which the canary may exceed the stable value. */
+  tolerance?: number;
+  /** With `against: 'stable'`: an absolute allowance on top (for values near zero). */
+  slack?: number;
+}
+
+/**
+ * A MetricCheck as it is validated wherever one is read (a policy document, an annotation,
+ * app-config), with the limits of each field.
+ *
+ * @public
+ */
+export const metricCheckSchema = z.strictObject({
   name: z.string().min(1).max(100),
   query: z.string().min(1).max(4000),
   weight: z.number().min(0).max(100),
@@ -161,6 +204,19 @@ const analysisCheckSchema = z.strictObject({
   tolerance: z.number().min(0).optional(),
   slack: z.number().min(0).optional(),
 });
+
+// The schema's output is exactly MetricCheck: a field added to one and not the other fails to
+// compile.
+type SameShape<A, B> = [A] extends [B]
+  ? [B] extends [A]
+    ? true
+    : false
+  : false;
+const metricCheckSchemaIsMetricCheck: SameShape<
+  z.output<typeof metricCheckSchema>,
+  MetricCheck
+> = true;
+void metricCheckSchemaIsMetricCheck;
 
 /**
  * How canary and blue/green rollouts go for the workloads in `scope`: the steps, the analysis
@@ -177,7 +233,7 @@ export const rolloutSettingsSchema = z
     steps: z.array(rolloutStepSchema).min(1).max(20).optional(),
     analysis: z
       .strictObject({
-        checks: z.array(analysisCheckSchema).min(1).max(20).optional(),
+        checks: z.array(metricCheckSchema).min(1).max(20).optional(),
         intervalSeconds: z.number().min(1).max(3600).optional(),
         passAfter: z.number().int().min(1).max(100).optional(),
         inconclusiveAfter: z.number().int().min(1).max(100).optional(),

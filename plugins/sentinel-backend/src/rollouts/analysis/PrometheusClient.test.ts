@@ -1,9 +1,10 @@
+import type { MetricCheck } from '@internal/backstage-plugin-sentinel-common';
 import {
   KubernetesTestServer,
   startPrometheus,
   type PrometheusProcess,
 } from '@internal/kubernetes-test-server';
-import { renderQuery, scoreInterval, type MetricCheck } from './healthScore';
+import { renderQuery, scoreInterval } from './healthScore';
 import { PrometheusClient } from './PrometheusClient';
 
 jest.setTimeout(60_000);

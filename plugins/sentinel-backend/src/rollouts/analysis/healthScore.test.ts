@@ -1,3 +1,4 @@
+import type { MetricCheck } from '@internal/backstage-plugin-sentinel-common';
 import type { KubernetesSignals } from '@internal/backstage-plugin-sentinel-node';
 import {
   judgeAnalysis,
@@ -5,7 +6,6 @@ import {
   renderQuery,
   scoreInterval,
   type Measured,
-  type MetricCheck,
 } from './healthScore';
 
 const errorRate: MetricCheck = {

@@ -1,3 +1,4 @@
+import type { MetricCheck } from '@internal/backstage-plugin-sentinel-common';
 import type { KubernetesSignals } from '@internal/backstage-plugin-sentinel-node';
 import type { QueryOutcome } from './PrometheusClient';
 
@@ -10,30 +11,6 @@ import type { QueryOutcome } from './PrometheusClient';
  */
 
 export type CheckVerdict = 'pass' | 'fail' | 'inconclusive';
-
-/** One check of an analysis, as the policy document declares it. */
-export interface MetricCheck {
-  name: string;
-  /**
-   * PromQL, with {{namespace}}, {{workload}} and {{cluster}} replaced by the workload judged
-   * (the canary) and, for a comparison, by the stable one.
-   */
-  query: string;
-  /** Share of the score this check carries. */
-  weight: number;
-  /** A failure of this check fails the interval whatever the score. */
-  critical?: boolean;
-  /**
-   * Pass while the value stays at or under `max` (or at or over `min`); with `against:
-   * 'stable'` the bound is relative: the canary may exceed the stable workload's value by
-   * `tolerance` (a share, e.g. 0.1 for 10 %) plus `slack` (absolute, for values near zero).
-   */
-  max?: number;
-  min?: number;
-  against?: 'stable';
-  tolerance?: number;
-  slack?: number;
-}
 
 /** What was measured for one check in one interval. */
 export interface Measured {

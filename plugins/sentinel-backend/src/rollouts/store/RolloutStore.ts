@@ -314,7 +314,11 @@ export class RolloutStore {
           updated_at: write.at,
           lease_owner: null,
           lease_expires_at: null,
-          next_check_at: this.queue.dueAfterRelease(tx, write.at, write.nextCheckAt),
+          next_check_at: this.queue.dueAfterRelease(
+            tx,
+            write.at,
+            write.nextCheckAt,
+          ),
           woken_at: null,
         })
         .returning('*');
