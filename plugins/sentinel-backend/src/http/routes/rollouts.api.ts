@@ -1,5 +1,6 @@
 import { planTargetSchema } from '@internal/backstage-plugin-sentinel-common';
 import { z } from 'zod';
+import type { RolloutVerb } from '../../rollouts/actions';
 import { ROLLOUT_PHASES } from '../../rollouts/rolloutPhases';
 import { ROLLBACK_POLICIES } from '../../rollouts/types';
 import {
@@ -153,9 +154,14 @@ export const getRollout = defineOperation({
   },
 });
 
-/** What a person can do to a rollout. */
-export const ROLLOUT_ACTIONS = ['pause', 'resume', 'promote', 'abort'] as const;
-export type RolloutActionVerb = (typeof ROLLOUT_ACTIONS)[number];
+/** What a person can do to a rollout (rollouts/actions.ts says what each does). */
+export const ROLLOUT_ACTIONS = [
+  'pause',
+  'resume',
+  'promote',
+  'abort',
+] as const satisfies readonly RolloutVerb[];
+type RolloutActionVerb = (typeof ROLLOUT_ACTIONS)[number];
 
 const ACTION_DESCRIPTIONS: Record<RolloutActionVerb, string> = {
   pause:
@@ -172,18 +178,8 @@ const reason = z.string().trim().min(1).max(2000).optional().meta({
   description: 'Why, on the rollout’s timeline and in the audit trail',
 });
 
-/** The body of an action; only promote takes `full`. */
-function actionBody(verb: RolloutActionVerb) {
-  const shape =
-    verb === 'promote'
-      ? {
-          reason,
-          full: z.boolean().optional().meta({
-            description:
-              'Skip every remaining step and its analysis (admins only, audited)',
-          }),
-        }
-      : { reason };
+/** An action's body: unknown fields are refused, and only promote takes `full`. */
+function actionBody<S extends z.core.$ZodLooseShape>(shape: S) {
   return z.strictObject(shape, {
     error: issue => {
       if (issue.code !== 'unrecognized_keys') return undefined;
@@ -194,6 +190,15 @@ function actionBody(verb: RolloutActionVerb) {
   });
 }
 
+const promoteBody = actionBody({
+  reason,
+  full: z.boolean().optional().meta({
+    description:
+      'Skip every remaining step and its analysis (admins only, audited)',
+  }),
+});
+const otherActionBody = actionBody({ reason });
+
 function rolloutAction<V extends RolloutActionVerb>(verb: V) {
   return defineOperation({
     operationId: `${verb}Rollout`,
@@ -203,7 +208,10 @@ function rolloutAction<V extends RolloutActionVerb>(verb: V) {
     summary: `${verb[0].toUpperCase()}${verb.slice(1)} a rollout`,
     description: ACTION_DESCRIPTIONS[verb],
     params: rolloutPath,
-    body: { schema: actionBody(verb), required: false },
+    body: {
+      schema: verb === 'promote' ? promoteBody : otherActionBody,
+      required: false,
+    },
     responses: {
       202: {
         description: 'The rollout as the action left it',

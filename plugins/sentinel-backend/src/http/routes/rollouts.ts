@@ -5,10 +5,8 @@ import {
   rolloutManagePermission,
 } from '@internal/backstage-plugin-sentinel-common';
 import type express from 'express';
-import type {
-  RolloutAction,
-  RolloutStore,
-} from '../../rollouts/store/RolloutStore';
+import { personAction, type RolloutRequest } from '../../rollouts/actions';
+import type { RolloutStore } from '../../rollouts/store/RolloutStore';
 import { rolloutView } from '../../rollouts/rolloutView';
 import { actorOf } from '../../audit/auditRecord';
 import type { ApiRouter } from '../apiRouter';
@@ -18,97 +16,7 @@ import {
   listRollouts,
   ROLLOUT_ACTIONS,
   rolloutActions,
-  type RolloutActionVerb,
 } from './rollouts.api';
-
-/** What a person sends with an action (only promote takes `full`). */
-interface ActionBody {
-  reason?: string;
-  full?: boolean;
-}
-
-/** What each person's action does to a rollout, from which phases. */
-function actionFor(
-  verb: RolloutActionVerb,
-  body: ActionBody,
-  actor: string,
-  maxPauseMs: number,
-): RolloutAction {
-  const at = new Date();
-  const why = body.reason ? `: ${body.reason}` : '';
-  switch (verb) {
-    case 'pause':
-      return {
-        to: 'paused',
-        from: ['progressing'],
-        actor,
-        at,
-        message: `paused by ${actor}${why}; aborts at ${new Date(
-          at.getTime() + maxPauseMs,
-        ).toISOString()} unless resumed or promoted`,
-        patch: {
-          stage: 'hold',
-          stageStartedAt: at,
-          phaseDeadlineAt: new Date(at.getTime() + maxPauseMs),
-        },
-      };
-    case 'resume':
-      return {
-        to: 'progressing',
-        from: ['paused'],
-        actor,
-        at,
-        message: `resumed by ${actor}${why}`,
-        // Resumed at a manual gate: on to the next step; elsewhere the step again.
-        patch: current => ({
-          stage: current.stage === 'gate' ? 'advance' : 'resume',
-          stageStartedAt: at,
-          phaseDeadlineAt: null,
-        }),
-      };
-    case 'promote':
-      return body.full
-        ? {
-            to: 'promoting',
-            from: ['progressing', 'paused'],
-            actor,
-            at,
-            message: `promoted fully by ${actor}, skipping the remaining steps and their analysis${why}`,
-            patch: {
-              stage: 'create',
-              stageStartedAt: at,
-              phaseDeadlineAt: null,
-              attempts: 0,
-            },
-          }
-        : {
-            to: 'progressing',
-            from: ['progressing', 'paused'],
-            actor,
-            at,
-            message: `promoted to the next step by ${actor}${why}`,
-            patch: {
-              stage: 'advance',
-              stageStartedAt: at,
-              phaseDeadlineAt: null,
-            },
-          };
-    default:
-      return {
-        to: 'aborting',
-        from: ['pending', 'progressing', 'paused', 'promoting'],
-        actor,
-        at,
-        message: `aborting: aborted by ${actor}${why}`,
-        patch: {
-          stage: 'undo',
-          stageStartedAt: at,
-          attempts: 0,
-          phaseDeadlineAt: null,
-        },
-      };
-  }
-}
 
 /** The rollout routes (rollouts.api.ts). */
 export function addRolloutRoutes(
@@ -152,7 +60,8 @@ export function addRolloutRoutes(
       const { id } = input.params;
       await audited(req, `rollout-${verb}`, { rolloutId: id }, async () => {
         await credentials(req);
-        const body = input.body() as ActionBody;
+        // Only promote's schema has `full`.
+        const body: RolloutRequest = input.body();
         const { planId } = await rolloutOf(req, id);
         const caller = await authorize(req, rolloutManagePermission, planId);
         if (body.full) {
@@ -160,7 +69,10 @@ export function addRolloutRoutes(
           await authorize(req, policyUpdatePermission);
         }
         const rollout = await store.act(id, {
-          ...actionFor(verb, body, actorOf(caller), options.maxPauseMs),
+          ...personAction(verb, body, actorOf(caller), {
+            maxPauseMs: options.maxPauseMs,
+            at: new Date(),
+          }),
           audit: { action: `rollout.${verb}`, reason: body.reason },
         });
         if (!rollout) throw new NotFoundError(`rollout ${id} not found`);
