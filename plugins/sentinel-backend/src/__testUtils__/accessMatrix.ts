@@ -44,10 +44,7 @@ export interface Call {
 }
 
 /** What a caller gets: a status per principal; the three without valid credentials: 401. */
-type Expect = Record<
-  Exclude<Principal, 'none' | 'forged' | 'expired'>,
-  number
->;
+type Expect = Record<Exclude<Principal, 'none' | 'forged' | 'expired'>, number>;
 
 const none = { nobody: 403, service: 403 };
 const readers = (status: number): Expect => ({
