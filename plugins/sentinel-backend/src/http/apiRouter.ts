@@ -1,5 +1,7 @@
-import { InputError } from '@backstage/errors';
-import { issuesOf } from '@internal/backstage-plugin-sentinel-common';
+import {
+  invalidRequest,
+  issuesOf,
+} from '@internal/backstage-plugin-sentinel-common';
 import type express from 'express';
 import type { z } from 'zod';
 import {
@@ -10,14 +12,7 @@ import {
 } from './openapi/operation';
 
 /** A 400 that names every offending field by its path: `Invalid query: limit: must be ...`. */
-export function invalid(
-  what: string,
-  issues: { path: string; message: string }[],
-): InputError {
-  return new InputError(
-    `${what}: ${issues.map(i => `${i.path}: ${i.message}`).join('; ')}`,
-  );
-}
+export const invalid = invalidRequest;
 
 function parse<S extends z.ZodType>(
   schema: S,

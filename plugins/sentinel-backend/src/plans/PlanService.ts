@@ -3,11 +3,11 @@ import type { AuditAction, AuditRecord } from '../audit/auditRecord';
 import type { AuditStore } from '../audit/AuditStore';
 import {
   ConflictError,
-  InputError,
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
 import {
+  invalidRequest,
   parseRolloutStrategyAnnotation,
   stringifyWorkloadRef,
   validatePlanSubmission,
@@ -15,6 +15,7 @@ import {
   type PlanStatus,
   type PlanTarget,
   type PlanSubmission,
+  type ValidationIssue,
   type WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
 import { createHash, randomUUID } from 'node:crypto';
@@ -72,18 +73,6 @@ export interface DecisionToAuthorize {
   params: unknown;
 }
 
-export interface Issue {
-  path: string;
-  message: string;
-}
-
-/** A 400 that names every offending field by its path. */
-export function invalid(what: string, issues: Issue[]): InputError {
-  return new InputError(
-    `${what}: ${issues.map(i => `${i.path}: ${i.message}`).join('; ')}`,
-  );
-}
-
 // Plans a person may still cancel outright; executing ones are rolled back by the executor.
 const CANCELLABLE: PlanStatus[] = ['received', 'pending_approval', 'approved'];
 
@@ -120,7 +109,7 @@ export class PlanService {
     if (options.idempotencyKey !== undefined) {
       const key = options.idempotencyKey;
       if (key.length === 0 || key.length > 200) {
-        throw invalid('Invalid request', [
+        throw invalidRequest('Invalid request', [
           { path: 'Idempotency-Key', message: 'must be 1 to 200 characters' },
         ]);
       }
@@ -214,7 +203,7 @@ export class PlanService {
   ) {
     const validated = validatePlanSubmission(body);
     if (!validated.ok) {
-      throw invalid('Invalid plan', validated.issues);
+      throw invalidRequest('Invalid plan', validated.issues);
     }
     const submission = validated.value;
     // Before anything about the targets is looked up (or told): may the caller do this?
@@ -245,7 +234,7 @@ export class PlanService {
     submission: PlanSubmission,
   ): Promise<{ decisions: NewDecision[]; undoes: string[] }> {
     const clusters = this.#o.clusters;
-    const issues: Issue[] = [];
+    const issues: ValidationIssue[] = [];
     const undoes: string[] = [];
     const seen = new Map<string, number>();
     const decisions: NewDecision[] = [];
@@ -351,7 +340,7 @@ export class PlanService {
       });
     }
     if (issues.length) {
-      throw invalid('Invalid plan', issues);
+      throw invalidRequest('Invalid plan', issues);
     }
     return { decisions, undoes };
   }

@@ -1,5 +1,5 @@
 /**
- * The phases of a progressive rollout (API contract, "Rollouts"), and every change of phase
+ * The phases of a progressive rollout (the OpenAPI document's RolloutPhase), and every change of phase
  * a rollout may make, in one table that the rollout store will enforce for people's actions
  * (pause, resume, promote, abort) and the controller's steps alike (ADR 006).
  */

@@ -2,6 +2,7 @@
  * Zod issues as a person reads them in an HTTP 400: each with the path of the offending field
  * (`decisions[0].params.replicas`, `(body)` for the whole value) and what is wrong with it.
  */
+import { InputError } from '@backstage/errors';
 import type { z } from 'zod';
 
 /**
@@ -65,4 +66,19 @@ export function issuesOf(error: z.ZodError): ValidationIssue[] {
     }
   }
   return issues;
+}
+
+/**
+ * A 400 that names every offending field by its path and says what is wrong with it:
+ * `Invalid query: limit: must be an integer from 1 to 200`.
+ *
+ * @public
+ */
+export function invalidRequest(
+  what: string,
+  issues: readonly ValidationIssue[],
+): InputError {
+  return new InputError(
+    `${what}: ${issues.map(i => `${i.path}: ${i.message}`).join('; ')}`,
+  );
 }
