@@ -12,9 +12,19 @@ import { injectFault, type KubernetesTestServerFaults } from './faults';
 import { clone } from './objects';
 import { PatchError, type JsonObject } from './patch';
 import { renderPodMetrics } from './podMetrics';
-import { readBody, sendJson } from './requests';
-import type { ResourceName } from './resources';
-import { Router } from './router';
+import { forbiddenStatus, requestAttributes } from './rbac/attributes';
+import { Authenticator } from './rbac/authentication';
+import {
+  AuthorizationLog,
+  type AuthorizationRecord,
+} from './rbac/AuthorizationLog';
+import { BOOTSTRAP_POLICY } from './rbac/bootstrap';
+import { RbacAuthorizer, type RoleRef } from './rbac/RbacAuthorizer';
+import type { RbacPermission } from './rbac/rules';
+import { selfSubjectAccessReview } from './rbac/selfSubjectAccessReview';
+import { parseJson, readBody, sendJson } from './requests';
+import { RESOURCE_NAMES, RESOURCES, type ResourceName } from './resources';
+import { parseTarget, Router } from './router';
 import { StatusError, statusBody } from './status';
 import { ObjectStore } from './store';
 import { WatchHub } from './watch';
@@ -64,10 +74,11 @@ export interface KubernetesTestServerOptions {
 
 /**
  * A Kubernetes API test server (workloads, pods, services, events, Ingresses,
- * HTTPRoutes) that speaks the real REST protocol (JSON only), so that
- * `@kubernetes/client-node` and kubectl can drive it. This class is the HTTP
- * front (TLS, the bearer token, faults, the pods' metrics); the store,
- * routes, watches and the controller live in modules of their own.
+ * HTTPRoutes, ServiceAccounts and RBAC) that speaks the real REST protocol
+ * (JSON only), so that `@kubernetes/client-node` and kubectl can drive it.
+ * This class is the HTTP front (TLS, authentication, RBAC authorization,
+ * faults, the pods' metrics); the store, routes, watches, the authorizer and
+ * the controller live in modules of their own.
  *
  * @public
  */
@@ -78,6 +89,9 @@ export class KubernetesTestServer {
   private readonly store: ObjectStore;
   private readonly watches: WatchHub;
   private readonly router: Router;
+  private readonly authenticator: Authenticator;
+  private readonly authorizer: RbacAuthorizer;
+  private readonly authorizationLog: AuthorizationLog;
   private readonly controller?: WorkloadController;
   private server?: Server;
   private serverUrl?: string;
@@ -91,6 +105,12 @@ export class KubernetesTestServer {
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
     });
     this.router = new Router(this.store, this.watches);
+    for (const [resource, object] of BOOTSTRAP_POLICY) {
+      this.store.bootstrap(resource, object);
+    }
+    this.authenticator = new Authenticator(this.token, this.store);
+    this.authorizer = new RbacAuthorizer(this.store);
+    this.authorizationLog = new AuthorizationLog(this.store);
     if (options.controller) {
       this.controller = new WorkloadController(this.store, {
         podReadyDelayMs: options.podReadyDelayMs ?? 300,
@@ -166,9 +186,13 @@ export class KubernetesTestServer {
    * usable by `KubeConfig.loadFromString` and kubectl. Over plain http it
    * sets `insecure-skip-tls-verify: true`, without which
    * `@kubernetes/client-node` 2.x refuses an http: server; with `tls` it
-   * carries the CA instead (kubectl sends the token only over TLS).
+   * carries the CA instead (kubectl sends the token only over TLS). `token`
+   * (e.g. from `serviceAccountToken`) replaces the server's own, the
+   * administrator's.
    */
-  kubeconfig(options: { name?: string; namespace?: string } = {}): string {
+  kubeconfig(
+    options: { name?: string; namespace?: string; token?: string } = {},
+  ): string {
     const name = JSON.stringify(options.name ?? 'kubernetes-test-server');
     const namespace = JSON.stringify(options.namespace ?? 'default');
     return [
@@ -187,7 +211,7 @@ export class KubernetesTestServer {
       'users:',
       `- name: ${name}`,
       '  user:',
-      `    token: ${JSON.stringify(this.token)}`,
+      `    token: ${JSON.stringify(options.token ?? this.token)}`,
       'contexts:',
       `- name: ${name}`,
       '  context:',
@@ -198,6 +222,64 @@ export class KubernetesTestServer {
       'preferences: {}',
       '',
     ].join('\n');
+  }
+
+  /**
+   * A bearer token of the ServiceAccount `name` in `namespace`, which must
+   * exist: requests with it are `system:serviceaccount:<namespace>:<name>`
+   * (groups `system:serviceaccounts`, `system:serviceaccounts:<namespace>`,
+   * `system:authenticated`), allowed only what RBAC grants it. It is refused
+   * (401) once the ServiceAccount is deleted.
+   */
+  serviceAccountToken(namespace: string, name: string): string {
+    return this.authenticator.issue(namespace, name);
+  }
+
+  /**
+   * Seeds any object the server serves (a ServiceAccount, ClusterRole,
+   * RoleBinding, Service, ...), found by its `apiVersion` and `kind`, as if it
+   * had been created (namespaced objects without a namespace go to
+   * `default`); returns it as stored. A manifest parsed from YAML goes in as
+   * it is.
+   */
+  addObject(object: JsonObject): JsonObject {
+    const resource = RESOURCE_NAMES.find(
+      name =>
+        RESOURCES[name].stored &&
+        RESOURCES[name].apiVersion === object.apiVersion &&
+        RESOURCES[name].kind === object.kind,
+    );
+    if (!resource) {
+      throw new Error(
+        `KubernetesTestServer does not serve ${object.apiVersion} ${object.kind}`,
+      );
+    }
+    return this.seed(resource, object);
+  }
+
+  /**
+   * What RBAC decided since the server started (or `clearAuthorizations`),
+   * one record per kind of request: which rule of which role allowed it, or
+   * the 403 message. The administrator's requests (`system:masters`) are not
+   * RBAC's and are not recorded.
+   */
+  authorizations(): AuthorizationRecord[] {
+    return this.authorizationLog.list();
+  }
+
+  /** Forgets what `authorizations` and `unusedPermissions` report. */
+  clearAuthorizations(): void {
+    this.authorizationLog.clear();
+  }
+
+  /**
+   * The permissions of a Role or ClusterRole (one per verb, API group,
+   * resource and name of each rule, as written) that allowed no request since
+   * the server started (or `clearAuthorizations`): what a least-privilege
+   * role would not grant. `describePermission` words each in a line.
+   */
+  unusedPermissions(role: RoleRef): RbacPermission[] {
+    return this.authorizationLog.unusedPermissions(role);
   }
 
   /** Seeds a Deployment (status included) as if it had been created; returns it as stored. */
@@ -270,14 +352,48 @@ export class KubernetesTestServer {
         res.end(text);
         return;
       }
-      if (req.headers.authorization !== `Bearer ${this.token}`) {
-        throw new StatusError(401, 'Unauthorized', 'Unauthorized');
-      }
+      const user = this.authenticator.authenticate(req.headers.authorization);
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (await injectFault(req, res, url, this.faults)) {
         return;
       }
+      // As the kube-apiserver: authorized before anything is routed, so that a request
+      // RBAC does not allow is a 403 whether or not its object or path exists.
+      const attributes = requestAttributes(req.method ?? 'GET', url);
+      const decision = this.authorizer.authorize(user, attributes);
+      if (!decision.allowed) {
+        const status = forbiddenStatus(
+          user.username,
+          attributes,
+          decision.reason,
+        );
+        this.authorizationLog.record(
+          user,
+          attributes,
+          decision,
+          status.message,
+        );
+        sendJson(res, 403, status);
+        return;
+      }
+      if (decision.grant) {
+        this.authorizationLog.record(user, attributes, decision);
+      }
       const body = await readBody(req);
+      if (
+        attributes.resourceRequest &&
+        attributes.verb === 'create' &&
+        attributes.apiGroup === 'authorization.k8s.io' &&
+        attributes.resource === 'selfsubjectaccessreviews'
+      ) {
+        parseTarget(url.pathname.split('/').filter(Boolean)); // 404 when namespaced
+        sendJson(
+          res,
+          201,
+          selfSubjectAccessReview(this.authorizer, user, parseJson(body)),
+        );
+        return;
+      }
       const answer = this.router.route(req, res, url, body);
       if (answer) {
         sendJson(res, answer.code, answer.body);

@@ -102,13 +102,15 @@ describe('KubernetesTestServer controller and faults', () => {
   const get = (namespace: string, name: string) =>
     apps.readNamespacedDeployment({ namespace, name });
 
-  it('announces core/v1 with pods, services and events', async () => {
+  it('announces core/v1 with pods, services, events, namespaces and ServiceAccounts', async () => {
     const versions = await kc.makeApiClient(CoreApi).getAPIVersions();
     expect(versions.versions).toEqual(['v1']);
     const resources = await core.getAPIResources();
     expect(resources.resources.map(r => r.name).sort()).toEqual([
       'events',
+      'namespaces',
       'pods',
+      'serviceaccounts',
       'services',
     ]);
   });

@@ -19,7 +19,7 @@ function resourceList(apiVersion: string, names: ResourceName[]): JsonObject {
         {
           name,
           singularName: type.singular,
-          namespaced: true,
+          namespaced: type.namespaced,
           kind: type.kind,
           verbs: type.verbs,
           ...(type.shortNames.length ? { shortNames: type.shortNames } : {}),

@@ -20,6 +20,10 @@ export {
 } from './patch';
 export type { JsonObject } from './patch';
 export { selfSignedCertificate } from './certificate';
+export type { AuthorizationRecord } from './rbac/AuthorizationLog';
+export type { BindingRef, RoleRef } from './rbac/RbacAuthorizer';
+export { describePermission } from './rbac/rules';
+export type { RbacPermission } from './rbac/rules';
 export { REQUESTS_PER_SECOND, renderPodMetrics } from './podMetrics';
 export type { ServingPod } from './podMetrics';
 export { startPrometheus } from './prometheus';

@@ -22,8 +22,10 @@ describe('OpenAPI v3', () => {
     expect(Object.keys(paths).sort()).toEqual([
       'api/v1',
       'apis/apps/v1',
+      'apis/authorization.k8s.io/v1',
       'apis/gateway.networking.k8s.io/v1',
       'apis/networking.k8s.io/v1',
+      'apis/rbac.authorization.k8s.io/v1',
     ]);
     expect(paths['apis/apps/v1'].serverRelativeURL).toMatch(
       /^\/openapi\/v3\/apis\/apps\/v1\?hash=[0-9A-F]+$/,

@@ -139,53 +139,66 @@ function resourcePaths(name: ResourceName): Record<string, JsonObject> {
       kind,
     );
 
-  const namespaced = `${prefix}/namespaces/{namespace}/${name}`;
-  const namespace = path('namespace', 'The object namespace.');
+  // Namespaced kinds: every namespace at `/{resource}`, one at `/namespaces/{namespace}/...`.
+  // Cluster-scoped kinds (ClusterRole, Namespace): `/{resource}` only.
+  const scope = type.namespaced ? 'Namespaced' : '';
+  const collection = type.namespaced
+    ? `${prefix}/namespaces/{namespace}/${name}`
+    : `${prefix}/${name}`;
+  const namespaceParameters = type.namespaced
+    ? [path('namespace', 'The object namespace.')]
+    : [];
   const object = path('name', `The name of the ${type.kind}.`);
+  const listOperation = (operationId: string) =>
+    operation('list', operationId, {
+      parameters: LIST_PARAMETERS,
+      ...returns(`${type.schema}List`),
+    });
   const paths: Record<string, JsonObject> = {
-    [`${prefix}/${name}`]: {
-      get: operation('list', `list${id}${type.kind}ForAllNamespaces`, {
-        parameters: LIST_PARAMETERS,
-        ...returns(`${type.schema}List`),
+    ...(type.namespaced &&
+      can('list') && {
+        [`${prefix}/${name}`]: {
+          get: listOperation(`list${id}${type.kind}ForAllNamespaces`),
+        },
       }),
-    },
-    [namespaced]: {
-      parameters: [namespace],
-      get: operation('list', `list${id}Namespaced${type.kind}`, {
-        parameters: LIST_PARAMETERS,
-        ...returns(`${type.schema}List`),
+    [collection]: {
+      parameters: namespaceParameters,
+      ...(can('list') && {
+        get: listOperation(`list${id}${scope}${type.kind}`),
       }),
       ...(can('create') && {
-        post: operation('post', `create${id}Namespaced${type.kind}`, {
+        post: operation('post', `create${id}${scope}${type.kind}`, {
           parameters: WRITE_PARAMETERS,
           requestBody: { required: true, ...json(ref(type.schema)) },
           ...returns(type.schema, ['200', '201']),
         }),
       }),
     },
-    [`${namespaced}/{name}`]: {
-      parameters: [object, namespace],
-      get: operation('get', `read${id}Namespaced${type.kind}`, {
+  };
+  if (type.stored) {
+    paths[`${collection}/{name}`] = {
+      parameters: [object, ...namespaceParameters],
+      get: operation('get', `read${id}${scope}${type.kind}`, {
         ...returns(type.schema),
       }),
       ...(can('update') && {
-        put: operation('put', `replace${id}Namespaced${type.kind}`, {
+        put: operation('put', `replace${id}${scope}${type.kind}`, {
           parameters: WRITE_PARAMETERS,
           requestBody: { required: true, ...json(ref(type.schema)) },
           ...returns(type.schema),
         }),
       }),
       ...(can('patch') && {
-        patch: patch(`patch${id}Namespaced${type.kind}`, type.schema),
+        patch: patch(`patch${id}${scope}${type.kind}`, type.schema),
       }),
       ...(can('delete') && {
-        delete: operation('delete', `delete${id}Namespaced${type.kind}`, {
+        delete: operation('delete', `delete${id}${scope}${type.kind}`, {
           requestBody: json(ref(`${META}.DeleteOptions`)),
           ...returns(`${META}.Status`),
         }),
       }),
-    },
-  };
+    };
+  }
   for (const subresource of type.subresources) {
     const suffix = subresource === 'scale' ? 'Scale' : 'Status';
     const schema =
@@ -194,8 +207,8 @@ function resourcePaths(name: ResourceName): Record<string, JsonObject> {
       subresource === 'scale'
         ? { group: 'autoscaling', version: 'v1', kind: 'Scale' }
         : gvk(type);
-    paths[`${namespaced}/{name}/${subresource}`] = {
-      parameters: [object, namespace],
+    paths[`${collection}/{name}/${subresource}`] = {
+      parameters: [object, ...namespaceParameters],
       get: operation(
         'get',
         `read${id}Namespaced${type.kind}${suffix}`,

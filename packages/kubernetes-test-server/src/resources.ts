@@ -8,7 +8,18 @@ export type ResourceName =
   | 'services'
   | 'events'
   | 'ingresses'
-  | 'httproutes';
+  | 'httproutes'
+  | 'namespaces'
+  | 'serviceaccounts'
+  | RbacResourceName
+  | 'selfsubjectaccessreviews';
+
+/** The rbac.authorization.k8s.io/v1 kinds, stored like any other object. */
+export type RbacResourceName =
+  | 'clusterroles'
+  | 'clusterrolebindings'
+  | 'roles'
+  | 'rolebindings';
 
 export type Verb =
   | 'create'
@@ -28,6 +39,13 @@ export interface ResourceType {
   shortNames: string[];
   /** '' for the core group. */
   group: string;
+  /** Whether objects live in a namespace (false: cluster-scoped, like ClusterRoles). */
+  namespaced: boolean;
+  /**
+   * Whether objects are stored: false for reviews (SelfSubjectAccessReview), which a
+   * create answers and forgets.
+   */
+  stored: boolean;
   /** The name of its schema in OpenAPI (`io.k8s.api.apps.v1.Deployment`). */
   schema: string;
   version: string;
@@ -46,6 +64,8 @@ export interface ResourceType {
    */
   strategicMerge: boolean;
 }
+
+export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 const ALL_VERBS: Verb[] = [
   'create',
@@ -71,6 +91,8 @@ function type(
     group,
     version,
     apiVersion: group ? `${group}/${version}` : version,
+    namespaced: true,
+    stored: true,
     subresources: [],
     categories: [],
     hasSpec: true,
@@ -136,6 +158,59 @@ export const RESOURCES: Record<ResourceName, ResourceType> = {
     categories: ['gateway-api'],
     strategicMerge: false,
   }),
+  // Identities and their rights (see src/rbac/): stored objects, created through the API or
+  // seeded, that the RBAC authorizer reads on every request of a ServiceAccount.
+  namespaces: type('Namespace', '', 'v1', {
+    schema: 'io.k8s.api.core.v1.Namespace',
+    shortNames: ['ns'],
+    verbs: ALL_VERBS,
+    namespaced: false,
+  }),
+  serviceaccounts: type('ServiceAccount', '', 'v1', {
+    schema: 'io.k8s.api.core.v1.ServiceAccount',
+    shortNames: ['sa'],
+    verbs: ALL_VERBS,
+    hasSpec: false,
+  }),
+  clusterroles: type('ClusterRole', RBAC_GROUP, 'v1', {
+    schema: 'io.k8s.api.rbac.v1.ClusterRole',
+    shortNames: [],
+    verbs: ALL_VERBS,
+    namespaced: false,
+    hasSpec: false,
+  }),
+  clusterrolebindings: type('ClusterRoleBinding', RBAC_GROUP, 'v1', {
+    schema: 'io.k8s.api.rbac.v1.ClusterRoleBinding',
+    shortNames: [],
+    verbs: ALL_VERBS,
+    namespaced: false,
+    hasSpec: false,
+  }),
+  roles: type('Role', RBAC_GROUP, 'v1', {
+    schema: 'io.k8s.api.rbac.v1.Role',
+    shortNames: [],
+    verbs: ALL_VERBS,
+    hasSpec: false,
+  }),
+  rolebindings: type('RoleBinding', RBAC_GROUP, 'v1', {
+    schema: 'io.k8s.api.rbac.v1.RoleBinding',
+    shortNames: [],
+    verbs: ALL_VERBS,
+    hasSpec: false,
+  }),
+  // kubectl auth can-i: a create answers whether the caller may do something; nothing is kept.
+  selfsubjectaccessreviews: type(
+    'SelfSubjectAccessReview',
+    'authorization.k8s.io',
+    'v1',
+    {
+      schema: 'io.k8s.api.authorization.v1.SelfSubjectAccessReview',
+      shortNames: [],
+      verbs: ['create'],
+      namespaced: false,
+      stored: false,
+    },
+  ),
 };
 
 export const RESOURCE_NAMES = Object.keys(RESOURCES) as ResourceName[];

@@ -36,7 +36,7 @@ export interface Target {
   subresource?: Subresource;
 }
 
-/** One object, by namespace and name. */
+/** One object, by namespace ('' when cluster-scoped) and name. */
 type ObjectTarget = { resource: ResourceName; namespace: string; name: string };
 
 /**
@@ -65,6 +65,7 @@ export function parseTarget(parts: string[]): Target {
   if (
     !isResourceName(resource) ||
     RESOURCES[resource].apiVersion !== apiVersion ||
+    (namespace !== undefined && !RESOURCES[resource].namespaced) ||
     more.length > 0 ||
     (subresource !== undefined &&
       !RESOURCES[resource].subresources.includes(subresource as Subresource))
@@ -109,16 +110,22 @@ export class Router {
       }
     }
     const target = parseTarget(parts);
+    const type = RESOURCES[target.resource];
+    if (!type.stored) {
+      // Reviews are answered by the server's authorizer (see KubernetesTestServer), not kept.
+      throw methodNotAllowed();
+    }
     const body = () => parseJson(rawBody);
     if (target.name === undefined) {
       return this.collection(req, res, url, target, body);
     }
-    if (!target.namespace) {
+    if (type.namespaced && !target.namespace) {
       throw pathNotFound();
     }
     const object: ObjectTarget = {
       resource: target.resource,
-      namespace: target.namespace,
+      // Cluster-scoped objects are kept under namespace ''.
+      namespace: target.namespace ?? '',
       name: target.name,
     };
     switch (target.subresource) {
@@ -178,12 +185,12 @@ export class Router {
         },
       };
     }
-    if (req.method === 'POST' && namespace) {
+    if (req.method === 'POST' && (namespace || !type.namespaced)) {
       this.allow(resource, 'create');
       requireJson(req);
       return {
         code: 201,
-        body: this.store.create(resource, namespace, body()),
+        body: this.store.create(resource, namespace ?? '', body()),
       };
     }
     throw methodNotAllowed();
@@ -222,7 +229,11 @@ export class Router {
             'the name of the object does not match the name on the URL',
           );
         }
-        if (next.metadata?.namespace && next.metadata.namespace !== namespace) {
+        if (
+          RESOURCES[resource].namespaced &&
+          next.metadata?.namespace &&
+          next.metadata.namespace !== namespace
+        ) {
           throw badRequest(
             'the namespace of the provided object does not match the namespace sent on the request',
           );

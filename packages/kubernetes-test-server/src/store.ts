@@ -123,18 +123,23 @@ export class ObjectStore {
    */
   create(
     resource: ResourceName,
-    namespace: string,
+    requestNamespace: string,
     body: unknown,
     keepStatus = false,
   ): JsonObject {
     const type = RESOURCES[resource];
+    // Cluster-scoped objects (Namespaces, ClusterRoles) are kept under namespace ''.
+    const namespace = type.namespaced ? requestNamespace : '';
     if (!isObject(body)) {
       throw badRequest('the body must be an object');
     }
     const metadata: JsonObject = isObject(body.metadata)
       ? clone(body.metadata)
       : {};
-    if (metadata.namespace && metadata.namespace !== namespace) {
+    if (!type.namespaced) {
+      // As the API server does: a namespace given for a cluster-scoped object is cleared.
+      delete metadata.namespace;
+    } else if (metadata.namespace && metadata.namespace !== namespace) {
       throw badRequest(
         'the namespace of the provided object does not match the namespace sent on the request',
       );
@@ -165,7 +170,7 @@ export class ObjectStore {
       kind: type.kind,
       metadata: {
         ...metadata,
-        namespace,
+        ...(type.namespaced && { namespace }),
         uid: randomUUID(),
         resourceVersion: this.nextResourceVersion(),
         generation: 1,
@@ -176,10 +181,34 @@ export class ObjectStore {
       object.spec = isObject(body.spec) ? clone(body.spec) : {};
       object.status =
         keepStatus && isObject(body.status) ? clone(body.status) : {};
+      if (resource === 'namespaces' && !keepStatus) {
+        object.status = { phase: 'Active' };
+      }
     }
     this.table(resource).set(`${namespace}/${metadata.name}`, object);
     this.record(resource, 'ADDED', object);
     return clone(object);
+  }
+
+  /**
+   * Stores an object of the server's initial state (its bootstrap RBAC policy) as if it had
+   * always been there: at resourceVersion 1, the one an empty server lists, with no watch
+   * event and no new resourceVersion, so that the first write is still "2".
+   */
+  bootstrap(resource: ResourceName, body: JsonObject): void {
+    const type = RESOURCES[resource];
+    const namespace = type.namespaced ? body.metadata.namespace : '';
+    this.table(resource).set(`${namespace}/${body.metadata.name}`, {
+      ...clone(body),
+      apiVersion: type.apiVersion,
+      kind: type.kind,
+      metadata: {
+        ...clone(body.metadata),
+        uid: randomUUID(),
+        resourceVersion: '1',
+        creationTimestamp: timestamp(),
+      },
+    });
   }
 
   /**
@@ -204,6 +233,10 @@ export class ObjectStore {
     }
     const specChanged =
       JSON.stringify(next.spec ?? {}) !== JSON.stringify(current.spec ?? {});
+    const namespaced = RESOURCES[resource].namespaced;
+    const { namespace: _given, ...given } = isObject(next.metadata)
+      ? next.metadata
+      : ({} as JsonObject);
     const object: JsonObject = {
       ...clone(next),
       apiVersion: RESOURCES[resource].apiVersion,
@@ -211,9 +244,9 @@ export class ObjectStore {
       metadata: clone({
         // Kept unless the update sets them, as the API server does.
         managedFields: current.metadata.managedFields,
-        ...(isObject(next.metadata) ? next.metadata : {}),
+        ...given,
         name,
-        namespace,
+        ...(namespaced && { namespace }),
         uid: current.metadata.uid,
         creationTimestamp: current.metadata.creationTimestamp,
         generation: current.metadata.generation + (specChanged ? 1 : 0),
