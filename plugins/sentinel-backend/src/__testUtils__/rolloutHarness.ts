@@ -12,6 +12,7 @@ import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabases } from './databases';
 import { eventually } from './execution';
+import { type Identity, kubeConfigAs } from './targetCluster';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { KubernetesClusterDriver } from '../kubernetes/KubernetesClusterDriver';
 import { GatewayApiRouter } from '../rollouts/traffic/GatewayApiRouter';
@@ -134,11 +135,12 @@ export class RolloutHarness {
     store: RolloutStore,
     driver = new CountingDriver('k8s', this.kubeConfig),
     owner = randomUUID().slice(0, 8),
+    kubeConfig = this.kubeConfig,
   ) {
     const execution = createRolloutExecution({
       trafficRouters: new Map<string, TrafficRouter>([
-        ['k8s/nginx', new NginxIngressRouter('k8s', this.kubeConfig)],
-        ['k8s/gateway-api', new GatewayApiRouter('k8s', this.kubeConfig)],
+        ['k8s/nginx', new NginxIngressRouter('k8s', kubeConfig)],
+        ['k8s/gateway-api', new GatewayApiRouter('k8s', kubeConfig)],
       ]),
       store,
       clusterDrivers: new Map([['k8s', driver]]),
@@ -149,6 +151,29 @@ export class RolloutHarness {
       pollIntervalMs: 100,
     });
     return { driver, execution };
+  }
+
+  /**
+   * A replica whose driver and traffic routers act as `identity`: the administrator, or
+   * Sentinel's ServiceAccount under exactly the role shipped for target clusters (a call the
+   * role does not allow is a 403, and `refusals()` lists it).
+   */
+  replicaAs(identity: Identity, store: RolloutStore) {
+    const kubeConfig = kubeConfigAs(this.server, identity);
+    return this.replicaOf(
+      store,
+      new CountingDriver('k8s', kubeConfig),
+      undefined,
+      kubeConfig,
+    );
+  }
+
+  /** The 403 messages the server answered Sentinel's ServiceAccount so far. */
+  refusals(): string[] {
+    return this.server
+      .authorizations()
+      .filter(r => !r.allowed)
+      .map(r => r.message ?? '');
   }
 
   async startRollout(

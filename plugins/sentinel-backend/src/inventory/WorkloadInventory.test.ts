@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { startSentinel } from '../__testUtils__/startSentinel';
+import { IDENTITIES, kubeconfigAs } from '../__testUtils__/targetCluster';
 
 jest.setTimeout(30_000);
 
@@ -30,7 +31,9 @@ function deployment(namespace: string, name: string, replicas: number) {
   };
 }
 
-describe('GET /v1/workloads from the list+watch inventory', () => {
+// From the list+watch inventory, which reads the cluster as the test server's administrator
+// and as Sentinel's ServiceAccount under exactly the role shipped for target clusters.
+describe.each(IDENTITIES)('GET /v1/workloads as %s', identity => {
   const server = new KubernetesTestServer({
     controller: true,
     podReadyDelayMs: 50,
@@ -47,9 +50,10 @@ describe('GET /v1/workloads from the list+watch inventory', () => {
     server.addDeployment(deployment('payments', 'legacy', 1));
     const dir = mkdtempSync(join(tmpdir(), 'sentinel-inventory-'));
     const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, server.kubeconfig({ name: 'k8s' }));
+    writeFileSync(kubeconfig, kubeconfigAs(server, identity));
+    // The administrator makes the out-of-band changes.
     const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
+    kc.loadFromString(server.kubeconfig({ name: 'k8s' }));
     apps = kc.makeApiClient(AppsV1Api);
     ({ server: backend } = await startSentinel({
       config: {
@@ -141,5 +145,10 @@ describe('GET /v1/workloads from the list+watch inventory', () => {
       if (desired !== 5) await new Promise(r => setTimeout(r, 50));
     }
     expect(desired).toBe(5);
+  });
+
+  it('was refused nothing it asked of the cluster', () => {
+    // A refused list or watch is only logged (the inventory retries): look at the server.
+    expect(server.authorizations().filter(r => !r.allowed)).toEqual([]);
   });
 });

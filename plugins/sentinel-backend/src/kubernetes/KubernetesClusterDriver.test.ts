@@ -2,6 +2,7 @@ import { ConflictError } from '@backstage/errors';
 import { KubernetesTestServer } from '@internal/kubernetes-test-server';
 import type { WorkloadRef } from '@internal/backstage-plugin-sentinel-common';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { IDENTITIES, kubeConfigAs } from '../__testUtils__/targetCluster';
 import { RESTARTED_AT_ANNOTATION } from './workloadState';
 import { KubernetesClusterDriver } from './KubernetesClusterDriver';
 
@@ -41,9 +42,14 @@ function workload(name: string, namespace: string, image: string) {
   };
 }
 
-describe('KubernetesClusterDriver against the Kubernetes API test server', () => {
+// Against the Kubernetes API test server, as its administrator and as Sentinel's ServiceAccount
+// under exactly the role shipped for target clusters (a call it does not allow is a 403).
+describe.each(IDENTITIES)('KubernetesClusterDriver as %s', identity => {
   const server = new KubernetesTestServer();
+  /** The administrator, who sets the scene. */
   let kc: KubeConfig;
+  /** What the driver runs as. */
+  let driverKc: KubeConfig;
   let driver: KubernetesClusterDriver;
   let apps: AppsV1Api;
 
@@ -51,6 +57,7 @@ describe('KubernetesClusterDriver against the Kubernetes API test server', () =>
     await server.start();
     kc = new KubeConfig();
     kc.loadFromString(server.kubeconfig({ name: 'test' }));
+    driverKc = kubeConfigAs(server, identity, 'test');
     apps = kc.makeApiClient(AppsV1Api);
   });
   afterAll(() => server.stop());
@@ -97,7 +104,7 @@ describe('KubernetesClusterDriver against the Kubernetes API test server', () =>
   });
 
   function driverFor() {
-    return new KubernetesClusterDriver('test', kc, {
+    return new KubernetesClusterDriver('test', driverKc, {
       retry: { baseDelayMs: 10 },
     });
   }

@@ -1,5 +1,6 @@
 import { eventually } from '../../__testUtils__/execution';
 import { useRolloutHarness } from '../../__testUtils__/rolloutHarness';
+import type { Identity } from '../../__testUtils__/targetCluster';
 import { RolloutStore } from '../store/RolloutStore';
 import type { Rollout } from '../types';
 
@@ -26,59 +27,72 @@ describe('RolloutController: blue/green (Kubernetes test server, real Prometheus
         })
       ).spec?.selector;
 
-    it('analyzes green at full size without traffic, switches the Service in one write, and keeps blue for the rollback window', async () => {
-      const store = new RolloutStore(h.knex);
-      await serviceFor('web');
-      const { execution } = h.replicaOf(store);
-      const rollout = await h.startRollout(store, 'web', 'shop/web:2.0.0', {
-        blueGreen: { rollbackWindowSeconds: 3 },
-      });
-      execution.start();
-      try {
-        const analyzing = await h.waitForPhase(store, rollout.id, [
-          'progressing',
-        ]);
-        await h.waitForStage(store, rollout.id, 'analyze');
-        // Pinned to blue while green is analyzed: green takes no traffic.
-        expect(await selectorOf('web')).toEqual({
-          app: 'web',
-          'pod-template-hash': analyzing.candidate.blueHash,
-        });
-        expect((await store.get(rollout.id))!.weight).toBe(0);
+    // Once as the administrator, once as Sentinel's ServiceAccount under the shipped role.
+    it.each([
+      ['the admin token', 'web'],
+      ['the sentinel ServiceAccount under the shipped role', 'storefront'],
+    ] as Array<[Identity, string]>)(
+      'analyzes green at full size without traffic, switches the Service in one write, and keeps blue for the rollback window (as %s)',
+      async (identity, name) => {
+        const store = new RolloutStore(h.knex);
+        await serviceFor(name);
+        const { execution } = h.replicaAs(identity, store);
+        const rollout = await h.startRollout(
+          store,
+          name,
+          `shop/${name}:2.0.0`,
+          {
+            blueGreen: { rollbackWindowSeconds: 3 },
+          },
+        );
+        execution.start();
+        try {
+          const analyzing = await h.waitForPhase(store, rollout.id, [
+            'progressing',
+          ]);
+          await h.waitForStage(store, rollout.id, 'analyze');
+          // Pinned to blue while green is analyzed: green takes no traffic.
+          expect(await selectorOf(name)).toEqual({
+            app: name,
+            'pod-template-hash': analyzing.candidate.blueHash,
+          });
+          expect((await store.get(rollout.id))!.weight).toBe(0);
 
-        await h.waitForStage(store, rollout.id, 'window');
-        const switched = (await store.get(rollout.id))!;
-        expect(switched.weight).toBe(100);
-        expect(await selectorOf('web')).toEqual({
-          app: 'web',
-          'pod-template-hash': switched.candidate.greenHash,
-        });
-        const took = Number(/in (\d+) ms/.exec(switched.phaseReason)![1]);
-        expect(took).toBeLessThan(1000);
-        // Blue still at full size, on its old image, during the window.
-        expect(await h.imageOf('web')).toBe('shop/web:1.0.0');
-        expect(
-          (
-            await h.apps.readNamespacedDeployment({
-              name: 'web',
-              namespace: 'shop',
-            })
-          ).spec?.replicas,
-        ).toBe(2);
+          await h.waitForStage(store, rollout.id, 'window');
+          const switched = (await store.get(rollout.id))!;
+          expect(switched.weight).toBe(100);
+          expect(await selectorOf(name)).toEqual({
+            app: name,
+            'pod-template-hash': switched.candidate.greenHash,
+          });
+          const took = Number(/in (\d+) ms/.exec(switched.phaseReason)![1]);
+          expect(took).toBeLessThan(1000);
+          // Blue still at full size, on its old image, during the window.
+          expect(await h.imageOf(name)).toBe(`shop/${name}:1.0.0`);
+          expect(
+            (
+              await h.apps.readNamespacedDeployment({
+                name,
+                namespace: 'shop',
+              })
+            ).spec?.replicas,
+          ).toBe(2);
 
-        const done = await h.waitForPhase(store, rollout.id, [
-          'succeeded',
-          'aborted',
-          'failed',
-        ]);
-        expect(done.phase).toBe('succeeded');
-      } finally {
-        await execution.stop();
-      }
-      expect(await h.imageOf('web')).toBe('shop/web:2.0.0');
-      expect(await h.exists('web-green')).toBe(false);
-      expect(await selectorOf('web')).toEqual({ app: 'web' });
-    });
+          const done = await h.waitForPhase(store, rollout.id, [
+            'succeeded',
+            'aborted',
+            'failed',
+          ]);
+          expect(done.phase).toBe('succeeded');
+        } finally {
+          await execution.stop();
+        }
+        expect(await h.imageOf(name)).toBe(`shop/${name}:2.0.0`);
+        expect(await h.exists(`${name}-green`)).toBe(false);
+        expect(h.refusals()).toEqual([]);
+        expect(await selectorOf(name)).toEqual({ app: name });
+      },
+    );
 
     it('switches traffic back to blue in under a second when aborted inside the rollback window', async () => {
       const store = new RolloutStore(h.knex);

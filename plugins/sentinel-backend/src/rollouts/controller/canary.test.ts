@@ -1,5 +1,6 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { useRolloutHarness } from '../../__testUtils__/rolloutHarness';
+import type { Identity } from '../../__testUtils__/targetCluster';
 import { RolloutStore } from '../store/RolloutStore';
 import type { Rollout } from '../types';
 
@@ -8,65 +9,73 @@ jest.setTimeout(180_000);
 describe('RolloutController: canary steps, analysis and promotion (Kubernetes test server, real Prometheus)', () => {
   const h = useRolloutHarness();
 
-  it('walks a good canary through every step, analyzed by Prometheus, and promotes it', async () => {
-    const store = new RolloutStore(h.knex);
-    const { execution, driver } = h.replicaOf(store);
-    const rollout = await h.startRollout(store, 'cart', 'shop/cart:2.0.0');
-    const replicas = h.sampleStableReplicas('cart');
-    execution.start();
-    try {
-      const done = await h.waitForPhase(store, rollout.id, [
-        'succeeded',
-        'aborted',
-        'failed',
-      ]);
-      expect(done.phase).toBe('succeeded');
-    } finally {
-      replicas.stop();
-      await execution.stop();
-    }
-    expect(await h.imageOf('cart')).toBe('shop/cart:2.0.0');
-    expect(await h.exists('cart-canary')).toBe(false);
-    // Never scaled down: traffic moved by adding candidate replicas beside the stable ones.
-    expect([...replicas.seen]).toEqual([2]);
-    // One write to the stable workload: the promotion.
-    expect(driver.applied).toBe(1);
+  // Once as the administrator, once as Sentinel's ServiceAccount under the shipped role.
+  it.each([
+    ['the admin token', 'cart'],
+    ['the sentinel ServiceAccount under the shipped role', 'basket'],
+  ] as Array<[Identity, string]>)(
+    'walks a good canary through every step, analyzed by Prometheus, and promotes it (as %s)',
+    async (identity, name) => {
+      const store = new RolloutStore(h.knex);
+      const { execution, driver } = h.replicaAs(identity, store);
+      const rollout = await h.startRollout(store, name, `shop/${name}:2.0.0`);
+      const replicas = h.sampleStableReplicas(name);
+      execution.start();
+      try {
+        const done = await h.waitForPhase(store, rollout.id, [
+          'succeeded',
+          'aborted',
+          'failed',
+        ]);
+        expect(done.phase).toBe('succeeded');
+      } finally {
+        replicas.stop();
+        await execution.stop();
+      }
+      expect(await h.imageOf(name)).toBe(`shop/${name}:2.0.0`);
+      expect(await h.exists(`${name}-canary`)).toBe(false);
+      expect(h.refusals()).toEqual([]);
+      // Never scaled down: traffic moved by adding candidate replicas beside the stable ones.
+      expect([...replicas.seen]).toEqual([2]);
+      // One write to the stable workload: the promotion.
+      expect(driver.applied).toBe(1);
 
-    const timeline = (await store.timeline(rollout.id)).map(e => e.message);
-    expect(timeline).toEqual(
-      expect.arrayContaining([
-        expect.stringContaining(
-          'step 1 of 3 (25 %): cart-canary scaled to 1 replica(s) (~33 % of traffic)',
-        ),
-        expect.stringContaining(
-          'step 2 of 3 (50 %): cart-canary scaled to 2 replica(s) (~50 % of traffic)',
-        ),
-        expect.stringContaining('step 3 of 3 (100 %)'),
-        expect.stringContaining(
-          'promoted: k8s/shop/Deployment/cart runs shop/cart:2.0.0',
-        ),
-      ]),
-    );
-    const analyses = await store.analyses(rollout.id);
-    // Every step passed two intervals in a row, each with real values from Prometheus.
-    for (const step of [0, 1, 2]) {
-      expect(
-        analyses.filter(a => a.step === step && a.verdict === 'pass').length,
-      ).toBeGreaterThanOrEqual(2);
-    }
-    const passed = analyses.find(a => a.verdict === 'pass')!;
-    expect(passed.checks).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          name: 'error-rate',
-          value: 0,
-          threshold: 0.05,
-          verdict: 'pass',
-        }),
-        expect.objectContaining({ name: 'latency-p99', verdict: 'pass' }),
-      ]),
-    );
-  });
+      const timeline = (await store.timeline(rollout.id)).map(e => e.message);
+      expect(timeline).toEqual(
+        expect.arrayContaining([
+          expect.stringContaining(
+            `step 1 of 3 (25 %): ${name}-canary scaled to 1 replica(s) (~33 % of traffic)`,
+          ),
+          expect.stringContaining(
+            `step 2 of 3 (50 %): ${name}-canary scaled to 2 replica(s) (~50 % of traffic)`,
+          ),
+          expect.stringContaining('step 3 of 3 (100 %)'),
+          expect.stringContaining(
+            `promoted: k8s/shop/Deployment/${name} runs shop/${name}:2.0.0`,
+          ),
+        ]),
+      );
+      const analyses = await store.analyses(rollout.id);
+      // Every step passed two intervals in a row, each with real values from Prometheus.
+      for (const step of [0, 1, 2]) {
+        expect(
+          analyses.filter(a => a.step === step && a.verdict === 'pass').length,
+        ).toBeGreaterThanOrEqual(2);
+      }
+      const passed = analyses.find(a => a.verdict === 'pass')!;
+      expect(passed.checks).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            name: 'error-rate',
+            value: 0,
+            threshold: 0.05,
+            verdict: 'pass',
+          }),
+          expect.objectContaining({ name: 'latency-p99', verdict: 'pass' }),
+        ]),
+      );
+    },
+  );
 
   it('aborts a canary that answers 20 % of requests with errors, leaving the stable workload untouched', async () => {
     const store = new RolloutStore(h.knex);

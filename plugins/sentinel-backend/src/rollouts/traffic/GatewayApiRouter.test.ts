@@ -15,6 +15,7 @@ import {
   weightedRoute,
   type HTTPRoute,
 } from './GatewayApiRouter';
+import { IDENTITIES, kubeConfigAs } from '../../__testUtils__/targetCluster';
 
 const HTTP_ROUTES = {
   group: 'gateway.networking.k8s.io',
@@ -198,9 +199,14 @@ describe('weightedRoute and restoredRoute', () => {
   });
 });
 
-describe('GatewayApiRouter on the Kubernetes test server', () => {
+// On the Kubernetes test server, as its administrator and as Sentinel's ServiceAccount under
+// exactly the role shipped for target clusters (a call it does not allow is a 403).
+describe.each(IDENTITIES)('GatewayApiRouter as %s', identity => {
   const server = new KubernetesTestServer({ controller: true });
-  const kubeConfig = new KubeConfig();
+  /** The administrator, who sets the scene. */
+  const admin = new KubeConfig();
+  /** What the router runs as. */
+  let kubeConfig: KubeConfig;
   let core: CoreV1Api;
   let custom: CustomObjectsApi;
   let router: GatewayApiRouter;
@@ -208,9 +214,10 @@ describe('GatewayApiRouter on the Kubernetes test server', () => {
 
   beforeAll(async () => {
     await server.start();
-    kubeConfig.loadFromString(server.kubeconfig({ name: 'k8s' }));
-    core = kubeConfig.makeApiClient(CoreV1Api);
-    custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    admin.loadFromString(server.kubeconfig({ name: 'k8s' }));
+    core = admin.makeApiClient(CoreV1Api);
+    custom = admin.makeApiClient(CustomObjectsApi);
+    kubeConfig = kubeConfigAs(server, identity);
     router = new GatewayApiRouter('k8s', kubeConfig, {
       retry: { baseDelayMs: 1 },
     });

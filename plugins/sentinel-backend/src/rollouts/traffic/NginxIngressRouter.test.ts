@@ -12,6 +12,7 @@ import {
   ingressRoutesTo,
   NginxIngressRouter,
 } from './NginxIngressRouter';
+import { IDENTITIES, kubeConfigAs } from '../../__testUtils__/targetCluster';
 
 const CANARY = 'nginx.ingress.kubernetes.io/canary';
 const WEIGHT = 'nginx.ingress.kubernetes.io/canary-weight';
@@ -157,9 +158,14 @@ describe('canaryIngress', () => {
   });
 });
 
-describe('NginxIngressRouter on the Kubernetes test server', () => {
+// On the Kubernetes test server, as its administrator and as Sentinel's ServiceAccount under
+// exactly the role shipped for target clusters (a call it does not allow is a 403).
+describe.each(IDENTITIES)('NginxIngressRouter as %s', identity => {
   const server = new KubernetesTestServer({ controller: true });
-  const kubeConfig = new KubeConfig();
+  /** The administrator, who sets the scene. */
+  const admin = new KubeConfig();
+  /** What the router runs as. */
+  let kubeConfig: KubeConfig;
   let core: CoreV1Api;
   let networking: NetworkingV1Api;
   let router: NginxIngressRouter;
@@ -167,9 +173,10 @@ describe('NginxIngressRouter on the Kubernetes test server', () => {
 
   beforeAll(async () => {
     await server.start();
-    kubeConfig.loadFromString(server.kubeconfig({ name: 'k8s' }));
-    core = kubeConfig.makeApiClient(CoreV1Api);
-    networking = kubeConfig.makeApiClient(NetworkingV1Api);
+    admin.loadFromString(server.kubeconfig({ name: 'k8s' }));
+    core = admin.makeApiClient(CoreV1Api);
+    networking = admin.makeApiClient(NetworkingV1Api);
+    kubeConfig = kubeConfigAs(server, identity);
     router = new NginxIngressRouter('k8s', kubeConfig, {
       retry: { baseDelayMs: 1 },
     });
