@@ -75,6 +75,57 @@ describe.each(ENVIRONMENTS)('environment %s', name => {
     expect(container.args[0]).toBe('packages/backend');
   });
 
+  it('serves the portal over HTTPS at the host of its base URL', () => {
+    const { env } = containerOf(rendering.objects);
+    const host = new URL(env.SENTINEL_BASE_URL).hostname;
+    const ingress = only(rendering.objects, 'Ingress', 'sentinel');
+    expect(new URL(env.SENTINEL_BASE_URL).protocol).toBe('https:');
+    expect(ingress.spec.rules.map((r: { host: string }) => r.host)).toEqual([
+      host,
+    ]);
+    expect(ingress.spec.tls[0].hosts).toEqual([host]);
+  });
+
+  it('lets its pods reach exactly the ports their configuration names', () => {
+    const { env } = containerOf(rendering.objects);
+    const policy = only(rendering.objects, 'NetworkPolicy', 'sentinel');
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    const open = policy.spec.egress.flatMap((rule: any) =>
+      rule.ports.map((p: { port: number }) => p.port),
+    );
+    const portOf = (url: string) =>
+      Number(new URL(url).port) || (url.startsWith('https') ? 443 : 80);
+    const needed = [
+      53,
+      Number(env.POSTGRES_PORT),
+      portOf(env.REDIS_URL),
+      portOf(env.PROMETHEUS_URL),
+      portOf(env.SENTINEL_OPTIMIZER_JWKS_URL),
+    ];
+    expect(open).toEqual(expect.arrayContaining(needed));
+  });
+
+  it('spreads its replicas over zones and nodes, and probes them', () => {
+    const pod = only(rendering.objects, 'Deployment', 'sentinel').spec.template
+      .spec;
+    expect(
+      pod.topologySpreadConstraints.map(
+        (c: { topologyKey: string }) => c.topologyKey,
+      ),
+    ).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    const backend = pod.containers[0];
+    expect(backend.readinessProbe.httpGet.path).toBe('/api/sentinel/health');
+    expect(backend.livenessProbe.httpGet.path).toBe(
+      '/.backstage/health/v1/liveness',
+    );
+    expect(backend.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+  });
+
   describe('with exactly the environment and files its Deployment gives the backend', () => {
     const view = containerOf(rendering.objects);
     const { root, configFiles } = materialize(view);
