@@ -40,4 +40,14 @@ describe('schemaProblems', () => {
       'Ingress/sentinel: extensions/v1beta1 is not served by Kubernetes 1.30',
     ]);
   });
+
+  it('validates the custom resources Sentinel ships (Argo CD)', () => {
+    const [problem] = schemaProblems({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'sentinel-dev' },
+      spec: { project: 'sentinel', source: { repoURL: 42 } },
+    });
+    expect(problem).toMatch(/^Application\/sentinel-dev: /);
+  });
 });

@@ -14,6 +14,11 @@ const SERVED_BY_1_30 = new Set([
   'batch/v1',
 ]);
 
+/** Custom resources Sentinel ships, with the package of their schemas. */
+const CUSTOM_RESOURCES: Record<string, string> = {
+  'argoproj.io/v1alpha1': '@kubernetes-models/argo-cd/argoproj.io/v1alpha1',
+};
+
 /**
  * Validates an object against the JSON schema of its kind (kubernetes-models 4.5: the
  * Kubernetes 1.32 OpenAPI schemas, a superset of 1.30's for the versions above). Returns what
@@ -21,13 +26,14 @@ const SERVED_BY_1_30 = new Set([
  */
 export function schemaProblems(object: KubeObject): string[] {
   const where = `${object.kind}/${object.metadata?.name}`;
-  if (!SERVED_BY_1_30.has(object.apiVersion)) {
+  const custom = CUSTOM_RESOURCES[object.apiVersion];
+  if (!custom && !SERVED_BY_1_30.has(object.apiVersion)) {
     return [`${where}: ${object.apiVersion} is not served by Kubernetes 1.30`];
   }
   let models: Record<string, new (o: object) => { validate(): void }>;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    models = require(`kubernetes-models/${object.apiVersion}`);
+    models = require(custom ?? `kubernetes-models/${object.apiVersion}`);
   } catch {
     return [`${where}: no schema for ${object.apiVersion}`];
   }
