@@ -115,14 +115,13 @@ async function run(kubeconfig: string, ...args: string[]) {
       expect(rows(get.stdout)[1].slice(0, 2)).toEqual(['web', '2/2']);
 
       expect(
-        (await run(kubeconfig, 'get', 'deployment', 'web', '-o', 'name'))
-          .stdout,
+        (await run(kubeconfig, 'get', 'deploy', 'web', '-o', 'name')).stdout,
       ).toBe('deployment.apps/web\n');
 
       const create = await run(
         kubeconfig,
         'create',
-        'deployment',
+        'deploy',
         'cart',
         '--image=shop/cart:1',
       );
