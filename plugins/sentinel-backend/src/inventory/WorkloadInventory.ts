@@ -52,18 +52,26 @@ export interface WorkloadEvent {
   rollout: RolloutStatus | undefined;
 }
 
+/** One informer of the inventory: a kind of workload in a cluster. */
+interface CacheEntry {
+  cluster: string;
+  kind: InventoryWorkload['kind'];
+  cache: Cache & { start(): Promise<void>; stop(): Promise<void> };
+  /** Its list succeeded and its watch has not failed since: reads may trust it. */
+  synced: boolean;
+  /** An error came since it was last started. */
+  failed: boolean;
+  restart?: ReturnType<typeof setTimeout>;
+}
+
 /**
  * Every Deployment and StatefulSet of every configured cluster, kept by list+watch informers
  * (resourceVersion, re-list after 410 Gone), so reading workloads never calls an API server and
  * an out-of-band change (`kubectl scale`) shows as soon as its watch event arrives.
  */
 export class WorkloadInventory {
-  readonly #caches: {
-    cluster: string;
-    kind: InventoryWorkload['kind'];
-    cache: Cache & { start(): Promise<void>; stop(): Promise<void> };
-    synced: boolean;
-  }[] = [];
+  readonly #caches: CacheEntry[] = [];
+  #stopped = false;
   readonly #listeners = new Set<(event: WorkloadEvent) => void>();
 
   constructor(
@@ -91,31 +99,45 @@ export class WorkloadInventory {
         events.on('add', object => this.#emit(name, kind, object, false));
         events.on('update', object => this.#emit(name, kind, object, false));
         events.on('delete', object => this.#emit(name, kind, object, true));
+        const entry: CacheEntry = {
+          cluster: name,
+          kind,
+          cache: informer as any,
+          synced: false,
+          failed: false,
+        };
         informer.on('error', (error: unknown) => {
+          // Until a list succeeds again the cache may be stale: readers ask the API server.
+          entry.failed = true;
+          entry.synced = false;
+          if (this.#stopped) return;
           this.logger.warn(
             `Workload inventory of ${name} (${kind}) lost its watch; re-listing`,
             error instanceof Error ? error : undefined,
           );
           // The informer stops on an error; start again after a pause (re-lists).
-          setTimeout(() => informer.start().catch(() => {}), 2_000).unref?.();
+          clearTimeout(entry.restart);
+          entry.restart = setTimeout(() => void this.#startCache(entry), 2_000);
+          entry.restart.unref?.();
         });
-        this.#caches.push({
-          cluster: name,
-          kind,
-          cache: informer as any,
-          synced: false,
-        });
+        this.#caches.push(entry);
       }
     }
   }
 
   async start(): Promise<void> {
-    await Promise.all(
-      this.#caches.map(async c => {
-        await c.cache.start();
-        c.synced = true;
-      }),
-    );
+    this.#stopped = false;
+    await Promise.all(this.#caches.map(c => this.#startCache(c)));
+  }
+
+  /** Lists and watches; synced only when the list succeeded (a refused one emits an error). */
+  async #startCache(entry: CacheEntry): Promise<void> {
+    if (this.#stopped) return;
+    entry.failed = false;
+    await entry.cache.start().catch(() => {
+      entry.failed = true;
+    });
+    entry.synced = !entry.failed && !this.#stopped;
   }
 
   /** Whether this inventory lists the workloads of `cluster` (it is configured and synced). */
@@ -182,6 +204,8 @@ export class WorkloadInventory {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const c of this.#caches) clearTimeout(c.restart);
     await Promise.all(this.#caches.map(c => c.cache.stop()));
   }
 
