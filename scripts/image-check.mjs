@@ -35,6 +35,7 @@ if (!image) {
   );
   process.exit(2);
 }
+const SENTINEL_RESULTS = 'node_modules/.cache/sentinel-test-results';
 const PORT = 7007; // app-config.production.yaml's backend.listen
 const IDLE_SECONDS = Number(process.env.SENTINEL_IMAGE_IDLE_S ?? 20);
 const READY_TIMEOUT_MS = 120_000;
@@ -51,6 +52,7 @@ const buildah = args => run('buildah', buildahArgs(args));
 const work = mkdtempSync('/var/tmp/sentinel-image-check.');
 chmodSync(work, 0o755);
 const cleanups = [];
+const output = []; // the container's, kept in SENTINEL_RESULTS/image-check.log
 let exitCode = 1;
 async function cleanUp() {
   for (const cleanup of cleanups.splice(0).reverse()) {
@@ -61,6 +63,8 @@ async function cleanUp() {
     }
   }
   rmSync(work, { recursive: true, force: true });
+  mkdirSync(SENTINEL_RESULTS, { recursive: true });
+  writeFileSync(join(SENTINEL_RESULTS, 'image-check.log'), output.join(''));
 }
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => cleanUp().finally(() => process.exit(130)));
@@ -72,7 +76,8 @@ try {
   cleanups.push(database.stop);
   const mounts = writePodFiles(database);
   const env = {
-    SENTINEL_BASE_URL: `http://localhost:${PORT}`,
+    // The production ConfigMap's own: the portal's public address is never dialed here.
+    SENTINEL_BASE_URL: 'https://sentinel.example.com',
     POSTGRES_HOST: 'localhost',
     POSTGRES_PORT: String(database.port),
     POSTGRES_USER: 'sentinel',
@@ -104,11 +109,13 @@ try {
     '--config',
     '/etc/sentinel/config/config.yaml',
   ];
+  // Anything the process writes outside /tmp would fail under a read-only root filesystem.
+  const marker = join(work, 'started');
+  writeFileSync(marker, '');
   const started = performance.now();
   const backend = spawn('buildah', buildahArgs(args), {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const output = [];
   for (const stream of [backend.stdout, backend.stderr]) {
     stream.on('data', chunk => output.push(chunk.toString()));
   }
@@ -162,6 +169,25 @@ try {
   if (uid !== '1000')
     throw new Error(`the backend runs as uid ${uid}, not 1000`);
 
+  // Kubernetes stops a pod with SIGTERM, then SIGKILL after the grace period (30 s).
+  const stopping = performance.now();
+  process.kill(pids[0], 'SIGTERM');
+  const exitCodeOnStop = await Promise.race([exited, sleep(30_000)]);
+  const stopS = (performance.now() - stopping) / 1000;
+  if (exitCodeOnStop !== 0) {
+    throw new Error(
+      `SIGTERM did not stop the backend cleanly within 30 s (${exitCodeOnStop})`,
+    );
+  }
+  const written = writesOutsideTmp(container, marker);
+  if (written.length) {
+    throw new Error(
+      `the backend wrote outside /tmp, which a read-only root forbids: ${written.join(
+        ', ',
+      )}`,
+    );
+  }
+
   const readyMet = startToReadyS < Number(readyTargetS);
   const rssMet = rssMb < Number(rssTargetMb);
   console.log(
@@ -185,7 +211,8 @@ try {
         0,
       )} MB (target < ${rssTargetMb} MB: ${rssMet ? 'met' : 'MISSED'})`,
       `  idle CPU:            ${idleMillicores.toFixed(0)} millicores`,
-      `  runs as uid 1000; PostgreSQL over TLS with the CA file and password file; portal served`,
+      `  stopped by SIGTERM:  ${stopS.toFixed(1)} s, exit code 0`,
+      `  runs as uid 1000, writes nothing outside /tmp; PostgreSQL over TLS with the CA file and password file; portal served`,
     ].join('\n'),
   );
   exitCode = readyMet && rssMet ? 0 : 1;
@@ -366,10 +393,6 @@ function writePodFiles(database) {
     ['secrets', 'tls', 'config'].map(name => [name, join(work, name)]),
   );
   for (const dir of Object.values(dirs)) mkdirSync(dir, { mode: 0o755 });
-  writeFileSync(
-    join(dirs.secrets, 'backend-secret'),
-    randomBytes(24).toString('base64'),
-  );
   writeFileSync(join(dirs.secrets, 'postgres-password'), database.password);
   copyFileSync(database.caFile, join(dirs.tls, 'postgres-ca.crt'));
   copyFileSync(
@@ -384,6 +407,34 @@ function writePodFiles(database) {
     `${dirs.tls}:/etc/sentinel/tls:ro`,
     `${dirs.config}:/etc/sentinel/config:ro`,
   ];
+}
+
+// Files changed in the container's root since the marker, but for /tmp (an emptyDir in the
+// pod) and what buildah itself provides (/etc/hosts, /etc/resolv.conf, /run, /dev, /proc).
+function writesOutsideTmp(container, marker) {
+  const root = buildah(['mount', container]);
+  try {
+    const changed = run('find', [
+      root,
+      '-xdev',
+      '-newer',
+      marker,
+      '-not',
+      '-type',
+      'd',
+    ]);
+    return changed
+      .split('\n')
+      .filter(Boolean)
+      .map(path => path.slice(root.length))
+      .filter(path => !/^\/(tmp|run|dev|proc|sys)\//.test(path))
+      .filter(
+        path =>
+          !['/etc/hosts', '/etc/resolv.conf', '/etc/hostname'].includes(path),
+      );
+  } finally {
+    buildah(['umount', container]);
+  }
 }
 
 function freePort() {
