@@ -25,8 +25,10 @@ const hasKustomize =
 
 /**
  * `kustomize edit set image NAME=NEWNAME@DIGEST` where no kustomize binary is installed (these
- * machines have only `kubectl kustomize`, which cannot edit): the images entry it writes, and
- * nothing else. The rendering that follows is kubectl's, as for real.
+ * machines have only `kubectl kustomize`, which cannot edit): an emulation that writes the
+ * images entry as kustomize's edit does (kustomize/commands/edit/set/setimage.go replaces the
+ * entry of that name whole with { name, newName, digest }, so a newTag goes), and nothing
+ * else. The rendering that follows is kubectl's, as for real.
  */
 const KUSTOMIZE_STUB = `#!/usr/bin/env node
 const { readFileSync, writeFileSync } = require('node:fs');
