@@ -18,9 +18,11 @@ backend.add(
 
 backend.add(import('@backstage/plugin-app-backend'));
 
-// Auth: guest sign-in for development; production adds a real provider.
+// Auth: guest sign-in for the embedded default (app-config.yaml); people sign in with OIDC
+// in production (app-config.production.yaml). Each provider answers only where configured.
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(import('@backstage/plugin-auth-backend-module-oidc-provider'));
 
 // Catalog: services, their owners and the users who approve plans.
 backend.add(import('@backstage/plugin-catalog-backend'));

@@ -73,6 +73,7 @@ describe.each(ENVIRONMENTS)('environment %s', name => {
       portOf(env.REDIS_URL),
       portOf(env.PROMETHEUS_URL),
       portOf(env.SENTINEL_OPTIMIZER_JWKS_URL),
+      portOf(env.SENTINEL_OIDC_METADATA_URL),
     ];
     expect(open).toEqual(expect.arrayContaining(needed));
   });
@@ -123,6 +124,46 @@ describe.each(ENVIRONMENTS)('environment %s', name => {
       const check = backstageCli(['config:check', ...configArgs], view.env);
       expect(check.stderr).not.toMatch(/error|Error|missing/);
       expect(check.status).toBe(0);
+    });
+
+    it('signs people in with OIDC, never as guest, with the client secret from its file', () => {
+      const { auth } = printConfig(configArgs, view.env);
+      expect(Object.keys(auth.providers)).toEqual(['oidc']);
+      const oidc = auth.providers.oidc.production;
+      expect(new URL(oidc.metadataUrl).protocol).toBe('https:');
+      expect(oidc.metadataUrl).toMatch(/\/\.well-known\/openid-configuration$/);
+      expect(oidc.clientId).toBeTruthy();
+      // The files the Deployment mounts from Secret sentinel-auth (placeholders here).
+      expect(oidc.clientSecret).toBe(
+        'placeholder for sentinel-auth/oidc-client-secret',
+      );
+      expect(auth.session.secret).toBe(
+        'placeholder for sentinel-auth/session-secret',
+      );
+      expect(oidc.signIn.resolvers).toEqual([
+        { resolver: 'emailMatchingUserEntityProfileEmail' },
+      ]);
+      expect(auth.environment).toBe('production');
+    });
+
+    it("offers the sign-in page OIDC only, and none of the provider's settings", () => {
+      const print = backstageCli(
+        [
+          'config:print',
+          '--frontend',
+          '--package',
+          'app',
+          '--format',
+          'json',
+          ...configArgs,
+        ],
+        view.env,
+      );
+      expect(print.status).toBe(0);
+      expect(JSON.parse(print.stdout).auth).toEqual({
+        environment: 'production',
+        providers: { oidc: {} },
+      });
     });
 
     it('analyzes canaries with a Prometheus of its own, and no simulated cluster', () => {
