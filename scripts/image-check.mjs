@@ -1,0 +1,522 @@
+// Starts Sentinel's image as production runs it and measures it (scripts/image.sh check).
+//
+// The container gets what environments/production gives a pod: the production configuration
+// files, the environment variables its ConfigMap sets, the secrets and the PostgreSQL CA as files
+// under /etc/sentinel, uid 1000. PostgreSQL is a cluster of its own made here that accepts only
+// TLS connections with a password, so the image proves the production database settings (CA
+// verification, password file), not only that Node starts.
+//
+// Prints image size, start-to-ready time (from `buildah run` until the readiness probe's path
+// answers 200) and the idle resident memory of the Node process; exits 1 on a missed target.
+//
+//   node scripts/image-check.mjs IMAGE READY_TARGET_S RSS_TARGET_MB
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, totalmem, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const [image, readyTargetS = '30', rssTargetMb = '512'] = process.argv.slice(2);
+if (!image) {
+  console.error(
+    'usage: node scripts/image-check.mjs IMAGE [READY_TARGET_S] [RSS_TARGET_MB]',
+  );
+  process.exit(2);
+}
+const SENTINEL_RESULTS = 'node_modules/.cache/sentinel-test-results';
+const PORT = 7007; // app-config.production.yaml's backend.listen
+const IDLE_SECONDS = Number(process.env.SENTINEL_IMAGE_IDLE_S ?? 20);
+const READY_TIMEOUT_MS = 120_000;
+const log = message => console.error(`[image-check] ${message}`);
+const run = (cmd, args, opts = {}) =>
+  execFileSync(cmd, args, { encoding: 'utf8', ...opts }).trim();
+// As scripts/image.sh runs it: buildah's own storage driver unless STORAGE_DRIVER names one.
+const buildahArgs = args =>
+  process.env.STORAGE_DRIVER
+    ? ['--storage-driver', process.env.STORAGE_DRIVER, ...args]
+    : args;
+const buildah = args => run('buildah', buildahArgs(args));
+
+const work = mkdtempSync('/var/tmp/sentinel-image-check.');
+chmodSync(work, 0o755);
+const cleanups = [];
+const output = []; // the container's, kept in SENTINEL_RESULTS/image-check.log
+let exitCode = 1;
+async function cleanUp() {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      log(`cleanup: ${error.message}`);
+    }
+  }
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(SENTINEL_RESULTS, { recursive: true });
+  writeFileSync(join(SENTINEL_RESULTS, 'image-check.log'), output.join(''));
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => cleanUp().finally(() => process.exit(130)));
+}
+
+try {
+  await assertPortFree(PORT);
+  const database = await startTlsPostgres(join(work, 'postgres'));
+  cleanups.push(database.stop);
+  const mounts = writePodFiles(database);
+  const env = {
+    // The production ConfigMap's own: the portal's public address is never dialed here.
+    SENTINEL_BASE_URL: 'https://sentinel.example.com',
+    POSTGRES_HOST: 'localhost',
+    POSTGRES_PORT: String(database.port),
+    POSTGRES_USER: 'sentinel',
+    // Read only when an optimizer's token arrives; none does here.
+    SENTINEL_OPTIMIZER_JWKS_URL: 'https://id.example.com/.well-known/jwks.json',
+    SENTINEL_OPTIMIZER_ISSUER: 'https://id.example.com',
+    PROMETHEUS_URL: 'http://127.0.0.1:9090',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+  };
+  const size = buildah(['images', '--format', '{{.Size}}', image]);
+
+  const container = buildah(['from', '--quiet', '--pull-never', image]);
+  cleanups.push(() => buildah(['rm', container]));
+  const args = [
+    'run',
+    '--user',
+    '1000:1000',
+    ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+    ...mounts.flatMap(m => ['--volume', m]),
+    container,
+    '--',
+    // The production Deployment's command and arguments (deploy/k8s/base/deployment.yaml).
+    'node',
+    'packages/backend',
+    '--config',
+    'app-config.yaml',
+    '--config',
+    'app-config.production.yaml',
+    '--config',
+    '/etc/sentinel/config/config.yaml',
+  ];
+  // Anything the process writes outside /tmp would fail under a read-only root filesystem.
+  const marker = join(work, 'started');
+  writeFileSync(marker, '');
+  const started = performance.now();
+  const backend = spawn('buildah', buildahArgs(args), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [backend.stdout, backend.stderr]) {
+    stream.on('data', chunk => output.push(chunk.toString()));
+  }
+  const exited = new Promise(resolve =>
+    backend.on('exit', code => resolve(code)),
+  );
+  cleanups.push(async () => {
+    const pids = nodePids(backend.pid);
+    for (const pid of pids) process.kill(pid, 'SIGTERM');
+    if (
+      (await Promise.race([exited.then(() => true), sleep(15_000)])) !== true
+    ) {
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      backend.kill('SIGKILL');
+    }
+  });
+
+  const readyMs = await waitReady(
+    `http://127.0.0.1:${PORT}/api/sentinel/health`,
+    exited,
+  );
+  if (readyMs === undefined) {
+    console.error(output.join('').split('\n').slice(-60).join('\n'));
+    throw new Error(
+      'the container did not become ready (its last output above)',
+    );
+  }
+  const startToReadyS = (performance.now() - started) / 1000;
+  log(`ready after ${startToReadyS.toFixed(1)} s`);
+  await expectPortal(`http://127.0.0.1:${PORT}`);
+
+  const cpuBefore = cpuSeconds(nodePids(backend.pid)[0]);
+  for (let s = 0; s < IDLE_SECONDS; s += 5) {
+    await sleep(5000);
+    log(
+      `idle ${s + 5} s: RSS ${nodePids(backend.pid)
+        .map(residentMb)
+        .map(mb => mb.toFixed(0))
+        .join(', ')} MB`,
+    );
+  }
+  const pids = nodePids(backend.pid);
+  if (pids.length !== 1)
+    throw new Error(`expected one Node process, found ${pids.length}`);
+  const rssMb = residentMb(pids[0]);
+  const idleMillicores =
+    ((cpuSeconds(pids[0]) - cpuBefore) / IDLE_SECONDS) * 1000;
+  const uid = readFileSync(`/proc/${pids[0]}/status`, 'utf8').match(
+    /^Uid:\s+(\d+)/m,
+  )[1];
+  if (uid !== '1000')
+    throw new Error(`the backend runs as uid ${uid}, not 1000`);
+
+  // Kubernetes stops a pod with SIGTERM, then SIGKILL after the grace period (30 s).
+  const stopping = performance.now();
+  process.kill(pids[0], 'SIGTERM');
+  const exitCodeOnStop = await Promise.race([exited, sleep(30_000)]);
+  const stopS = (performance.now() - stopping) / 1000;
+  if (exitCodeOnStop !== 0) {
+    throw new Error(
+      `SIGTERM did not stop the backend cleanly within 30 s (${exitCodeOnStop})`,
+    );
+  }
+  const written = writesOutsideTmp(container, marker);
+  if (written.length) {
+    throw new Error(
+      `the backend wrote outside /tmp, which a read-only root forbids: ${written.join(
+        ', ',
+      )}`,
+    );
+  }
+
+  const readyMet = startToReadyS < Number(readyTargetS);
+  const rssMet = rssMb < Number(rssTargetMb);
+  console.log(
+    [
+      `Sentinel image ${image} (${new Date().toISOString()}, ${
+        cpus().length
+      } × ${cpus()[0].model}, ${Math.round(
+        totalmem() / 2 ** 30,
+      )} GiB, buildah ${
+        buildah(['--version']).split(' ')[2]
+      }, storage ${buildah([
+        'info',
+        '--format',
+        '{{.store.GraphDriverName}}',
+      ])}, isolation ${process.env.BUILDAH_ISOLATION ?? 'default'})`,
+      `  image size:          ${size}`,
+      `  start to ready:      ${startToReadyS.toFixed(
+        1,
+      )} s (target < ${readyTargetS} s: ${readyMet ? 'met' : 'MISSED'})`,
+      `  idle RSS after ${IDLE_SECONDS} s: ${rssMb.toFixed(
+        0,
+      )} MB (target < ${rssTargetMb} MB: ${rssMet ? 'met' : 'MISSED'})`,
+      `  idle CPU:            ${idleMillicores.toFixed(0)} millicores`,
+      `  stopped by SIGTERM:  ${stopS.toFixed(1)} s, exit code 0`,
+      `  runs as uid 1000, writes nothing outside /tmp; PostgreSQL over TLS with the CA file and password file; portal served`,
+    ].join('\n'),
+  );
+  exitCode = readyMet && rssMet ? 0 : 1;
+} catch (error) {
+  log(`failed: ${error.message}`);
+  exitCode = 1;
+} finally {
+  await cleanUp();
+}
+process.exit(exitCode);
+
+async function assertPortFree(port) {
+  try {
+    await fetch(`http://127.0.0.1:${port}/`, {
+      signal: AbortSignal.timeout(2000),
+    });
+  } catch {
+    return;
+  }
+  throw new Error(
+    `port ${port} is in use (stop the app running there: the image listens on it)`,
+  );
+}
+
+// A PostgreSQL cluster of its own: TLS only (hostssl), scram passwords, a server certificate
+// for localhost signed by a CA made here.
+async function startTlsPostgres(dir) {
+  const versions = readdirSync('/usr/lib/postgresql').sort(
+    (a, b) => Number(b) - Number(a),
+  );
+  const bin = name => `/usr/lib/postgresql/${versions[0]}/bin/${name}`;
+  const asPostgres =
+    userInfo().uid === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
+  const pg = (name, args, opts) =>
+    asPostgres.length
+      ? run(asPostgres[0], [...asPostgres.slice(1), bin(name), ...args], opts)
+      : run(bin(name), args, opts);
+  mkdirSync(dir);
+  const superPassword = randomBytes(12).toString('hex');
+  const password = randomBytes(12).toString('hex');
+  const tls = join(dir, 'tls');
+  mkdirSync(tls);
+  const ssl = args => run('openssl', args, { cwd: tls, stdio: 'pipe' });
+  ssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=sentinel-image-check-ca',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  ]);
+  ssl([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=localhost',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+  ]);
+  writeFileSync(
+    join(tls, 'san.ext'),
+    'subjectAltName=DNS:localhost,IP:127.0.0.1\n',
+  );
+  ssl([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    'san.ext',
+    '-out',
+    'server.crt',
+  ]);
+  writeFileSync(join(dir, 'pwfile'), `${superPassword}\n`);
+  if (asPostgres.length) {
+    const pgUser =
+      userInfo({ encoding: 'utf8' }) && run('id', ['-u', 'postgres']);
+    const pgGroup = run('id', ['-g', 'postgres']);
+    for (const path of [
+      dir,
+      tls,
+      join(dir, 'pwfile'),
+      ...['server.key', 'server.crt'].map(f => join(tls, f)),
+    ]) {
+      chownSync(path, Number(pgUser), Number(pgGroup));
+    }
+  }
+  chmodSync(join(tls, 'server.key'), 0o600);
+  const data = join(dir, 'data');
+  pg(
+    'initdb',
+    [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth=scram-sha-256',
+      `--pwfile=${join(dir, 'pwfile')}`,
+    ],
+    { stdio: 'pipe' },
+  );
+  writeFileSync(
+    join(data, 'pg_hba.conf'),
+    [
+      'local all all scram-sha-256',
+      'hostssl all all 127.0.0.1/32 scram-sha-256',
+      'hostssl all all ::1/128 scram-sha-256',
+      '',
+    ].join('\n'),
+  );
+  const port = await freePort();
+  pg(
+    'pg_ctl',
+    [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'server.log'),
+      '-w',
+      'start',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=localhost -c ssl=on -c ssl_cert_file=${tls}/server.crt -c ssl_key_file=${tls}/server.key`,
+    ],
+    { stdio: 'pipe' },
+  );
+  run(
+    'psql',
+    [
+      '-h',
+      dir,
+      '-p',
+      String(port),
+      '-U',
+      'postgres',
+      '-d',
+      'postgres',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-c',
+      `CREATE ROLE sentinel LOGIN CREATEDB PASSWORD '${password}'`,
+    ],
+    {
+      env: { ...process.env, PGPASSWORD: superPassword },
+      stdio: 'pipe',
+    },
+  );
+  log(`PostgreSQL ${versions[0]} on localhost:${port}, TLS only`);
+  return {
+    port,
+    password,
+    caFile: join(tls, 'ca.crt'),
+    stop: () =>
+      pg('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'], { stdio: 'pipe' }),
+  };
+}
+
+// The files a production pod has under /etc/sentinel (deploy/k8s/base/deployment.yaml).
+function writePodFiles(database) {
+  const dirs = Object.fromEntries(
+    ['secrets', 'tls', 'config'].map(name => [name, join(work, name)]),
+  );
+  for (const dir of Object.values(dirs)) mkdirSync(dir, { mode: 0o755 });
+  writeFileSync(join(dirs.secrets, 'postgres-password'), database.password);
+  copyFileSync(database.caFile, join(dirs.tls, 'postgres-ca.crt'));
+  copyFileSync(
+    'environments/production/config.yaml',
+    join(dirs.config, 'config.yaml'),
+  );
+  for (const dir of Object.values(dirs)) {
+    for (const file of readdirSync(dir)) chmodSync(join(dir, file), 0o644);
+  }
+  return [
+    `${dirs.secrets}:/etc/sentinel/secrets:ro`,
+    `${dirs.tls}:/etc/sentinel/tls:ro`,
+    `${dirs.config}:/etc/sentinel/config:ro`,
+  ];
+}
+
+// Files changed in the container's root since the marker, but for /tmp (an emptyDir in the
+// pod) and what buildah itself provides (/etc/hosts, /etc/resolv.conf, /run, /dev, /proc).
+function writesOutsideTmp(container, marker) {
+  const root = buildah(['mount', container]);
+  try {
+    const changed = run('find', [
+      root,
+      '-xdev',
+      '-newer',
+      marker,
+      '-not',
+      '-type',
+      'd',
+    ]);
+    return changed
+      .split('\n')
+      .filter(Boolean)
+      .map(path => path.slice(root.length))
+      .filter(path => !/^\/(tmp|run|dev|proc|sys)\//.test(path))
+      .filter(
+        path =>
+          !['/etc/hosts', '/etc/resolv.conf', '/etc/hostname'].includes(path),
+      );
+  } finally {
+    buildah(['umount', container]);
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitReady(url, exited) {
+  let gone = false;
+  exited.then(() => (gone = true));
+  const deadline = performance.now() + READY_TIMEOUT_MS;
+  while (!gone && performance.now() < deadline) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.status === 200) return performance.now();
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  return undefined;
+}
+
+async function expectPortal(baseUrl) {
+  const liveness = await fetch(`${baseUrl}/.backstage/health/v1/liveness`);
+  if (liveness.status !== 200)
+    throw new Error(`liveness answered ${liveness.status}`);
+  const page = await fetch(`${baseUrl}/`);
+  const html = await page.text();
+  if (page.status !== 200 || !html.includes('<div id="root">')) {
+    throw new Error(`the portal's page is not served (status ${page.status})`);
+  }
+}
+
+// The container's Node processes: descendants of `buildah run` (chroot isolation shares the
+// host's process table).
+function nodePids(root) {
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const found = [];
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift();
+    for (const child of children.get(pid) ?? []) {
+      queue.push(child);
+      try {
+        const argv0 = readFileSync(`/proc/${child}/cmdline`, 'utf8').split(
+          '\0',
+        )[0];
+        if (argv0.split('/').pop() === 'node') found.push(child);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+  return found;
+}
+
+// utime + stime, in the kernel's clock ticks (USER_HZ, 100 on Linux).
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function residentMb(pid) {
+  const kb = Number(
+    readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)[1],
+  );
+  return kb / 1024;
+}
