@@ -289,10 +289,14 @@ describe('two replicas of the backend on one database', () => {
       },
     );
     expect(approved.status).toBe(200);
+    const approvedAt = Date.now();
     await browserOnB.next(
       planSignal(id, 'approved'),
       `for plan ${id} approved on A`,
     );
+    // Promptly: PostgreSQL's NOTIFY wakes B's reader at once. Without it B would read the event
+    // only when its long poll ends (55 s).
+    expect(Date.now() - approvedAt).toBeLessThan(10_000);
     const onBNow = await fetch(
       `${b.baseUrl}/api/sentinel/v1/action-plans/${id}`,
       {
