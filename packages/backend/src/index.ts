@@ -20,9 +20,11 @@ backend.add(import('@backstage/plugin-app-backend'));
 
 // Auth: guest sign-in for the embedded default (app-config.yaml); people sign in with OIDC
 // in production (app-config.production.yaml). Each provider answers only where configured.
+// OIDC is Backstage's OIDC provider module, registered by ./auth/oidcProvider so that an
+// identity provider down while a replica starts is discovered again later.
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
-backend.add(import('@backstage/plugin-auth-backend-module-oidc-provider'));
+backend.add(import('./auth/oidcProvider'));
 
 // Catalog: services, their owners and the users who approve plans.
 backend.add(import('@backstage/plugin-catalog-backend'));

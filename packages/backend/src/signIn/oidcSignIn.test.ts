@@ -97,7 +97,9 @@ const scale = (namespace: string, name: string, replicas: number) => ({
 
 describe('people sign in with OIDC', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sentinel-oidc-'));
-  const issuer = new TestOidcIssuer();
+  let issuer: TestOidcIssuer;
+  /** What /api/auth/oidc/start answered while the issuer was down. */
+  let startWhileIssuerDown: { status: number; body: string };
   let backend: BackendProcess;
   const signIn = (login: string) =>
     signInWithOidc({
@@ -161,6 +163,9 @@ describe('people sign in with OIDC', () => {
   }
 
   beforeAll(async () => {
+    // The issuer's address is known, but it answers only once the backend has started: the
+    // backend starts during an outage of the identity provider.
+    issuer = new TestOidcIssuer({ port: await freePort() });
     for (const [login, claims] of Object.entries(accounts)) {
       issuer.accounts.set(login, {
         ...claims,
@@ -175,7 +180,6 @@ describe('people sign in with OIDC', () => {
       name: 'Eve',
       preferred_username: 'eve',
     });
-    await issuer.start();
 
     const port = await freePort();
     const baseUrl = `http://localhost:${port}`;
@@ -258,6 +262,16 @@ describe('people sign in with OIDC', () => {
         },
       },
     });
+    const whileDown = await fetch(
+      `${backend.baseUrl}/api/auth/oidc/start?env=production&scope=openid`,
+      { redirect: 'manual' },
+    );
+    startWhileIssuerDown = {
+      status: whileDown.status,
+      body: await whileDown.text(),
+    };
+    await issuer.start();
+
     // Signed in once the catalog holds the org (it reads its locations after start).
     await eventually(
       async () => {
@@ -272,7 +286,7 @@ describe('people sign in with OIDC', () => {
 
   afterAll(async () => {
     await backend?.stop();
-    await issuer.stop();
+    await issuer?.stop();
     delete process.env.SENTINEL_OIDC_METADATA_URL;
     delete process.env.SENTINEL_OIDC_CLIENT_ID;
     // The backend's log and config stay in `dir` when it did not come up.
@@ -360,6 +374,14 @@ describe('people sign in with OIDC', () => {
       {},
     );
     expect(approve.status).toBe(403);
+  });
+
+  it('signs people in once the identity provider answers, though it was down when the backend started', async () => {
+    // Meanwhile sign-in failed: Backstage's module keeps a failed discovery for good, so
+    // without ../auth/rediscovering this replica would refuse everyone until it restarted.
+    expect(startWhileIssuerDown.status).toBe(500);
+    expect(startWhileIssuerDown.body).toMatch(/ECONNREFUSED/);
+    expect((await signIn('bob')).signedIn).toBe(true);
   });
 
   it('refuses a person the catalog does not know, saying why', async () => {

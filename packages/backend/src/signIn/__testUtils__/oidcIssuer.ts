@@ -93,12 +93,17 @@ export class TestOidcIssuer {
   readonly accounts = new Map<string, IssuerAccount>();
   readonly #clients = new Map<string, ClientMetadata>();
   #server?: Server;
-  #url?: string;
+  #port: number;
+
+  /** On `port` (known before it starts), or on a free one chosen when it starts. */
+  constructor(options: { port?: number } = {}) {
+    this.#port = options.port ?? 0;
+  }
 
   /** The issuer's URL, e.g. http://127.0.0.1:41234 (also its `iss`). */
   get url(): string {
-    if (!this.#url) throw new Error('the issuer has not started');
-    return this.#url;
+    if (!this.#port) throw new Error('the issuer has not started');
+    return `http://127.0.0.1:${this.#port}`;
   }
 
   /** Where Backstage's OIDC module discovers the issuer. */
@@ -124,10 +129,10 @@ export class TestOidcIssuer {
 
   async start(): Promise<void> {
     const server = createServer();
-    server.listen(0, '127.0.0.1');
+    server.listen(this.#port, '127.0.0.1');
     await once(server, 'listening');
     this.#server = server;
-    this.#url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.#port = (server.address() as AddressInfo).port;
 
     const signingKey = generateKeyPairSync('rsa', {
       modulusLength: 2048,
