@@ -140,6 +140,9 @@ describe.each(ENVIRONMENTS)('environment %s', name => {
       expect(auth.session.secret).toBe(
         'placeholder for sentinel-auth/session-secret',
       );
+      // Asks who you are when the provider has no session; a refresh token for reloads.
+      expect(oidc.prompt).toBe('auto');
+      expect(oidc.additionalScopes).toContain('offline_access');
       expect(oidc.signIn.resolvers).toEqual([
         { resolver: 'emailMatchingUserEntityProfileEmail' },
       ]);

@@ -17,7 +17,7 @@ import {
   type BackendProcess,
 } from '../replicas/__testUtils__/backendProcess';
 import { TestOidcIssuer } from './__testUtils__/oidcIssuer';
-import { signInWithOidc } from './__testUtils__/signInFlow';
+import { refreshSession, signInWithOidc } from './__testUtils__/signInFlow';
 
 // People sign in to the real backend (packages/backend, in a process of its own) with OIDC,
 // against a real OpenID Connect issuer on the loopback interface, through the authorization
@@ -312,6 +312,24 @@ describe('people sign in with OIDC', () => {
     // The token is a Backstage user token: Sentinel knows who is calling.
     const token = (outcome as { token: string }).token;
     const plans = await sentinel(token, 'GET', '/v1/action-plans');
+    expect(plans.status).toBe(200);
+  });
+
+  it('keeps a person signed in across a reload: the refresh cookie gets a new token for the same User', async () => {
+    const outcome = await signIn('ann');
+    if (!outcome.signedIn) throw new Error(outcome.error.message);
+    const reload = await refreshSession({
+      backendUrl: backend.baseUrl,
+      env: 'production',
+      cookies: outcome.cookies,
+    });
+    expect(reload.status).toBe(200);
+    expect(reload.body.backstageIdentity.identity).toEqual(outcome.identity);
+    const plans = await sentinel(
+      reload.body.backstageIdentity.token,
+      'GET',
+      '/v1/action-plans',
+    );
     expect(plans.status).toBe(200);
   });
 

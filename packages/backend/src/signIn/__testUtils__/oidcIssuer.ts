@@ -122,7 +122,7 @@ export class TestOidcIssuer {
       client_secret: client.clientSecret,
       redirect_uris: [client.redirectUri],
       response_types: ['code'],
-      grant_types: ['authorization_code'],
+      grant_types: ['authorization_code', 'refresh_token'],
       token_endpoint_auth_method: 'client_secret_basic',
     });
   }
@@ -155,6 +155,7 @@ export class TestOidcIssuer {
         Grant: 3600,
         IdToken: 600,
         Interaction: 600,
+        RefreshToken: 3600,
         Session: 3600,
       },
       interactions: {
@@ -168,6 +169,12 @@ export class TestOidcIssuer {
             claims: async () => ({ sub: id, ...account }),
           }
         );
+      },
+      // Refresh tokens to the clients allowed the grant, as Keycloak issues them, and as
+      // Okta or Entra ID do for the offline_access scope (which this library would drop
+      // without a consent prompt).
+      async issueRefreshToken(_ctx, client) {
+        return client.grantTypeAllowed('refresh_token');
       },
       // First party: the grant is made when the person logs in, without a consent screen.
       async loadExistingGrant(ctx) {

@@ -63,6 +63,8 @@ export type SignInOutcome =
         ownershipEntityRefs: string[];
       };
       profile: { email?: string; displayName?: string };
+      /** The browser's cookies after the sign-in (the refresh cookie among them). */
+      cookies: CookieJar;
     }
   | { signedIn: false; error: { name: string; message: string } };
 
@@ -109,7 +111,7 @@ export async function signInWithOidc(options: {
     }
     const body = await res.text();
     if (url.pathname === '/api/auth/oidc/handler/frame') {
-      return popupMessage(body);
+      return popupMessage(body, jar);
     }
     if (/^\/interaction\//.test(url.pathname) && res.status === 200) {
       if (loggedIn) {
@@ -130,7 +132,7 @@ export async function signInWithOidc(options: {
 }
 
 /** The message /handler/frame's page posts to the app (sendWebMessageResponse's script). */
-function popupMessage(html: string): SignInOutcome {
+function popupMessage(html: string, cookies: CookieJar): SignInOutcome {
   const encoded = html.match(/authResponse = decodeURIComponent\('([^']*)'\)/);
   if (!encoded) throw new Error(`no auth response in ${html}`);
   const message = JSON.parse(decodeURIComponent(encoded[1]));
@@ -143,5 +145,29 @@ function popupMessage(html: string): SignInOutcome {
     token: backstageIdentity.token,
     identity: backstageIdentity.identity,
     profile,
+    cookies,
   };
+}
+
+/**
+ * What the app asks when it loads in a browser that signed in before (a reload, a new tab):
+ * /api/auth/oidc/refresh with the browser's cookies. 200 with a new Backstage identity while
+ * the refresh cookie holds a refresh token the issuer still honours.
+ */
+export async function refreshSession(options: {
+  backendUrl: string;
+  env: string;
+  cookies: CookieJar;
+}): Promise<{ status: number; body: any }> {
+  const url = new URL(
+    `${options.backendUrl}/api/auth/oidc/refresh?env=${options.env}`,
+  );
+  const res = await fetch(url, {
+    headers: {
+      'X-Requested-With': 'XMLHttpRequest',
+      cookie: options.cookies.header(url),
+    },
+  });
+  options.cookies.store(url, res.headers.getSetCookie());
+  return { status: res.status, body: await res.json() };
 }
