@@ -38,9 +38,25 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+const held: Array<() => void> = [];
+const arrived: Array<() => void> = [];
+
+/**
+ * Requests to `GET /api/whoami/held` wait until this is called; the promise returned by
+ * `heldRequestArrived()` resolves when one has reached the handler.
+ */
+export function releaseHeldRequests() {
+  held.splice(0).forEach(release => release());
+}
+
+export function heldRequestArrived(): Promise<void> {
+  return new Promise(resolve => arrived.push(resolve));
+}
+
 /**
  * A plugin that says who called: `GET /api/whoami` answers the caller's principal as the
- * plugin's httpAuth sees it (401 without credentials).
+ * plugin's httpAuth sees it (401 without credentials); `GET /api/whoami/held` answers the same
+ * once the test releases it (a request in flight).
  */
 export const whoamiPlugin = createBackendPlugin({
   pluginId: 'whoami',
@@ -56,6 +72,17 @@ export const whoamiPlugin = createBackendPlugin({
           httpAuth
             .credentials(req, { allow: ['user', 'service'] })
             .then(credentials => res.json({ principal: credentials.principal }))
+            .catch(next);
+        });
+        router.get('/held', (req, res, next) => {
+          httpAuth
+            .credentials(req, { allow: ['user', 'service'] })
+            .then(async credentials => {
+              const release = new Promise<void>(resolve => held.push(resolve));
+              arrived.splice(0).forEach(resolve => resolve());
+              await release;
+              res.json({ principal: credentials.principal });
+            })
             .catch(next);
         });
         httpRouter.use(router);
