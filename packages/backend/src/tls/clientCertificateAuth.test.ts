@@ -1,10 +1,9 @@
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import permissionBackend from '@backstage/plugin-permission-backend';
-import sentinelPermissionModule from '@internal/backstage-plugin-permission-backend-module-sentinel';
-import sentinelBackend from '@internal/backstage-plugin-sentinel-backend';
-import simulatedCluster from '../simulatedCluster';
+import {
+  optimizerPlan as plan,
+  startSentinelOverTls,
+} from './__testUtils__/sentinelOverTls';
 import { TestPki } from './__testUtils__/pki';
-import { call, startTlsBackend } from './__testUtils__/tlsBackend';
+import { call, type startTlsBackend } from './__testUtils__/tlsBackend';
 
 // The optimizer's restrictions, as app-config.yaml gives them to its token and certificate.
 const optimizerRestrictions = [
@@ -18,18 +17,6 @@ const optimizerRestrictions = [
     ],
   },
 ];
-
-const plan = {
-  source: 'InfraMind',
-  decisions: [
-    {
-      verb: 'scale',
-      target: { namespace: 'shop', name: 'cart' },
-      params: { replicas: 4 },
-      confidence: 0.92,
-    },
-  ],
-};
 
 describe('a client certificate as external access (type client-certificate)', () => {
   const pki = new TestPki();
@@ -67,8 +54,8 @@ describe('a client certificate as external access (type client-certificate)', ()
     });
 
   beforeAll(async () => {
-    const kubeconfigPath = pki.path('cluster', 'kubeconfig');
-    started = await startTlsBackend({
+    started = await startSentinelOverTls({
+      pki,
       files: {
         certFile: server.certFile,
         keyFile: server.keyFile,
@@ -99,47 +86,6 @@ describe('a client certificate as external access (type client-certificate)', ()
           },
           accessRestrictions: [{ plugin: 'sentinel' }],
         },
-      ],
-      config: {
-        permission: { enabled: true },
-        sentinel: {
-          simulatedCluster: {
-            enabled: true,
-            kubeconfigPath,
-            podReadyDelayMs: 10,
-          },
-          clusters: [{ name: 'demo', kubeconfig: { path: kubeconfigPath } }],
-          rbac: {
-            roles: { system: ['service:external:inframind'] },
-            defaultRole: 'viewer',
-          },
-        },
-      },
-      features: [
-        // The catalog entity that puts shop/cart under Sentinel.
-        catalogServiceMock.factory({
-          entities: [
-            {
-              apiVersion: 'backstage.io/v1alpha1',
-              kind: 'Component',
-              metadata: {
-                name: 'cart',
-                annotations: {
-                  'sentinel.io/workloads': 'demo/shop/Deployment/cart',
-                },
-              },
-              spec: {
-                type: 'service',
-                owner: 'team-shop',
-                lifecycle: 'production',
-              },
-            },
-          ],
-        }),
-        permissionBackend,
-        sentinelPermissionModule,
-        sentinelBackend,
-        simulatedCluster,
       ],
     });
   }, 60_000);

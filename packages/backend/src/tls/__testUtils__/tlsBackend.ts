@@ -106,7 +106,8 @@ export interface TlsBackendFiles {
  * insists on its own root HTTP router.)
  */
 export async function startTlsBackend(options: {
-  files: TlsBackendFiles;
+  /** The TLS files; without them the backend serves plain HTTP (no sentinel.tls). */
+  files?: TlsBackendFiles;
   externalAccess?: JsonObject[];
   config?: JsonObject;
   features?: Array<BackendFeature | Promise<{ default: BackendFeature }>>;
@@ -116,30 +117,34 @@ export async function startTlsBackend(options: {
   const config: JsonObject = {
     ...options.config,
     backend: {
-      baseUrl: `https://localhost:${port}`,
+      baseUrl: `${options.files ? 'https' : 'http'}://localhost:${port}`,
       listen: { host: '127.0.0.1', port },
       auth: { externalAccess: options.externalAccess ?? [] },
       database: { client: 'better-sqlite3', connection: ':memory:' },
       ...(options.config?.backend as JsonObject | undefined),
     },
-    discovery: {
-      endpoints: [
-        {
-          target: {
-            internal: `http://127.0.0.1:${internalPort}/api/{{pluginId}}`,
+    ...(options.files && {
+      discovery: {
+        endpoints: [
+          {
+            target: {
+              internal: `http://127.0.0.1:${internalPort}/api/{{pluginId}}`,
+            },
+            plugins: ['*'],
           },
-          plugins: ['*'],
-        },
-      ],
-    },
+        ],
+      },
+    }),
     sentinel: {
       ...(options.config?.sentinel as JsonObject | undefined),
-      tls: {
-        ...options.files,
-        reloadDebounce: { milliseconds: 50 },
-        healthListen: { host: '127.0.0.1', port: healthPort },
-        internalListen: { host: '127.0.0.1', port: internalPort },
-      },
+      ...(options.files && {
+        tls: {
+          ...options.files,
+          reloadDebounce: { milliseconds: 50 },
+          healthListen: { host: '127.0.0.1', port: healthPort },
+          internalListen: { host: '127.0.0.1', port: internalPort },
+        },
+      }),
     },
   };
   const backend = createBackend();
