@@ -48,6 +48,7 @@ describe('the HTTPS listener with client certificates required (sentinel.tls)', 
       notAfter: new Date(now + 2 * DAY),
     }),
     revoked: ca.issue('inframind', { label: 'revoked' }),
+    revokedLater: ca.issue('inframind', { label: 'revoked-later' }),
   };
   ca.revoke(clients.revoked);
   const crlFile = pki.path('crl.pem');
@@ -120,6 +121,32 @@ describe('the HTTPS listener with client certificates required (sentinel.tls)', 
       expect((await refused).message).toBe(`TLS client refused: ${reason}`);
     },
   );
+
+  it('refuses a certificate revoked while it runs, once the new CRL is written, without a restart', async () => {
+    const whoami = () =>
+      call({
+        port: started.port,
+        path: '/api/whoami',
+        ca: ca.cert,
+        client: clients.revokedLater,
+      });
+    expect(await whoami()).toMatchObject({ status: 200 });
+    ca.revoke(clients.revokedLater);
+    const reloaded = started.logs.next(/^TLS files reloaded/);
+    writeFileSync(crlFile, ca.crl());
+    await reloaded;
+    const refused = started.logs.next(/^TLS client refused/);
+    expect(await whoami()).toMatchObject({ error: 'ECONNRESET' });
+    expect((await refused).message).toBe('TLS client refused: CERT_REVOKED');
+    expect(
+      await call({
+        port: started.port,
+        path: '/api/whoami',
+        ca: ca.cert,
+        client: clients.optimizer,
+      }),
+    ).toMatchObject({ status: 200 });
+  });
 
   it('refuses a client without a certificate with a TLS alert: certificate_required in TLS 1.3, handshake_failure in TLS 1.2', async () => {
     expect(
