@@ -97,6 +97,8 @@ run_tests() {
     "pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start"
   require_service Redis 127.0.0.1 6379 \
     "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no"
+  # Every @backstage/* package at its version in backstage.json's release (scripts/backstage-release.mjs).
+  step "one Backstage release" node scripts/backstage-release.mjs
   step "type check (yarn tsc)" yarn tsc
   # The committed API reports match what the packages export.
   step "API reports (check)" yarn build:api-reports --ci

@@ -55,6 +55,13 @@ backend.add(
 );
 
 backend.add(import('@backstage/plugin-user-settings-backend'));
+
+// Events: the bus that carries Backstage's EventsService from one replica to the others. Each
+// replica's signals backend hears of every event through it, so a signal or notification sent
+// on one replica reaches the browsers connected to any replica. On PostgreSQL the bus keeps
+// events in the database (LISTEN/NOTIFY wakes the readers); on SQLite, one process only, in
+// memory. app-config.production.yaml sets events.useEventBus (docs/adr/012-events-across-replicas.md).
+backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 

@@ -14,7 +14,7 @@ import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import SecurityIcon from '@material-ui/icons/Security';
 import { sentinelApi } from './api';
 import { adminRouteRefs, rootRouteRef } from './routes';
-import { sentinelTranslationRef } from './translation';
+import { sentinelMessages } from './translation';
 
 /** Whether Sentinel manages any of the entity's workloads (the annotation is set). */
 const isManaged = (entity: Entity) =>
@@ -52,7 +52,9 @@ export const sentinelOverviewCard = EntityCardBlueprint.make({
 export const sentinelAdminPage = PageBlueprint.make({
   params: {
     path: '/sentinel',
-    title: sentinelTranslationRef('admin.navTitle'),
+    // Page and tab titles are plain strings in this Backstage release (1.55): the English
+    // message, which an app's translation of the ref does not change.
+    title: sentinelMessages.admin.navTitle,
     icon: <SecurityIcon />,
     routeRef: rootRouteRef,
   },
@@ -68,7 +70,7 @@ const adminSection = (
     attachTo: { id: 'page:sentinel', input: 'pages' },
     params: {
       path: name,
-      title: sentinelTranslationRef(`admin.sections.${name}`),
+      title: sentinelMessages.admin.sections[name],
       routeRef,
       loader,
     },

@@ -42,6 +42,7 @@ describe('the plugins the backend gives a database', () => {
       'app',
       'auth',
       'catalog',
+      'events',
       'notifications',
       'scaffolder',
       'sentinel',
@@ -180,8 +181,11 @@ describe.each(['staging', 'production'])(
           typeof surge === 'number'
             ? surge
             : Math.ceil((replicas * parseInt(surge, 10)) / 100);
-        // Each plugin's pool, and the one-connection pool that creates databases at start.
-        const perReplica = pluginsWithDatabase().length * pool + 1;
+        // Each plugin's pool, the one-connection pool that creates databases at start, and
+        // the events bus's LISTEN connection (a raw connection, outside the events pool).
+        const plugins = pluginsWithDatabase();
+        const perReplica =
+          plugins.length * pool + 1 + (plugins.includes('events') ? 1 : 0);
         // PostgreSQL keeps superuser_reserved_connections (3) for itself.
         const needed = (replicas + extra) * perReplica + 3;
         expect(

@@ -152,6 +152,13 @@ describe.each(['staging', 'production'])(
       expect(loopback).toEqual([]);
     });
 
+    it('carries events between replicas on the events bus, kept in PostgreSQL', () => {
+      // Signals and notifications from one replica reach browsers connected to the others
+      // (packages/backend/src/replicas/replicas.test.ts shows it with two backends).
+      expect(config().events?.useEventBus).toBe('always');
+      expect(config().backend.database.client).toBe('pg');
+    });
+
     it('analyzes canaries at a production pace, not the demo one', () => {
       expect(
         config().sentinel.rollouts.analysis.intervalSeconds,

@@ -1,6 +1,7 @@
 import {
   coreServices,
   createServiceFactory,
+  type LoggerService,
 } from '@backstage/backend-plugin-api';
 import {
   createHealthRouter,
@@ -21,14 +22,25 @@ import { createTlsHttpServer } from './createTlsHttpServer';
  * backend.server's timeouts and limits, applied as backend-defaults applies them: a number of
  * milliseconds or a duration.
  */
-function applyServerSettings(server: Server, backend: Config | undefined) {
+function applyServerSettings(
+  server: Server,
+  backend: Config | undefined,
+  logger: LoggerService,
+) {
   const settings = backend?.getOptionalConfig('server');
   if (!settings) return;
   const duration = (key: string) => {
     if (!settings.has(key)) return undefined;
     const value = settings.getOptional(key);
     if (typeof value === 'number') return value;
-    return durationToMilliseconds(readDurationFromConfig(settings, { key }));
+    try {
+      return durationToMilliseconds(readDurationFromConfig(settings, { key }));
+    } catch (error) {
+      logger.warn(
+        `Failed to parse backend.server.${key} as duration: ${error}; left at Node's default`,
+      );
+      return undefined;
+    }
   };
   const timeouts = {
     headersTimeout: duration('headersTimeout'),
@@ -44,10 +56,11 @@ function applyServerSettings(server: Server, backend: Config | undefined) {
 }
 
 /**
- * The root HTTP router of Backstage's backend-defaults, built from the same exported parts
- * (DefaultRootHttpRouter, MiddlewareFactory, createHealthRouter, createHttpServer), with one
- * difference: when `sentinel.tls` is set, the server is HTTPS with client certificates
- * required and certificates reloaded from their files (createTlsHttpServer; ADR 013).
+ * The root HTTP router of Backstage's backend-defaults (0.18, Backstage 1.55.0), built from the
+ * same exported parts (DefaultRootHttpRouter, MiddlewareFactory, createHealthRouter,
+ * createHttpServer), with one difference: when `sentinel.tls` is set, the server is HTTPS with
+ * client certificates required and certificates reloaded from their files
+ * (createTlsHttpServer; ADR 013).
  * Without `sentinel.tls` it is backend-defaults' server, as configured by `backend.listen`
  * and `backend.https`. Takes backend-defaults' options (`indexPath`, `configure`).
  */
@@ -73,12 +86,7 @@ export function sentinelRootHttpRouterServiceFactory(
         ? await createTlsHttpServer(app, httpOptions.listen, tls, { logger })
         : await createHttpServer(app, httpOptions, { logger });
 
-      const router = DefaultRootHttpRouter.create({
-        indexPath,
-        server,
-        lifecycle,
-        logger,
-      });
+      const router = DefaultRootHttpRouter.create({ indexPath });
       const middleware = MiddlewareFactory.create({ config, logger });
       const routes = router.handler();
       const healthRouter = createHealthRouter({ config, health });
@@ -99,7 +107,7 @@ export function sentinelRootHttpRouterServiceFactory(
           if (trustProxy !== undefined) {
             app.set('trust proxy', trustProxy);
           }
-          applyServerSettings(server, backend);
+          applyServerSettings(server, backend, logger);
           app.use(middleware.helmet());
           app.use(middleware.cors());
           app.use(middleware.compression());

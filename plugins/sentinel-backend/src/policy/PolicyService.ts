@@ -112,8 +112,18 @@ export class PolicyService implements PolicyEngine {
     );
   }
 
-  async current(): Promise<PolicyVersion> {
-    return (await this.state()).policy;
+  /**
+   * The policy in force. `latest`: as of the latest revision, whichever replica changed it
+   * (one query more): what a person reads, who may have saved on another replica a moment
+   * ago. Without it, as of the revision this replica checked within `revisionCheckMs`.
+   */
+  async current(options: { latest?: boolean } = {}): Promise<PolicyVersion> {
+    return (await (options.latest ? this.#latest() : this.state())).policy;
+  }
+
+  /** The state as of the latest revision, compiled again only when it changed. */
+  async #latest(): Promise<PolicyState> {
+    return this.state({ revision: await this.#o.store.revision() });
   }
 
   /**
@@ -240,9 +250,12 @@ export class PolicyService implements PolicyEngine {
     return override;
   }
 
-  /** Every freeze interval overlapping [from, to), recurrences resolved: a calendar. */
+  /**
+   * Every freeze interval overlapping [from, to), recurrences resolved: a calendar. As of the
+   * latest revision (a person reads it, maybe right after adding a window on another replica).
+   */
   async freezeCalendar(from: Date, to: Date) {
-    const { calendar } = await this.state();
+    const { calendar } = await this.#latest();
     return freezeOccurrences(calendar, from, to);
   }
 
@@ -256,7 +269,8 @@ export class PolicyService implements PolicyEngine {
     query: { cluster?: string; namespace?: string; entityRef?: string },
     now: Date,
   ) {
-    const { calendar, overrides } = await this.state();
+    // As of the latest revision, as the calendar.
+    const { calendar, overrides } = await this.#latest();
     return freezeStatus(calendar, overrides, query, now);
   }
 

@@ -24,7 +24,7 @@ export function addPolicyRoutes(
 ) {
   api.route(getPolicy, async ({ req, reply }) => {
     await authorize(req, policyReadPermission);
-    reply(200, (await policies.current()).document);
+    reply(200, (await policies.current({ latest: true })).document);
   });
 
   api.route(replacePolicy, async ({ req, input, reply }) => {

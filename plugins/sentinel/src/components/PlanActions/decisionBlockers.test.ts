@@ -4,7 +4,9 @@ import { sentinelTranslationRef } from '../../translation';
 import { decisionBlockers } from './decisionBlockers';
 
 // The English messages, as the app shows them without a translation resource.
-const { t } = mockApis.translation().getTranslation(sentinelTranslationRef);
+const english = mockApis.translation().getTranslation(sentinelTranslationRef);
+if (!english.ready) throw new Error('the mock translation API is always ready');
+const { t } = english;
 
 const plan = {
   submittedBy: 'user:default/sam',

@@ -6,10 +6,7 @@ import {
 } from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import {
-  useAppSearchParams,
-  useTranslationRef,
-} from '@backstage/frontend-plugin-api';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { FocusedPlan } from '../PlanList/FocusedPlan';
 import { FreezeBanner } from '../FreezeBanner';
 import { PlanList } from '../PlanList';
@@ -20,6 +17,7 @@ import {
   SENTINEL_WORKLOADS_ANNOTATION,
 } from '@internal/backstage-plugin-sentinel-common';
 import { useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { forEntity, useSentinelChanges } from '../../hooks/useSentinelChanges';
 import { sentinelTranslationRef } from '../../translation';
 
@@ -37,7 +35,7 @@ export const SentinelEntityContent = () => {
   // Plans and rollouts of this service changed (Backstage signals; polling without them).
   const changes = useSentinelChanges(forEntity(entityRef));
   // ?plan=<id>: a workload's last change, unfolded above the list.
-  const [search, setSearch] = useAppSearchParams();
+  const [search, setSearch] = useSearchParams();
   const focusedPlan = search.get('plan');
   const { refs, errors } = parseWorkloadsAnnotation(
     entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
