@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine (only git, Node and npm needed):
 #   scripts/dev.sh start   install everything, then run the app on the embedded default
+#   scripts/dev.sh start --mtls
+#                          the backend alone, its API on HTTPS with client certificates required
+#                          (app-config.mtls.yaml; certificates from `certs` when missing)
+#   scripts/dev.sh certs   write a development CA, the backend's server certificate (localhost,
+#                          127.0.0.1) and the optimizer's client certificate to .sentinel/tls/
 #   scripts/dev.sh test    install everything, then run every check and test CI runs
 #   scripts/dev.sh setup   install only
 # Installing is idempotent and quick when nothing changed.
@@ -52,6 +57,8 @@ install_system_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  # The README's mTLS calls, checked by a test as written.
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
   command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   # The container image: built without a daemon, on a base made from Debian's packages.
@@ -120,13 +127,31 @@ run_tests() {
 }
 
 case "${1:-}" in
+  certs)
+    bash scripts/dev-certs.sh
+    ;;
   setup)
     step "install dependencies" install_dependencies
     ;;
   start)
+    mtls=0
+    case "${2:-}" in
+      "") ;;
+      --mtls) mtls=1 ;;
+      *) sentinel_die "unknown option '$2' (scripts/dev.sh start [--mtls])" ;;
+    esac
     step "install dependencies" install_dependencies
     step "install Prometheus" install_prometheus
     mkdir -p .sentinel
+    if ((mtls)); then
+      [ -s .sentinel/tls/server.crt ] && [ -s .sentinel/tls/optimizer.crt ] ||
+        step "development certificates" bash scripts/dev-certs.sh
+      report_timings
+      trap - EXIT
+      # The portal is not started: a browser would need the optimizer's certificate.
+      sentinel_log "starting Sentinel's backend over mTLS: https://localhost:7007 answers only clients with a certificate from .sentinel/tls/ca.crt (README, \"mTLS\"); health on http://127.0.0.1:7008"
+      exec yarn start backend --config "$SENTINEL_ROOT/app-config.yaml" --config "$SENTINEL_ROOT/app-config.mtls.yaml"
+    fi
     report_timings
     trap - EXIT
     sentinel_log "starting Sentinel: http://localhost:3000 (sign in as guest), backend on :7007"
@@ -138,7 +163,7 @@ case "${1:-}" in
     run_tests
     ;;
   *)
-    echo "usage: scripts/dev.sh start|test|setup" >&2
+    echo "usage: scripts/dev.sh start [--mtls]|certs|test|setup" >&2
     exit 2
     ;;
 esac

@@ -1,5 +1,60 @@
+import type { HumanDuration } from '@backstage/types';
+
 export interface Config {
   sentinel?: {
+    /**
+     * Serve the backend over HTTPS on `backend.listen`, requiring client certificates
+     * (packages/backend/src/tls, docs/adr/013-mtls-listener.md). Replaces `backend.https`.
+     * Every file is read again when it changes, without a restart; files that do not make a
+     * valid TLS context are refused and the previous ones kept. A client certificate names a
+     * caller through `backend.auth.externalAccess` entries of type `client-certificate`.
+     * Relative paths are resolved against the working directory (packages/backend in
+     * development).
+     */
+    tls?: {
+      /** The server certificate, followed by its intermediates (PEM). */
+      certFile: string;
+      /** The server certificate's private key (PEM); the path, not the key. */
+      keyFile: string;
+      /**
+       * The CAs a client certificate must chain to (PEM, one or more; during a CA rotation both
+       * the old and the new). Required while client certificates are required.
+       */
+      caFile?: string;
+      /**
+       * Certificate revocation lists (PEM). Give one for every CA in caFile and keep them
+       * current: OpenSSL refuses clients of a CA without a CRL, and all clients once a CRL's
+       * nextUpdate has passed.
+       */
+      crlFile?: string;
+      /**
+       * Refuse a TLS connection without a valid client certificate (an unknown CA, expired,
+       * not yet valid or revoked one). Defaults to true; false serves HTTPS to anyone and asks
+       * for no certificate.
+       */
+      requireClientCertificate?: boolean;
+      /** Quiet time after a file change before the files are read. Defaults to 500 ms. */
+      reloadDebounce?: HumanDuration | string;
+      /**
+       * A plain HTTP listener answering only /.backstage/health/v1/readiness, .../liveness and
+       * /api/sentinel/health, for probes that present no client certificate (the kubelet's).
+       */
+      healthListen?: {
+        /** Defaults to every address. */
+        host?: string;
+        port: number;
+      };
+      /**
+       * A plain HTTP listener on loopback (127.0.0.1, ::1 or localhost only) serving the whole
+       * backend without client certificates, for Backstage's calls between plugins: point
+       * `discovery.endpoints` (target.internal, plugins ['*']) at it. Requests on it still
+       * authenticate with Backstage tokens.
+       */
+      internalListen?: {
+        host: string;
+        port: number;
+      };
+    };
     /**
      * The simulated Kubernetes cluster of the embedded default
      * (packages/backend/src/simulatedCluster.ts). Development only.

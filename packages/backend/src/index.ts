@@ -1,20 +1,30 @@
 import { createBackend } from '@backstage/backend-defaults';
-import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { noStackTraces } from './errorBodies';
+import {
+  clientCertificateHttpAuthServiceFactory,
+  clientCertificateTokenHandlerServiceFactory,
+  sentinelRootHttpRouterServiceFactory,
+} from './tls';
 
 // The Backstage backend that runs the Sentinel plugin suite. In the embedded default
 // (app-config.yaml) it runs on SQLite with guest sign-in and the demo catalog.
 const backend = createBackend();
 
-// No response carries a stack trace, not even in development (the embedded default).
+// No response carries a stack trace, not even in development (the embedded default). With
+// sentinel.tls the listener is HTTPS with client certificates required, reloaded from its
+// files (docs/adr/013-mtls-listener.md); without it, Backstage's own.
 backend.add(
-  rootHttpRouterServiceFactory({
+  sentinelRootHttpRouterServiceFactory({
     configure({ app, applyDefaults }) {
       app.use(noStackTraces());
       applyDefaults();
     },
   }),
 );
+// A client certificate mapped in backend.auth.externalAccess (type client-certificate) is that
+// entry's principal, as a token would be.
+backend.add(clientCertificateHttpAuthServiceFactory);
+backend.add(clientCertificateTokenHandlerServiceFactory);
 
 backend.add(import('@backstage/plugin-app-backend'));
 

@@ -1,0 +1,6 @@
+export { sentinelRootHttpRouterServiceFactory } from './rootHttpRouterServiceFactory';
+export {
+  clientCertificateHttpAuthServiceFactory,
+  clientCertificateIdentitiesServiceRef,
+  clientCertificateTokenHandlerServiceFactory,
+} from './clientCertificateAuth';
