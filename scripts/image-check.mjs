@@ -84,6 +84,12 @@ try {
     // Read only when an optimizer's token arrives; none does here.
     SENTINEL_OPTIMIZER_JWKS_URL: 'https://id.example.com/.well-known/jwks.json',
     SENTINEL_OPTIMIZER_ISSUER: 'https://id.example.com',
+    // People's identity provider, discovered at start: a loopback port nothing serves, so the
+    // check dials nothing outside the machine; sign-in would discover it again when asked
+    // (packages/backend/src/auth/rediscovering.ts).
+    SENTINEL_OIDC_METADATA_URL:
+      'http://127.0.0.1:9/.well-known/openid-configuration',
+    SENTINEL_OIDC_CLIENT_ID: 'sentinel',
     PROMETHEUS_URL: 'http://127.0.0.1:9090',
     REDIS_URL: 'redis://127.0.0.1:6379',
   };
@@ -394,6 +400,15 @@ function writePodFiles(database) {
   );
   for (const dir of Object.values(dirs)) mkdirSync(dir, { mode: 0o755 });
   writeFileSync(join(dirs.secrets, 'postgres-password'), database.password);
+  // Secret sentinel-auth's keys: the OIDC client secret and the session secret.
+  writeFileSync(
+    join(dirs.secrets, 'oidc-client-secret'),
+    randomBytes(24).toString('base64url'),
+  );
+  writeFileSync(
+    join(dirs.secrets, 'auth-session-secret'),
+    randomBytes(48).toString('base64'),
+  );
   copyFileSync(database.caFile, join(dirs.tls, 'postgres-ca.crt'));
   copyFileSync(
     'environments/production/config.yaml',
