@@ -85,6 +85,23 @@ install_prometheus() {
   sentinel_log "could not install Debian's prometheus: canary analysis will find Prometheus unavailable"
 }
 
+# The embedded default's SQLite files hold every plugin's migrations. Backstage's plugins refuse
+# a database migrated by a release they do not know ("migration directory is corrupt"), so a
+# checkout that moved to another Backstage release (backstage.json) would no longer start: its
+# databases are moved aside, said so, and the start begins with fresh demo data.
+set_aside_databases_of_another_release() {
+  local release stamp=.sentinel/backstage-release
+  release="$(node -p 'require("./backstage.json").version')"
+  if [ -d .sentinel/sqlite ] && [ -n "$(ls -A .sentinel/sqlite)" ] &&
+    [ "$(cat "$stamp" 2>/dev/null)" != "$release" ]; then
+    local aside
+    aside=".sentinel/sqlite.before-$release.$(date +%Y%m%d%H%M%S)"
+    mv .sentinel/sqlite "$aside"
+    sentinel_log "Backstage release is now $release (was $(cat "$stamp" 2>/dev/null || echo 'not recorded')): the demo databases were moved to $aside and start afresh"
+  fi
+  echo "$release" >"$stamp"
+}
+
 require_service() {
   local name="$1" host="$2" port="$3" hint="$4"
   if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
@@ -143,6 +160,7 @@ case "${1:-}" in
     step "install dependencies" install_dependencies
     step "install Prometheus" install_prometheus
     mkdir -p .sentinel
+    set_aside_databases_of_another_release
     if ((mtls)); then
       [ -s .sentinel/tls/server.crt ] && [ -s .sentinel/tls/optimizer.crt ] ||
         step "development certificates" bash scripts/dev-certs.sh
