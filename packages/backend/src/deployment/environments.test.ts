@@ -189,11 +189,57 @@ describe.each(['staging', 'production'])(
         view.env,
       );
 
-    it('points at nothing on the loopback interface', () => {
-      const loopback = strings(config()).filter(([, value]) =>
-        /\b(127\.0\.0\.1|localhost|::1)\b/.test(value),
+    it("points at nothing on the loopback interface but the pod's own internal listener", () => {
+      // With sentinel.tls, plugins call each other on the plain listener that only the pod's
+      // loopback reaches (docs/adr/013-mtls-listener.md): that address, and nothing else.
+      const loaded = config();
+      const internal = loaded.sentinel.tls.internalListen;
+      expect(internal.host).toBe('127.0.0.1');
+      const allowed = new Set([
+        'sentinel.tls.internalListen.host',
+        'discovery.endpoints[0].target.internal',
+      ]);
+      expect(loaded.discovery.endpoints).toEqual([
+        {
+          target: {
+            internal: `http://127.0.0.1:${internal.port}/api/{{pluginId}}`,
+          },
+          plugins: ['*'],
+        },
+      ]);
+      const loopback = strings(loaded).filter(
+        ([path, value]) =>
+          !allowed.has(path) && /\b(127\.0\.0\.1|localhost|::1)\b/.test(value),
       );
       expect(loopback).toEqual([]);
+    });
+
+    it("serves mTLS with the listener certificate's files, each from the Secret cert-manager writes", () => {
+      // The paths sentinel.tls reads, as the container's file system has them: a file there is
+      // one the Deployment mounts, and its placeholder says which Secret and key it came from.
+      const { tls } = config().sentinel;
+      const secretName = only(
+        kustomize(`environments/${name}`).objects,
+        'Certificate',
+        'sentinel-listener',
+      ).spec.secretName;
+      expect(tls.requireClientCertificate ?? true).toBe(true);
+      expect(
+        Object.fromEntries(
+          ['certFile', 'keyFile', 'caFile'].map(key => [
+            key,
+            readFileSync(tls[key], 'utf8').trim(),
+          ]),
+        ),
+      ).toEqual({
+        certFile: `placeholder for ${secretName}/tls.crt`,
+        keyFile: `placeholder for ${secretName}/tls.key`,
+        caFile: `placeholder for ${secretName}/ca.crt`,
+      });
+      // Every path is under root, where materialize put the container's files.
+      for (const key of ['certFile', 'keyFile', 'caFile']) {
+        expect(tls[key].startsWith(root)).toBe(true);
+      }
     });
 
     it('carries events between replicas on the events bus, kept in PostgreSQL', () => {

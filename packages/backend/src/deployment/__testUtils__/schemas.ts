@@ -30,6 +30,8 @@ const CUSTOM_RESOURCES: Record<string, string> = {
 const ESM_CUSTOM_RESOURCES: Record<string, string> = {
   'bitnami.com/v1alpha1':
     '@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1',
+  'cert-manager.io/v1': '@kubernetes-models/cert-manager/cert-manager.io/v1',
+  'security.istio.io/v1': '@kubernetes-models/istio/security.istio.io/v1',
 };
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
@@ -37,7 +39,7 @@ const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 /**
  * Validates an object against the JSON schema of its kind (kubernetes-models 4.5: the
  * Kubernetes 1.32 OpenAPI schemas, a superset of 1.30's for the versions above; the
- * @kubernetes-models packages for Argo CD and Sealed Secrets; `crdSchemas.ts` for
+ * @kubernetes-models packages for Argo CD, Sealed Secrets, cert-manager and Istio; `crdSchemas.ts` for
  * CloudNativePG). Returns what is wrong, or nothing.
  */
 export function schemaProblems(object: KubeObject): string[] {
