@@ -552,6 +552,7 @@ async function judge({
       answered.map(r => r.planId),
       180_000,
     );
+    log('plans settled (or 180 s passed)');
     const byKey = new Map(stored.map(p => [p.idempotency_key, p]));
     const phaseKeys = new Set(mine.map(r => r.key));
     const lost = answered.filter(r => byKey.get(r.key)?.id !== r.planId);
@@ -887,6 +888,7 @@ async function main() {
     await loadBalancer.close();
     await cluster.stop();
     if (!keepCheckout) {
+      log(`removing ${previous.dir} (DRILL_KEEP_CHECKOUT=1 keeps it)`);
       try {
         git('worktree', 'remove', '--force', previous.dir);
       } catch (error) {
