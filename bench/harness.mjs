@@ -4,7 +4,7 @@
 // checkout on the local PostgreSQL, its databases, and the optimizer's submissions.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -207,8 +207,9 @@ export async function isServing(base) {
 /**
  * Starts the backend of the checkout at `checkout` (development mode, as `yarn workspace
  * backend start` does) with `configs` after its own app-config.yaml, and waits until Sentinel
- * answers on `port`. Output goes to `output` (a file descriptor or 'ignore'; errors inherit
- * otherwise). `stop()` sends SIGTERM to the CLI, which passes it to the backend and exits when
+ * answers on `port`. Its output goes to `logFile` if given (then a backend that logs that its
+ * startup failed is given up at once, naming why; it would otherwise go on answering 503);
+ * without one, errors go to this process's. `stop()` sends SIGTERM to the CLI, which passes it to the backend and exits when
  * the backend has (Backstage's graceful shutdown); resolves with whether it exited within
  * `graceMs`, killing the whole process group when it did not.
  */
@@ -217,9 +218,10 @@ export async function startBackend({
   configs,
   port,
   env = {},
-  output,
+  logFile,
   readyTimeoutMs = 180_000,
 }) {
+  const output = logFile ? openSync(logFile, 'a') : undefined;
   const child = spawn(
     join(checkout, 'node_modules/.bin/backstage-cli'),
     [
@@ -271,6 +273,13 @@ export async function startBackend({
       );
     }
     if (await isServing(backend.base)) return backend;
+    const failure = logFile && startupFailure(readFileSync(logFile, 'utf8'));
+    if (failure) {
+      backend.kill();
+      throw new Error(
+        `the backend on port ${port} failed to start (log ${logFile}):\n${failure}`,
+      );
+    }
     await sleep(500);
   }
   backend.kill();
@@ -279,6 +288,23 @@ export async function startBackend({
       readyTimeoutMs / 1000
     } s`,
   );
+}
+
+/** Backstage's own words when a backend's startup failed, without colours; or undefined. */
+function startupFailure(log) {
+  if (!log.includes('Backend startup failed')) return undefined;
+  // eslint-disable-next-line no-control-regex
+  const plain = log.replace(/\u001b\[[0-9;]*m/g, '');
+  return [
+    ...new Set(
+      plain
+        .split('\n')
+        .filter(line =>
+          /startup failed|threw an error during startup/.test(line),
+        )
+        .map(line => line.replace(/ (type|stack)=.*$/, '').slice(0, 400)),
+    ),
+  ].join('\n');
 }
 
 /** Submits until the catalog knows `target`'s entity (ingested in the first seconds). */

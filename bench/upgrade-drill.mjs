@@ -778,25 +778,20 @@ async function main() {
     const logFile = join(work, `${name}-${slot}-${running.length}.log`);
     log(`starting ${name} on port ${ports[slot]} (log ${logFile})`);
     const t0 = performance.now();
-    try {
-      const backend = await startBackend({
-        checkout,
-        configs: [config, overlays[slot]],
-        port: ports[slot],
-        output: openSync(logFile, 'a'),
-      });
-      running.push(backend);
-      loadBalancer.add(name, ports[slot]);
-      log(
-        `${name} serves (${((performance.now() - t0) / 1000).toFixed(
-          1,
-        )} s) and is in rotation`,
-      );
-      return backend;
-    } catch (error) {
-      console.log(tail(logFile, 40));
-      throw error;
-    }
+    const backend = await startBackend({
+      checkout,
+      configs: [config, overlays[slot]],
+      port: ports[slot],
+      logFile,
+    });
+    running.push(backend);
+    loadBalancer.add(name, ports[slot]);
+    log(
+      `${name} serves (${((performance.now() - t0) / 1000).toFixed(
+        1,
+      )} s) and is in rotation`,
+    );
+    return backend;
   };
 
   let ok = true;
@@ -901,6 +896,6 @@ async function main() {
 }
 
 main().catch(error => {
-  console.error(error);
+  console.error(`drill FAILED: ${error.stack ?? error}`);
   process.exitCode = 1;
 });
