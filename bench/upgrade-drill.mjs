@@ -798,7 +798,15 @@ async function main() {
   try {
     // The upgrade: the previous release alone, then both, then the new one alone.
     const previousA = await start('previous', previous.dir, 'a');
-    await submitUntilAccepted(loadBalancer.base, workloads.at(-1));
+    // Until the catalog has ingested every component (one plan to each; they apply too).
+    const namespaces = [...new Set(workloads.map(w => w.namespace)), 'slow'];
+    for (const namespace of namespaces) {
+      await submitUntilAccepted(loadBalancer.base, {
+        cluster: 'demo',
+        namespace,
+        name: 'svc-0',
+      });
+    }
     log('optimizer clients submitting');
     const upgradeLoad = startLoad(loadBalancer.base, 'upgrade');
     await sleep(phaseMs);
