@@ -42,6 +42,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
 } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -138,6 +139,15 @@ function cleanEnv() {
     env.npm_config_nodedir = prefix;
   }
   return env;
+}
+
+/** The API's error message of an answer, on one line. */
+function messageOf(text) {
+  try {
+    return JSON.parse(text).error?.message ?? text.slice(0, 200);
+  } catch {
+    return text.replace(/\s+/g, ' ').slice(0, 200);
+  }
 }
 
 function tail(file, lines) {
@@ -340,7 +350,7 @@ function startLoad(base, phase) {
           break;
         }
         if (!RETRYABLE.has(res.statusCode)) {
-          record.error = `${res.statusCode} ${text.slice(0, 200)}`;
+          record.error = `${res.statusCode} ${messageOf(text)}`;
           break;
         }
       } catch (error) {
@@ -407,7 +417,7 @@ async function submitInFlight(backend, name, phase, replicas) {
     record.latencyMs = performance.now() - t0;
     record.attempts.push({ status: res.statusCode, backend: name });
     if (res.statusCode !== 202) {
-      record.error = `${res.statusCode} ${text.slice(0, 200)}`;
+      record.error = `${res.statusCode} ${messageOf(text)}`;
       continue;
     }
     record.planId = JSON.parse(text).id;
@@ -597,7 +607,7 @@ async function judge({
         'requests',
         `${mine.length} (answered 2xx ${answered.length}, retried ${retried.length}, failed ${failed.length})`,
       ],
-      ['answered by', `previous ${by('previous')}, new ${by('new')}`],
+      ['answered 2xx by', `previous ${by('previous')}, new ${by('new')}`],
       [
         'overlap',
         `${((overlap.to - overlap.from) / 1000).toFixed(1)} s, ${
@@ -892,8 +902,16 @@ async function main() {
     await cluster.stop();
     if (!keepCheckout) {
       log(`removing ${previous.dir} (DRILL_KEEP_CHECKOUT=1 keeps it)`);
+      // Deleting its 2 GB takes about a minute: moved aside and unregistered at once, deleted
+      // in the background after this process has ended.
+      const doomed = `${previous.dir}.removing-${process.pid}`;
       try {
-        git('worktree', 'remove', '--force', previous.dir);
+        renameSync(previous.dir, doomed);
+        git('worktree', 'prune');
+        spawn('rm', ['-rf', doomed], {
+          detached: true,
+          stdio: 'ignore',
+        }).unref();
       } catch (error) {
         console.error(`could not remove ${previous.dir}: ${error.message}`);
       }
