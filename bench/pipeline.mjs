@@ -16,15 +16,25 @@
 // BENCH_JSON=<file> also writes the figures as JSON. Where PostgreSQL runs without autovacuum
 // the plan tables are analyzed after the warm-up (see analyzeWithoutAutovacuum);
 // BENCH_NO_ANALYZE=1 skips that.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { request } from 'undici';
+import {
+  connectDatabase,
+  dropDatabases,
+  fleetWorkloads,
+  machineLine,
+  optimizerHeaders as headers,
+  percentile,
+  startBackend,
+  startCluster,
+  submitUntilAccepted,
+  TERMINAL,
+  writeBackendOverlay,
+  writeFleetCatalog,
+} from './harness.mjs';
 
 const PROFILES = {
   // The seed plan's Locust users: 100 clients with about a second between submissions.
@@ -95,212 +105,11 @@ const warmupPlans = Number(
 );
 const { fleet } = profile;
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const databaseUrl =
-  process.env.SENTINEL_BENCH_DATABASE_URL ??
-  'postgresql://postgres@127.0.0.1:5432';
 const port = Number(process.env.SENTINEL_BENCH_PORT ?? 7017);
 const base = `http://localhost:${port}/api/sentinel`;
-const headers = {
-  Authorization: `Bearer ${
-    process.env.SENTINEL_OPTIMIZER_TOKEN ?? 'dev-optimizer-token'
-  }`,
-  'Content-Type': 'application/json',
-};
-const TERMINAL = [
-  'succeeded',
-  'failed',
-  'rolled_back',
-  'rejected',
-  'cancelled',
-  'simulated',
-];
 
 /** The fleet's workloads, in the order plans cycle through them. */
-const workloads = [];
-for (let m = 0; m < fleet.workloadsPerNamespace; m++) {
-  for (let n = 0; n < fleet.namespaces; n++) {
-    workloads.push({
-      cluster: 'demo',
-      namespace: `fleet-${n}`,
-      name: `svc-${m}`,
-    });
-  }
-}
-
-function percentile(sorted, p) {
-  if (!sorted.length) return NaN;
-  return sorted[
-    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  ];
-}
-
-/** Starts the simulated cluster with the fleet; resolves with it and its kubeconfig. */
-async function startCluster() {
-  const child = spawn(
-    join(root, 'node_modules/.bin/tsx'),
-    [
-      join(root, 'bench/simulatedCluster.ts'),
-      JSON.stringify({ ...fleet, readyAfterMs: 1000 }),
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let output = '';
-  for await (const chunk of child.stdout) {
-    output += chunk;
-    if (output.includes('\n')) break;
-  }
-  const { kubeconfig } = JSON.parse(output.split('\n')[0]);
-  return { child, kubeconfig };
-}
-
-/** The fleet's catalog (one component per namespace) and the overlay that loads it. */
-function writeFleetConfig(kubeconfig) {
-  const dir = mkdtempSync(join(os.tmpdir(), 'sentinel-bench-'));
-  const entities = [];
-  for (let n = 0; n < fleet.namespaces; n++) {
-    const refs = [];
-    for (let m = 0; m < fleet.workloadsPerNamespace; m++) {
-      refs.push(`demo/fleet-${n}/Deployment/svc-${m}`);
-    }
-    entities.push(
-      [
-        'apiVersion: backstage.io/v1alpha1',
-        'kind: Component',
-        'metadata:',
-        `  name: fleet-${n}`,
-        '  annotations:',
-        `    sentinel.io/workloads: ${refs.join(', ')}`,
-        'spec:',
-        '  type: service',
-        '  lifecycle: production',
-        '  owner: group:default/team-shop',
-      ].join('\n'),
-    );
-  }
-  const catalog = join(dir, 'fleet.yaml');
-  writeFileSync(catalog, `${entities.join('\n---\n')}\n`);
-  const overlay = join(dir, 'fleet.app-config.yaml');
-  writeFileSync(
-    overlay,
-    [
-      'backend:',
-      `  baseUrl: http://localhost:${port}`,
-      '  listen:',
-      `    port: ${port}`,
-      'catalog:',
-      '  locations:',
-      '    - type: file',
-      `      target: ${catalog}`,
-      'sentinel:',
-      '  simulatedCluster:',
-      '    enabled: false',
-      '  clusters:',
-      '    - name: demo',
-      '      kubeconfig:',
-      `        path: ${kubeconfig}`,
-      '',
-    ].join('\n'),
-  );
-  return overlay;
-}
-
-async function dropBenchDatabases() {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  const { rows } = await client.query(
-    "select datname from pg_database where datname like 'sentinel_bench_%'",
-  );
-  for (const { datname } of rows) {
-    await client.query(`drop database "${datname}" with (force)`);
-  }
-  await client.end();
-}
-
-/** The largest high-water resident set among the processes of a process group, in MB. */
-function peakRssMb(pgid) {
-  let peakKb = 0;
-  for (const pid of readdirSync('/proc').filter(e => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid)
-        continue;
-      const hwm = readFileSync(`/proc/${pid}/status`, 'utf8').match(
-        /^VmHWM:\s+(\d+)/m,
-      );
-      if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return peakKb / 1024;
-}
-
-async function startBackend(overlay) {
-  const child = spawn(
-    'yarn',
-    [
-      'workspace',
-      'backend',
-      'start',
-      '--config',
-      '../../app-config.yaml',
-      '--config',
-      '../../bench/pipeline.app-config.yaml',
-      '--config',
-      overlay,
-    ],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        // e.g. BENCH_BACKEND_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it
-        NODE_OPTIONS: process.env.BENCH_BACKEND_NODE_OPTIONS ?? '',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-      detached: true,
-    },
-  );
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${base}/health`);
-      if (res.ok && (await res.json()).clusters.includes('demo')) return child;
-    } catch {
-      // not listening yet
-    }
-    await sleep(500);
-  }
-  process.kill(-child.pid, 'SIGTERM');
-  throw new Error('backend did not become ready within 180 s');
-}
-
-/** Submits until the catalog knows the fleet (it ingests it in the first seconds). */
-async function warmUp() {
-  for (let attempt = 1; ; attempt++) {
-    const res = await fetch(`${base}/v1/action-plans`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        source: 'warmup',
-        decisions: [
-          {
-            verb: 'scale',
-            target: workloads[workloads.length - 1],
-            params: { replicas: 1 },
-            confidence: 0.9,
-          },
-        ],
-      }),
-    });
-    if (res.status === 202) return;
-    if (attempt === 90) {
-      throw new Error(`warm-up refused: ${res.status} ${await res.text()}`);
-    }
-    await sleep(1000);
-  }
-}
+const workloads = fleetWorkloads(fleet);
 
 /** Plans submitted so far, over all phases: each workload is changed in turn. */
 let submitted = 0;
@@ -459,13 +268,28 @@ function check(figures) {
   return results;
 }
 
+/** The largest high-water resident set among the processes of a process group, in MB. */
+function peakRssMb(pgid) {
+  let peakKb = 0;
+  for (const pid of readdirSync('/proc').filter(e => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid)
+        continue;
+      const hwm = readFileSync(`/proc/${pid}/status`, 'utf8').match(
+        /^VmHWM:\s+(\d+)/m,
+      );
+      if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return peakKb / 1024;
+}
+
 /** A connection to the backend's plan store database. */
-async function sentinelDatabase() {
-  const url = new URL(databaseUrl);
-  url.pathname = '/sentinel_bench_sentinel';
-  const db = new pg.Client({ connectionString: url.toString() });
-  await db.connect();
-  return db;
+function sentinelDatabase() {
+  return connectDatabase('sentinel_bench_sentinel');
 }
 
 /**
@@ -488,15 +312,10 @@ async function analyzeWithoutAutovacuum() {
 }
 
 async function main() {
-  const cpus = os.cpus();
   console.log(
     `Sentinel pipeline benchmark, profile ${profileName}: ${clients} clients, ${total} plans, think time ${thinkMs} ms, fleet ${workloads.length} workloads`,
   );
-  console.log(
-    `machine: ${cpus.length} x ${cpus[0].model}, ${Math.round(
-      os.totalmem() / 2 ** 30,
-    )} GiB, Node ${process.versions.node}; ${new Date().toISOString()}`,
-  );
+  console.log(machineLine());
   // Another backend on the port would answer for the one started here.
   const taken = await fetch(`${base}/health`).then(
     () => true,
@@ -507,13 +326,28 @@ async function main() {
       `something already listens on port ${port}; stop it (or set SENTINEL_BENCH_PORT)`,
     );
   }
-  await dropBenchDatabases();
-  const cluster = await startCluster();
+  await dropDatabases('sentinel_bench_');
+  const cluster = await startCluster(fleet, 1000);
   let backend;
   let failed = false;
   try {
-    backend = await startBackend(writeFleetConfig(cluster.kubeconfig));
-    await warmUp();
+    const dir = mkdtempSync(join(os.tmpdir(), 'sentinel-bench-'));
+    backend = await startBackend({
+      configs: [
+        '../../bench/pipeline.app-config.yaml',
+        writeBackendOverlay({
+          dir,
+          name: 'fleet',
+          port,
+          catalog: writeFleetCatalog(fleet, dir),
+          kubeconfig: cluster.kubeconfig,
+        }),
+      ],
+      port,
+      // e.g. BENCH_BACKEND_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it
+      env: { NODE_OPTIONS: process.env.BENCH_BACKEND_NODE_OPTIONS ?? '' },
+    });
+    await submitUntilAccepted(base, workloads[workloads.length - 1]);
     if (profile.evaluateOnly) {
       await submitAll(warmupPlans, '/v1/policies/evaluate');
       const { submitMs, ids, seconds } = await submitAll(
@@ -590,7 +424,7 @@ async function main() {
       ],
       // What the Deployment's memory request and limit are sized from (development mode, so an
       // upper bound of the image's).
-      ['backend peak RSS', `${peakRssMb(backend.pid).toFixed(0)} MB`],
+      ['backend peak RSS', `${peakRssMb(backend.child.pid).toFixed(0)} MB`],
     ];
     // Where the time goes: from submission to each step of the timeline (p50 / p99).
     for (const status of ['approved', 'executing', 'succeeded']) {
@@ -630,11 +464,8 @@ async function main() {
       );
     }
   } finally {
-    if (backend) {
-      process.kill(-backend.pid, 'SIGTERM');
-      await once(backend, 'exit').catch(() => {});
-    }
-    cluster.child.kill('SIGTERM');
+    await backend?.stop();
+    await cluster.stop();
   }
   if (failed) {
     console.log('benchmark FAILED: a target was missed');

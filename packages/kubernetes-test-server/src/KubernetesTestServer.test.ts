@@ -277,6 +277,62 @@ describe('KubernetesTestServer with @kubernetes/client-node', () => {
     expect(error.code).toBe(409);
   });
 
+  it('counts the writes it answered, per object and status code, and no reads', async () => {
+    server.clearWrites();
+    const created = await apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: deployment('web-writes'),
+    });
+    const scaleTo = (replicas: number, resourceVersion?: string) =>
+      apps.patchNamespacedDeploymentScale(
+        {
+          name: 'web-writes',
+          namespace: 'default',
+          body: { metadata: { resourceVersion }, spec: { replicas } },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    await scaleTo(3);
+    // The same change again counts: it is a second write, though nothing changed.
+    await scaleTo(3);
+    await apps.readNamespacedDeployment({
+      name: 'web-writes',
+      namespace: 'default',
+    });
+    const stale = await failure(scaleTo(4, created.metadata?.resourceVersion));
+    expect(stale.code).toBe(409);
+
+    const scale = { verb: 'patch', apiGroup: 'apps', namespace: 'default' };
+    expect(server.writes()).toEqual([
+      {
+        verb: 'create',
+        apiGroup: 'apps',
+        resource: 'deployments',
+        namespace: 'default',
+        name: '',
+        code: 201,
+        count: 1,
+      },
+      {
+        ...scale,
+        resource: 'deployments/scale',
+        name: 'web-writes',
+        code: 200,
+        count: 2,
+      },
+      {
+        ...scale,
+        resource: 'deployments/scale',
+        name: 'web-writes',
+        code: 409,
+        count: 1,
+      },
+    ]);
+
+    server.clearWrites();
+    expect(server.writes()).toEqual([]);
+  });
+
   it('uses JSON patch by default', async () => {
     await apps.createNamespacedDeployment({
       namespace: 'default',

@@ -28,6 +28,7 @@ import { parseTarget, Router } from './router';
 import { StatusError, statusBody } from './status';
 import { ObjectStore } from './store';
 import { WatchHub } from './watch';
+import { WriteLog, type WriteRecord } from './writeLog';
 
 export { READY_AFTER_ANNOTATION } from './controller/pods';
 export type { KubernetesTestServerFaults } from './faults';
@@ -92,6 +93,7 @@ export class KubernetesTestServer {
   private readonly authenticator: Authenticator;
   private readonly authorizer: RbacAuthorizer;
   private readonly authorizationLog: AuthorizationLog;
+  private readonly writeLog = new WriteLog();
   private readonly controller?: WorkloadController;
   private server?: Server;
   private serverUrl?: string;
@@ -130,6 +132,7 @@ export class KubernetesTestServer {
     const host = options.host ?? '127.0.0.1';
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.requests += 1;
+      this.writeLog.observe(req, res);
       return this.handle(req, res);
     };
     const server: Server = this.tls
@@ -280,6 +283,19 @@ export class KubernetesTestServer {
    */
   unusedPermissions(role: RoleRef): RbacPermission[] {
     return this.authorizationLog.unusedPermissions(role);
+  }
+
+  /**
+   * The writes answered since the server started (or `clearWrites`), one record per verb,
+   * object and status code, whoever sent them: how often a client changed each object.
+   */
+  writes(): WriteRecord[] {
+    return this.writeLog.list();
+  }
+
+  /** Forgets what `writes` reports. */
+  clearWrites(): void {
+    this.writeLog.clear();
   }
 
   /** Seeds a Deployment (status included) as if it had been created; returns it as stored. */

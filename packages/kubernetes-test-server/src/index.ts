@@ -21,6 +21,7 @@ export {
 export type { JsonObject } from './patch';
 export { selfSignedCertificate } from './certificate';
 export type { AuthorizationRecord } from './rbac/AuthorizationLog';
+export type { WriteRecord } from './writeLog';
 export type { BindingRef, RoleRef } from './rbac/RbacAuthorizer';
 export { describePermission } from './rbac/rules';
 export type { RbacPermission } from './rbac/rules';
