@@ -67,6 +67,25 @@ export function fleetWorkloads(fleet) {
 }
 
 /**
+ * The n-th optimizer plan over the fleet, as JSON: each workload in turn, scaled between one and
+ * two replicas, so every change rolls out.
+ */
+export function scalePlanBody(workloads, n) {
+  const round = Math.floor(n / workloads.length);
+  return JSON.stringify({
+    source: 'InfraMind',
+    decisions: [
+      {
+        verb: 'scale',
+        target: workloads[n % workloads.length],
+        params: { replicas: round % 2 === 0 ? 2 : 1 },
+        confidence: 0.9,
+      },
+    ],
+  });
+}
+
+/**
  * Starts bench/simulatedCluster.ts with the fleet (and its `slow` workloads, if any). Resolves with its kubeconfig, `writes()`
  * (the writes its API server answered, see KubernetesTestServer.writes) and `stop()`.
  */

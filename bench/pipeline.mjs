@@ -28,6 +28,7 @@ import {
   machineLine,
   optimizerHeaders as headers,
   percentile,
+  scalePlanBody,
   startBackend,
   startCluster,
   submitUntilAccepted,
@@ -127,20 +128,7 @@ async function submitAll(total, path = '/v1/action-plans') {
         if (next >= total) return;
         next += 1;
         const n = submitted++;
-        // Each workload in turn, scaled between one and two replicas: every change rolls out.
-        const target = workloads[n % workloads.length];
-        const round = Math.floor(n / workloads.length);
-        const body = JSON.stringify({
-          source: 'InfraMind',
-          decisions: [
-            {
-              verb: 'scale',
-              target,
-              params: { replicas: round % 2 === 0 ? 2 : 1 },
-              confidence: 0.9,
-            },
-          ],
-        });
+        const body = scalePlanBody(workloads, n);
         const t0 = performance.now();
         // undici's request, not fetch: the load generator shares the machine's two cores
         // with what it measures, and fetch costs it about twice the CPU per request.

@@ -57,6 +57,7 @@ import {
   machineLine,
   optimizerHeaders,
   percentile,
+  scalePlanBody,
   root,
   startBackend,
   startCluster,
@@ -313,19 +314,7 @@ const loads = new Set();
 function startLoad(base, phase) {
   let running = true;
   const submitOne = async n => {
-    const target = workloads[n % workloads.length];
-    const round = Math.floor(n / workloads.length);
-    const body = JSON.stringify({
-      source: 'InfraMind',
-      decisions: [
-        {
-          verb: 'scale',
-          target,
-          params: { replicas: round % 2 === 0 ? 2 : 1 },
-          confidence: 0.9,
-        },
-      ],
-    });
+    const body = scalePlanBody(workloads, n);
     const record = {
       phase,
       key: `drill-${runId}-${n}`,

@@ -76,7 +76,7 @@ describe('the secret-exposure checks', () => {
       kind: 'ConfigMap',
       metadata: { name: 'sentinel-env' },
       data: {
-        REDIS_URL: 'rediss://sentinel:hunter2@redis:6380',
+        REDIS_URL: 'rediss://sentinel:not-a-real-password@redis:6380',
         OPTIMIZER_TOKEN: 'x',
       },
     };
@@ -117,7 +117,7 @@ describe('the secret-exposure checks', () => {
     expect(
       secretsInConfig({
         backend: {
-          database: { connection: { password: 'hunter2' } },
+          database: { connection: { password: 'not-a-real-password' } },
           auth: {
             externalAccess: [{ options: { token: '${SENTINEL_TOKEN}' } }],
           },
