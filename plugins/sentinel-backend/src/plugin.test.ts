@@ -37,6 +37,40 @@ describe('sentinel backend plugin', () => {
     expect(res.body).toEqual({ status: 'ok', clusters: ['demo'] });
   });
 
+  it('answers 503 while the backend has not started or is stopping, so no probe sends it traffic', async () => {
+    // Backstage's own readiness: a backend whose catalog failed to start stays "not started",
+    // one that received SIGTERM is "shutting down". Sentinel's routes answer in both cases, so
+    // its health must not say ready on its own.
+    let backend = { status: 503, message: 'Backend has not started yet' };
+    const rootHealth = mockServices.rootHealth.mock({
+      getReadiness: async () => ({
+        status: backend.status,
+        payload: { status: 'error', message: backend.message },
+      }),
+    });
+    const { server } = await startTestBackend({
+      features: [sentinelPlugin, rootHealth.factory],
+    });
+
+    const starting = await request(server).get('/api/sentinel/health');
+    expect(starting.status).toBe(503);
+    expect(starting.body.error.message).toBe(
+      'the backend is not ready: Backend has not started yet',
+    );
+
+    backend = { status: 200, message: '' };
+    expect((await request(server).get('/api/sentinel/health')).status).toBe(
+      200,
+    );
+
+    backend = { status: 503, message: 'Backend is shutting down' };
+    const stopping = await request(server).get('/api/sentinel/health');
+    expect(stopping.status).toBe(503);
+    expect(stopping.body.error.message).toBe(
+      'the backend is not ready: Backend is shutting down',
+    );
+  });
+
   it('answers 503 with an error body when its database is gone', async () => {
     emptyDatabase = knexFactory({
       client: 'better-sqlite3',
@@ -61,7 +95,10 @@ describe('sentinel backend plugin', () => {
     const res = await request(server).get('/api/sentinel/health');
     expect(res.status).toBe(503);
     expect(res.body.error).toEqual(
-      expect.objectContaining({ name: 'ServiceUnavailableError' }),
+      expect.objectContaining({
+        name: 'ServiceUnavailableError',
+        message: 'the plan store is not reachable',
+      }),
     );
     expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+/);
   });

@@ -28,7 +28,7 @@ import { addRbacRoutes } from './routes/rbac';
 import type { RoleBindingStore } from '../access/RoleBindingStore';
 
 export interface RouterOptions {
-  /** Resolves when the plan store answers and is migrated; rejects otherwise. */
+  /** Resolves when the replica may take traffic; rejects with the reason otherwise. */
   health: () => Promise<void>;
   /** The clusters Sentinel acts on. */
   clusters: readonly string[];

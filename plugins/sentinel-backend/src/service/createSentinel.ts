@@ -7,6 +7,7 @@ import type {
   PermissionsRegistryService,
   PermissionsService,
   RootConfigService,
+  RootHealthService,
   SchedulerService,
 } from '@backstage/backend-plugin-api';
 import { toError } from '@backstage/errors';
@@ -52,6 +53,7 @@ import type { Rollout } from '../rollouts/types';
 import { Topic } from '../work/Topic';
 import { readClusters } from './clusters';
 import { createAccess } from './permissions';
+import { readiness } from './readiness';
 import { scheduleTasks } from './scheduledTasks';
 
 /** What Sentinel is built from: Backstage's services, and what modules added. */
@@ -68,6 +70,8 @@ export interface SentinelDependencies {
   catalog: CatalogService;
   signals: SignalsService;
   notifications: NotificationService;
+  /** Whether the whole backend has started and is not stopping (Backstage's readiness). */
+  rootHealth: RootHealthService;
   /** Cluster drivers that modules added, by cluster. */
   clusterDrivers: ReadonlyMap<string, ClusterDriver>;
   /** Traffic routers that modules added, by `<cluster>/<name>` (`*` for every cluster). */
@@ -252,7 +256,7 @@ export async function createSentinel(
   });
 
   const router = await createRouter({
-    health: () => stores.plans.ping(),
+    health: () => readiness(deps.rootHealth, stores.plans),
     clusters: [...clusters.drivers.keys()],
     plans,
     policies,

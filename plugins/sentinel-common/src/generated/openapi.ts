@@ -13,7 +13,7 @@ export interface paths {
     };
     /**
      * Readiness
-     * @description For load balancers and probes: the plan store answers and is migrated. Needs no credentials.
+     * @description For load balancers and readiness probes: the whole backend has started and is not stopping, and the plan store answers and is migrated. Needs no credentials.
      */
     get: operations['getHealth'];
     put?: never;
@@ -1471,7 +1471,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The plan store answers */
+      /** @description The replica may take traffic */
       200: {
         headers: {
           [name: string]: unknown;
@@ -1494,7 +1494,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The plan store is not reachable */
+      /** @description Not ready: the backend is starting, failed to start or is stopping, or the plan store is not reachable (the error message says which) */
       503: {
         headers: {
           [name: string]: unknown;

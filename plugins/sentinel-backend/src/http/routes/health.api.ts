@@ -8,11 +8,11 @@ export const getHealth = defineOperation({
   tag: 'Health',
   summary: 'Readiness',
   description:
-    'For load balancers and probes: the plan store answers and is migrated. Needs no credentials.',
+    'For load balancers and readiness probes: the whole backend has started and is not stopping, and the plan store answers and is migrated. Needs no credentials.',
   public: true,
   responses: {
     200: {
-      description: 'The plan store answers',
+      description: 'The replica may take traffic',
       body: z.strictObject({
         status: z.enum(['ok']),
         clusters: z
@@ -20,7 +20,7 @@ export const getHealth = defineOperation({
           .meta({ description: 'The clusters Sentinel acts on' }),
       }),
     },
-    503: 'The plan store is not reachable',
+    503: 'Not ready: the backend is starting, failed to start or is stopping, or the plan store is not reachable (the error message says which)',
   },
 });
 

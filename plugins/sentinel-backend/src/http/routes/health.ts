@@ -2,7 +2,7 @@ import { ServiceUnavailableError } from '@backstage/errors';
 import type { ApiRouter } from '../apiRouter';
 import { getHealth } from './health.api';
 
-/** Readiness for load balancers and probes: the plan store answers and is migrated. */
+/** Readiness for load balancers and probes: the backend is up and the plan store answers. */
 export function addHealthRoutes(
   api: ApiRouter,
   options: { health: () => Promise<void>; clusters: readonly string[] },
@@ -12,7 +12,7 @@ export function addHealthRoutes(
       await options.health();
     } catch (error) {
       throw new ServiceUnavailableError(
-        'the plan store is not reachable',
+        error instanceof Error ? error.message : 'not ready',
         error,
       );
     }
