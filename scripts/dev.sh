@@ -135,6 +135,13 @@ run_tests() {
   else
     sentinel_log "SKIPPED: the container image was neither built nor started (buildah is not installed and could not be)"
   fi
+  # A rolling update and its rollback, this checkout against the commit before it, both on one
+  # PostgreSQL under load (docs/upgrades.md). A clone without that commit cannot run it.
+  if git rev-parse --verify -q 'HEAD^' >/dev/null; then
+    step "upgrade and rollback drill (previous release: HEAD^)" yarn drill:upgrade || failed=1
+  else
+    sentinel_log "SKIPPED: the upgrade drill (this checkout has no previous commit to upgrade from: a shallow clone?)"
+  fi
   if ((failed)); then sentinel_log "some tests failed"; else sentinel_log "all checks passed"; fi
   report_timings
   trap - EXIT
