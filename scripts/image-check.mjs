@@ -3,18 +3,18 @@
 // The container gets what environments/production gives a pod: the production configuration
 // files, the environment variables its ConfigMap sets, the secrets and the PostgreSQL CA as files
 // under /etc/sentinel, uid 1000. PostgreSQL is a cluster of its own made here that accepts only
-// TLS connections with a password, so the image proves the production database settings (CA
-// verification, password file), not only that Node starts.
+// TLS connections with Sentinel's client certificate, so the image proves the production
+// database settings (CA and host name verification, client certificate), not only that Node
+// starts. Run with tsx (scripts/image.sh does): the PostgreSQL helper is TypeScript.
 //
 // Prints image size, start-to-ready time (from `buildah run` until the readiness probe's path
 // answers 200) and the idle resident memory of the Node process; exits 1 on a missed target.
 //
-//   node scripts/image-check.mjs IMAGE READY_TARGET_S RSS_TARGET_MB
+//   node --import tsx scripts/image-check.mjs IMAGE READY_TARGET_S RSS_TARGET_MB
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
-  chownSync,
   copyFileSync,
   mkdirSync,
   mkdtempSync,
@@ -23,15 +23,15 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, totalmem, userInfo } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startPostgres, TestPki } from '@internal/kubernetes-test-server';
 
 const [image, readyTargetS = '30', rssTargetMb = '512'] = process.argv.slice(2);
 if (!image) {
   console.error(
-    'usage: node scripts/image-check.mjs IMAGE [READY_TARGET_S] [RSS_TARGET_MB]',
+    'usage: node --import tsx scripts/image-check.mjs IMAGE [READY_TARGET_S] [RSS_TARGET_MB]',
   );
   process.exit(2);
 }
@@ -72,7 +72,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 try {
   await assertPortFree(PORT);
-  const database = await startTlsPostgres(join(work, 'postgres'));
+  const database = await startTlsPostgres();
   cleanups.push(database.stop);
   const mounts = writePodFiles(database);
   const env = {
@@ -218,7 +218,7 @@ try {
       )} MB (target < ${rssTargetMb} MB: ${rssMet ? 'met' : 'MISSED'})`,
       `  idle CPU:            ${idleMillicores.toFixed(0)} millicores`,
       `  stopped by SIGTERM:  ${stopS.toFixed(1)} s, exit code 0`,
-      `  runs as uid 1000, writes nothing outside /tmp; PostgreSQL over TLS with the CA file and password file; portal served`,
+      `  runs as uid 1000, writes nothing outside /tmp; PostgreSQL over TLS with the CA file and client certificate; portal served`,
     ].join('\n'),
   );
   exitCode = readyMet && rssMet ? 0 : 1;
@@ -243,160 +243,39 @@ async function assertPortFree(port) {
   );
 }
 
-// A PostgreSQL cluster of its own: TLS only (hostssl), scram passwords, a server certificate
-// for localhost signed by a CA made here.
-async function startTlsPostgres(dir) {
-  const versions = readdirSync('/usr/lib/postgresql').sort(
-    (a, b) => Number(b) - Number(a),
-  );
-  const bin = name => `/usr/lib/postgresql/${versions[0]}/bin/${name}`;
-  const asPostgres =
-    userInfo().uid === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
-  const pg = (name, args, opts) =>
-    asPostgres.length
-      ? run(asPostgres[0], [...asPostgres.slice(1), bin(name), ...args], opts)
-      : run(bin(name), args, opts);
-  mkdirSync(dir);
-  const superPassword = randomBytes(12).toString('hex');
-  const password = randomBytes(12).toString('hex');
-  const tls = join(dir, 'tls');
-  mkdirSync(tls);
-  const ssl = args => run('openssl', args, { cwd: tls, stdio: 'pipe' });
-  ssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=sentinel-image-check-ca',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  ]);
-  ssl([
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=localhost',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-  ]);
-  writeFileSync(
-    join(tls, 'san.ext'),
-    'subjectAltName=DNS:localhost,IP:127.0.0.1\n',
-  );
-  ssl([
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'san.ext',
-    '-out',
-    'server.crt',
-  ]);
-  writeFileSync(join(dir, 'pwfile'), `${superPassword}\n`);
-  if (asPostgres.length) {
-    const pgUser =
-      userInfo({ encoding: 'utf8' }) && run('id', ['-u', 'postgres']);
-    const pgGroup = run('id', ['-g', 'postgres']);
-    for (const path of [
-      dir,
-      tls,
-      join(dir, 'pwfile'),
-      ...['server.key', 'server.crt'].map(f => join(tls, f)),
-    ]) {
-      chownSync(path, Number(pgUser), Number(pgGroup));
-    }
-  }
-  chmodSync(join(tls, 'server.key'), 0o600);
-  const data = join(dir, 'data');
-  pg(
-    'initdb',
-    [
-      '-D',
-      data,
-      '-U',
-      'postgres',
-      '--auth=scram-sha-256',
-      `--pwfile=${join(dir, 'pwfile')}`,
-    ],
-    { stdio: 'pipe' },
-  );
-  writeFileSync(
-    join(data, 'pg_hba.conf'),
-    [
-      'local all all scram-sha-256',
-      'hostssl all all 127.0.0.1/32 scram-sha-256',
-      'hostssl all all ::1/128 scram-sha-256',
-      '',
-    ].join('\n'),
-  );
-  const port = await freePort();
-  pg(
-    'pg_ctl',
-    [
-      '-D',
-      data,
-      '-l',
-      join(dir, 'server.log'),
-      '-w',
-      'start',
-      '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=localhost -c ssl=on -c ssl_cert_file=${tls}/server.crt -c ssl_key_file=${tls}/server.key`,
-    ],
-    { stdio: 'pipe' },
-  );
-  run(
-    'psql',
-    [
-      '-h',
-      dir,
-      '-p',
-      String(port),
-      '-U',
-      'postgres',
-      '-d',
-      'postgres',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-c',
-      `CREATE ROLE sentinel LOGIN CREATEDB PASSWORD '${password}'`,
-    ],
-    {
-      env: { ...process.env, PGPASSWORD: superPassword },
-      stdio: 'pipe',
-    },
-  );
-  log(`PostgreSQL ${versions[0]} on localhost:${port}, TLS only`);
+// A PostgreSQL cluster of its own: TLS only, and only with the client certificate of role
+// sentinel (pg_hba `cert clientcert=verify-full`); its server certificate names localhost.
+async function startTlsPostgres() {
+  const pki = new TestPki();
+  cleanups.push(() => pki.remove());
+  const serverCa = pki.ca('postgres-server-ca');
+  const clientCa = pki.ca('postgres-client-ca');
+  const postgres = await startPostgres({
+    tls: serverCa.issue('localhost', {
+      usage: 'server',
+      subjectAltNames: ['DNS:localhost'],
+    }),
+    auth: { method: 'cert', clientCaFile: clientCa.certFile },
+  });
+  postgres.createRole('sentinel');
+  log(`PostgreSQL ${postgres.version} on localhost:${postgres.port}, TLS only`);
   return {
-    port,
-    password,
-    caFile: join(tls, 'ca.crt'),
-    stop: () =>
-      pg('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'], { stdio: 'pipe' }),
+    port: postgres.port,
+    // Asked by no one here (pg_hba takes the certificate), but the pod has the file.
+    password: randomBytes(12).toString('hex'),
+    caFile: serverCa.certFile,
+    client: clientCa.issue('sentinel', { usage: 'client' }),
+    stop: () => postgres.stop(),
   };
 }
 
 // The files a production pod has under /etc/sentinel (deploy/k8s/base/deployment.yaml).
 function writePodFiles(database) {
   const dirs = Object.fromEntries(
-    ['secrets', 'tls', 'config'].map(name => [name, join(work, name)]),
+    ['secrets', 'tls', 'postgresClient', 'config'].map(name => [
+      name,
+      join(work, name),
+    ]),
   );
   for (const dir of Object.values(dirs)) mkdirSync(dir, { mode: 0o755 });
   writeFileSync(join(dirs.secrets, 'postgres-password'), database.password);
@@ -410,6 +289,8 @@ function writePodFiles(database) {
     randomBytes(48).toString('base64'),
   );
   copyFileSync(database.caFile, join(dirs.tls, 'postgres-ca.crt'));
+  copyFileSync(database.client.certFile, join(dirs.postgresClient, 'tls.crt'));
+  copyFileSync(database.client.keyFile, join(dirs.postgresClient, 'tls.key'));
   copyFileSync(
     'environments/production/config.yaml',
     join(dirs.config, 'config.yaml'),
@@ -420,6 +301,7 @@ function writePodFiles(database) {
   return [
     `${dirs.secrets}:/etc/sentinel/secrets:ro`,
     `${dirs.tls}:/etc/sentinel/tls:ro`,
+    `${dirs.postgresClient}:/etc/sentinel/postgres-client:ro`,
     `${dirs.config}:/etc/sentinel/config:ro`,
   ];
 }
@@ -450,16 +332,6 @@ function writesOutsideTmp(container, marker) {
   } finally {
     buildah(['umount', container]);
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 async function waitReady(url, exited) {

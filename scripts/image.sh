@@ -85,7 +85,7 @@ case "${1:-}" in
   build) build_image ;;
   check)
     build_image
-    exec node scripts/image-check.mjs "$IMAGE" "$READY_TARGET_S" "$RSS_TARGET_MB"
+    exec node --import tsx scripts/image-check.mjs "$IMAGE" "$READY_TARGET_S" "$RSS_TARGET_MB"
     ;;
   *)
     echo "usage: scripts/image.sh build|check|base" >&2

@@ -128,7 +128,7 @@ describe.each(['staging', 'production'])(
       );
     });
 
-    it("reads each certificate's Secret where it is used: the listener in the pod, nginx's on the Ingress, the CA in its Issuer", () => {
+    it("reads each certificate's Secret where it is used: the listener and PostgreSQL client in the pod, nginx's on the Ingress, the CAs in their Issuers", () => {
       const readers = (secret: string): string[] => {
         const found: string[] = [];
         for (const v of deployment.spec.template.spec.volumes) {
@@ -161,6 +161,11 @@ describe.each(['staging', 'production'])(
         // The optimizer's: read by the optimizer's pods, outside this rendering
         // (deploy/README.md, "Certificates and mTLS").
         'inframind-client': [],
+        // PostgreSQL's client certificates (data-services): CloudNativePG reads the CA and
+        // streaming_replica's (dataServices.test.ts checks them), Sentinel its own.
+        'sentinel-postgres-client-ca': ['Issuer sentinel-postgres-client-ca'],
+        'sentinel-postgres-client': ['Deployment volume postgres-client-tls'],
+        'sentinel-postgres-replication': [],
       });
       // The listener volume is the whole Secret's ..data (no subPath), so renewals reach the
       // files the backend watches.

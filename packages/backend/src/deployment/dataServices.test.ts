@@ -154,6 +154,42 @@ describe.each(['staging', 'production'])(
       ).toEqual([]);
     });
 
+    it("signs Sentinel in to PostgreSQL with the owner's client certificate, from the CA the Cluster trusts", () => {
+      const owner = cluster.spec.bootstrap.initdb.owner;
+      const client = only(objects, 'Certificate', 'sentinel-postgres-client');
+      expect(client.spec.commonName).toBe(owner);
+      expect(client.spec.usages).toContain('client auth');
+      // Issued by the CA whose ca.crt the Cluster checks client certificates against.
+      const issuer = only(objects, 'Issuer', client.spec.issuerRef.name);
+      expect(issuer.spec.ca.secretName).toBe(
+        cluster.spec.certificates.clientCASecret,
+      );
+      const replication = only(
+        objects,
+        'Certificate',
+        'sentinel-postgres-replication',
+      );
+      expect(replication.spec.secretName).toBe(
+        cluster.spec.certificates.replicationTLSSecret,
+      );
+      expect(replication.spec.commonName).toBe('streaming_replica');
+      expect(replication.spec.issuerRef.name).toBe(issuer.metadata.name);
+      // The owner may sign in only with it, over TLS.
+      expect(cluster.spec.postgresql.pg_hba).toEqual([
+        'hostnossl all all all reject',
+        `hostssl all ${owner} all cert clientcert=verify-full`,
+      ]);
+      // The files the backend reads are that Secret's.
+      for (const [file, key] of [
+        ['tls.crt', 'tls.crt'],
+        ['tls.key', 'tls.key'],
+      ]) {
+        expect(
+          fileSource(deployment, `/etc/sentinel/postgres-client/${file}`),
+        ).toEqual({ secret: client.spec.secretName, key });
+      }
+    });
+
     describe('with the configuration the backend runs with', () => {
       const { root, configFiles } = materialize(view);
       afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -165,10 +201,12 @@ describe.each(['staging', 'production'])(
         );
       });
 
-      it('verifies the server certificate over TLS', () => {
+      it('verifies the server certificate over TLS and presents the client certificate', () => {
         const ssl = config.backend.database.connection.ssl;
         expect(ssl.ca).toContain('placeholder for');
         expect(ssl.rejectUnauthorized).not.toBe(false);
+        expect(ssl.cert).toContain('placeholder for');
+        expect(ssl.key).toContain('placeholder for');
       });
 
       it('lets PostgreSQL take every connection the replicas may open, during a rollout too', () => {

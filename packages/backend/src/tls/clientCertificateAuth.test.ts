@@ -2,7 +2,7 @@ import {
   optimizerPlan as plan,
   startSentinelOverTls,
 } from './__testUtils__/sentinelOverTls';
-import { TestPki } from './__testUtils__/pki';
+import { TestPki } from '@internal/kubernetes-test-server';
 import { call, type startTlsBackend } from './__testUtils__/tlsBackend';
 
 // The optimizer's restrictions, as app-config.yaml gives them to its token and certificate.

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { backstageCli } from '../deployment/__testUtils__/backstageConfig';
-import { TestPki } from './__testUtils__/pki';
+import { TestPki } from '@internal/kubernetes-test-server';
 import { startSentinelOverTls } from './__testUtils__/sentinelOverTls';
 import { call } from './__testUtils__/tlsBackend';
 

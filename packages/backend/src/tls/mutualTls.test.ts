@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { HEALTH_PATHS } from './createTlsHttpServer';
-import { TestPki } from './__testUtils__/pki';
+import { TestPki } from '@internal/kubernetes-test-server';
 import { call, startTlsBackend } from './__testUtils__/tlsBackend';
 
 const DAY = 86_400_000;

@@ -4,7 +4,7 @@ import type { JsonObject } from '@backstage/types';
 import sentinelPermissionModule from '@internal/backstage-plugin-permission-backend-module-sentinel';
 import sentinelBackend from '@internal/backstage-plugin-sentinel-backend';
 import simulatedCluster from '../../simulatedCluster';
-import type { TestPki } from './pki';
+import type { TestPki } from '@internal/kubernetes-test-server';
 import { startTlsBackend, type TlsBackendFiles } from './tlsBackend';
 
 /** A plan the optimizer may submit: shop/cart is under Sentinel and the policy lets it through. */

@@ -18,24 +18,42 @@ function utcTime(date: Date): string {
   return `${date.toISOString().slice(2, 19).replace(/[-T:]/g, '')}Z`;
 }
 
+/**
+ * A certificate `TestCa.issue` made, with its files.
+ *
+ * @public
+ */
 export interface IssuedCertificate {
+  /** The subject's common name. */
   cn: string;
+  /** The private key's PEM file. */
   keyFile: string;
+  /** The certificate's PEM file. */
   certFile: string;
+  /** The private key (PEM). */
   key: string;
+  /** The certificate (PEM). */
   cert: string;
 }
 
 /**
  * A certificate authority made with the openssl CLI in a temporary folder, with OpenSSL's own
  * `ca` database, so certificates can have any validity window and be revoked into a CRL.
+ *
+ * @public
  */
 export class TestCa {
+  /** Its folder: key, certificate, OpenSSL's database and what it issued. */
   readonly dir: string;
+  /** The CA certificate's PEM file. */
   readonly certFile: string;
+  /** The CA certificate (PEM). */
   readonly cert: string;
+  /** Its common name. */
+  readonly name: string;
 
-  constructor(root: string, readonly name: string) {
+  constructor(root: string, name: string) {
+    this.name = name;
     this.dir = join(root, name);
     mkdirSync(join(this.dir, 'issued'), { recursive: true });
     writeFileSync(join(this.dir, 'index.txt'), '');
@@ -168,6 +186,7 @@ export class TestCa {
     };
   }
 
+  /** Marks a certificate it issued as revoked, for the next `crl()`. */
   revoke(certificate: IssuedCertificate): void {
     openssl(this.dir, [
       'ca',
@@ -185,10 +204,16 @@ export class TestCa {
   }
 }
 
-/** A temporary folder for CAs and the server's TLS files; `remove()` deletes it. */
+/**
+ * A temporary folder for CAs and the server's TLS files; `remove()` deletes it.
+ *
+ * @public
+ */
 export class TestPki {
+  /** The temporary folder. */
   readonly root = mkdtempSync(join(tmpdir(), 'sentinel-tls-'));
 
+  /** A new CA named `name` (its common name and folder). */
   ca(name: string): TestCa {
     return new TestCa(this.root, name);
   }
@@ -200,6 +225,7 @@ export class TestPki {
     return path;
   }
 
+  /** Deletes the folder and everything in it. */
   remove(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
