@@ -5,7 +5,8 @@
 // under /etc/sentinel, uid 1000. PostgreSQL is a cluster of its own made here that accepts only
 // TLS connections with Sentinel's client certificate, so the image proves the production
 // database settings (CA and host name verification, client certificate), not only that Node
-// starts. Run with tsx (scripts/image.sh does): the PostgreSQL helper is TypeScript.
+// starts; Redis likewise serves TLS only to an ACL user with a password. Run with tsx
+// (scripts/image.sh does): the servers' helpers are TypeScript.
 //
 // Prints image size, start-to-ready time (from `buildah run` until the readiness probe's path
 // answers 200) and the idle resident memory of the Node process; exits 1 on a missed target.
@@ -26,7 +27,11 @@ import {
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startPostgres, TestPki } from '@internal/kubernetes-test-server';
+import {
+  startPostgres,
+  startRedis,
+  TestPki,
+} from '@internal/kubernetes-test-server';
 
 const [image, readyTargetS = '30', rssTargetMb = '512'] = process.argv.slice(2);
 if (!image) {
@@ -72,9 +77,13 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 try {
   await assertPortFree(PORT);
-  const database = await startTlsPostgres();
+  const pki = new TestPki();
+  cleanups.push(() => pki.remove());
+  const database = await startTlsPostgres(pki);
   cleanups.push(database.stop);
-  const mounts = writePodFiles(database);
+  const redis = await startTlsRedis(pki);
+  cleanups.push(redis.stop);
+  const mounts = writePodFiles(database, redis);
   const env = {
     // The production ConfigMap's own: the portal's public address is never dialed here.
     SENTINEL_BASE_URL: 'https://sentinel.example.com',
@@ -91,7 +100,7 @@ try {
       'http://127.0.0.1:9/.well-known/openid-configuration',
     SENTINEL_OIDC_CLIENT_ID: 'sentinel',
     PROMETHEUS_URL: 'http://127.0.0.1:9090',
-    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_URL: redis.url,
   };
   const size = buildah(['images', '--format', '{{.Size}}', image]);
 
@@ -218,7 +227,7 @@ try {
       )} MB (target < ${rssTargetMb} MB: ${rssMet ? 'met' : 'MISSED'})`,
       `  idle CPU:            ${idleMillicores.toFixed(0)} millicores`,
       `  stopped by SIGTERM:  ${stopS.toFixed(1)} s, exit code 0`,
-      `  runs as uid 1000, writes nothing outside /tmp; PostgreSQL over TLS with the CA file and client certificate; portal served`,
+      `  runs as uid 1000, writes nothing outside /tmp; PostgreSQL over TLS with the CA file and client certificate; Redis over TLS as an ACL user; portal served`,
     ].join('\n'),
   );
   exitCode = readyMet && rssMet ? 0 : 1;
@@ -245,9 +254,7 @@ async function assertPortFree(port) {
 
 // A PostgreSQL cluster of its own: TLS only, and only with the client certificate of role
 // sentinel (pg_hba `cert clientcert=verify-full`); its server certificate names localhost.
-async function startTlsPostgres() {
-  const pki = new TestPki();
-  cleanups.push(() => pki.remove());
+async function startTlsPostgres(pki) {
   const serverCa = pki.ca('postgres-server-ca');
   const clientCa = pki.ca('postgres-client-ca');
   const postgres = await startPostgres({
@@ -269,8 +276,23 @@ async function startTlsPostgres() {
   };
 }
 
+// A Redis of its own: TLS only, its certificate naming localhost, ACL user sentinel.
+async function startTlsRedis(pki) {
+  const ca = pki.ca('redis-ca');
+  const password = randomBytes(16).toString('hex');
+  const redis = await startRedis({
+    tls: ca.issue('localhost', {
+      usage: 'server',
+      subjectAltNames: ['DNS:localhost'],
+    }),
+    users: [{ name: 'sentinel', password }],
+  });
+  log(`Redis on ${redis.url}, TLS only`);
+  return { url: redis.url, password, caFile: ca.certFile, stop: redis.stop };
+}
+
 // The files a production pod has under /etc/sentinel (deploy/k8s/base/deployment.yaml).
-function writePodFiles(database) {
+function writePodFiles(database, redis) {
   const dirs = Object.fromEntries(
     ['secrets', 'tls', 'postgresClient', 'config'].map(name => [
       name,
@@ -279,6 +301,8 @@ function writePodFiles(database) {
   );
   for (const dir of Object.values(dirs)) mkdirSync(dir, { mode: 0o755 });
   writeFileSync(join(dirs.secrets, 'postgres-password'), database.password);
+  writeFileSync(join(dirs.secrets, 'redis-password'), redis.password);
+  copyFileSync(redis.caFile, join(dirs.tls, 'redis-ca.crt'));
   // Secret sentinel-auth's keys: the OIDC client secret and the session secret.
   writeFileSync(
     join(dirs.secrets, 'oidc-client-secret'),

@@ -49,10 +49,6 @@ export interface Config {
        */
       maxHold?: HumanDuration | string;
     };
-    /**
-     * Redis shared by all replicas for rate-limit counters, e.g. redis://redis:6379. Without
-     * it the database counts (fine for one replica); when Redis is down the database answers.
-     */
     /** Where canary analysis queries metrics. Without it every check is inconclusive. */
     prometheus?: {
       /** e.g. http://prometheus.monitoring:9090 */
@@ -94,9 +90,29 @@ export interface Config {
       recheckSeconds?: number;
       concurrency?: number;
     };
+    /**
+     * Redis shared by all replicas for rate-limit counters. Without it the database counts
+     * (fine for one replica); while Redis is down or refuses Sentinel the database answers.
+     */
     redis?: {
-      /** @visibility secret */
+      /**
+       * e.g. redis://redis:6379, or rediss://redis:6379 for TLS (the server's certificate is
+       * verified, against tls.caFile when given, and must name the host).
+       * @visibility secret
+       */
       connection?: string;
+      /** The ACL user Sentinel signs in as; needs password. */
+      username?: string;
+      /**
+       * The ACL user's password (or the default user's, without username); in production
+       * read from a file with $file.
+       * @visibility secret
+       */
+      password?: string;
+      tls?: {
+        /** PEM file of the CA the server's certificate must chain to; needs rediss://. */
+        caFile?: string;
+      };
     };
     /**
      * The policy document stored as version 1 on first start (see docs/policies.md); later

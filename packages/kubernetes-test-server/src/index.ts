@@ -33,3 +33,5 @@ export { startPostgres } from './postgres';
 export type { PostgresProcess, StartPostgresOptions } from './postgres';
 export { TestCa, TestPki } from './pki';
 export type { IssuedCertificate } from './pki';
+export { startRedis } from './redis';
+export type { RedisProcess, StartRedisOptions } from './redis';

@@ -128,12 +128,21 @@ describe.each(['staging', 'production'])(
       );
     });
 
-    it("reads each certificate's Secret where it is used: the listener and PostgreSQL client in the pod, nginx's on the Ingress, the CAs in their Issuers", () => {
+    it("reads each certificate's Secret where it is used: the listener, PostgreSQL client and Redis CA in the pod, Redis's in its pods, nginx's on the Ingress, the CAs in their Issuers", () => {
       const readers = (secret: string): string[] => {
         const found: string[] = [];
-        for (const v of deployment.spec.template.spec.volumes) {
-          if (v.secret?.secretName === secret)
-            found.push(`Deployment volume ${v.name}`);
+        for (const workload of [deployment, ...of(objects, 'StatefulSet')]) {
+          for (const v of workload.spec.template.spec.volumes) {
+            const names = [
+              v.secret?.secretName,
+              ...(v.projected?.sources ?? []).map((p: any) => p.secret?.name),
+            ];
+            if (names.includes(secret)) {
+              found.push(
+                `${workload.kind} ${workload.metadata.name} volume ${v.name}`,
+              );
+            }
+          }
         }
         const ingress = only(objects, 'Ingress', 'sentinel');
         if (
@@ -156,7 +165,7 @@ describe.each(['staging', 'production'])(
         ),
       ).toEqual({
         'sentinel-ca': ['Issuer sentinel-ca'],
-        'sentinel-listener': ['Deployment volume listener-tls'],
+        'sentinel-listener': ['Deployment sentinel volume listener-tls'],
         'sentinel-ingress-client': ['Ingress proxy-ssl-secret'],
         // The optimizer's: read by the optimizer's pods, outside this rendering
         // (deploy/README.md, "Certificates and mTLS").
@@ -164,8 +173,19 @@ describe.each(['staging', 'production'])(
         // PostgreSQL's client certificates (data-services): CloudNativePG reads the CA and
         // streaming_replica's (dataServices.test.ts checks them), Sentinel its own.
         'sentinel-postgres-client-ca': ['Issuer sentinel-postgres-client-ca'],
-        'sentinel-postgres-client': ['Deployment volume postgres-client-tls'],
+        'sentinel-postgres-client': [
+          'Deployment sentinel volume postgres-client-tls',
+        ],
         'sentinel-postgres-replication': [],
+        // Redis's: the backend trusts the CA (only its ca.crt), both Redis pods serve the leaf.
+        'sentinel-redis-ca': [
+          'Deployment sentinel volume tls',
+          'Issuer sentinel-redis-ca',
+        ],
+        'redis-server': [
+          'StatefulSet redis volume tls',
+          'StatefulSet redis-replica volume tls',
+        ],
       });
       // The listener volume is the whole Secret's ..data (no subPath), so renewals reach the
       // files the backend watches.

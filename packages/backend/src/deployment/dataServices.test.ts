@@ -266,6 +266,35 @@ describe.each(['staging', 'production'])(
       expect(conf).toMatch(/^maxmemory-policy volatile-/m);
     });
 
+    it('serves Redis over TLS only, with a certificate naming what Sentinel dials, to ACL users', () => {
+      const url = new URL(env.REDIS_URL);
+      expect(url.protocol).toBe('rediss:');
+      const conf = only(objects, 'ConfigMap', 'redis').data['redis.conf'];
+      expect(conf).toMatch(/^port 0$/m);
+      expect(conf).toMatch(new RegExp(`^tls-port ${url.port}$`, 'm'));
+      expect(conf).toMatch(/^aclfile /m);
+      const server = only(objects, 'Certificate', 'redis-server');
+      expect(server.spec.dnsNames).toContain(url.hostname);
+      // The replica dials the primary's pod by the name in --replicaof.
+      const replica = only(objects, 'StatefulSet', 'redis-replica');
+      const args: string[] = replica.spec.template.spec.containers[0].command;
+      expect(server.spec.dnsNames).toContain(
+        args[args.indexOf('--replicaof') + 1],
+      );
+      // Sentinel trusts the CA that issues it, and reads its user's password from a file.
+      const issuer = only(objects, 'Issuer', server.spec.issuerRef.name);
+      expect(fileSource(deployment, '/etc/sentinel/tls/redis-ca.crt')).toEqual({
+        secret: issuer.spec.ca.secretName,
+        key: 'ca.crt',
+      });
+      expect(
+        fileSource(deployment, '/etc/sentinel/secrets/redis-password'),
+      ).toEqual({
+        secret: 'sentinel-redis',
+        key: 'password',
+      });
+    });
+
     it("lets only Sentinel's backend and the replica reach Redis", () => {
       const policy = only(objects, 'NetworkPolicy', 'redis');
       const allowed = policy.spec.ingress.flatMap((rule: any) =>

@@ -6,24 +6,26 @@ import {
   ResilientChangeLedger,
   type ChangeLedger,
 } from './ChangeLedger';
+import { redisMisconfiguration, type RedisConnection } from './redisConnection';
 import type { AppliedChanges } from './types';
 
 /**
  * The ledger rate limits count on: Redis shared by all replicas when `sentinel.redis.connection`
- * is set (falling back to the database while it is down), else the database alone (the
- * embedded default, one replica).
+ * is set (falling back to the database while it is down or refuses Sentinel), else the
+ * database alone (the embedded default, one replica).
  */
 export function createChangeLedger(options: {
-  redisUrl?: string;
+  redis?: RedisConnection;
   /** The plan store: every admitted change has its applied_at there. */
   store: AppliedChanges;
   logger: LoggerService;
 }): { ledger: ChangeLedger; close(): Promise<void> } {
   const database = new DatabaseChangeLedger(options.store);
-  if (!options.redisUrl) {
+  if (!options.redis) {
     return { ledger: database, close: async () => {} };
   }
-  const redis = new Redis(options.redisUrl, {
+  const redis = new Redis(options.redis.url, {
+    ...options.redis.options,
     // Fail fast while Redis is down, so the database answers instead of requests waiting.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -36,10 +38,22 @@ export function createChangeLedger(options: {
     options.store,
     options.logger,
   );
-  redis.on('error', error =>
-    options.logger.debug('Sentinel rate-limit Redis is unavailable', error),
-  );
+  // A refusal that retrying cannot fix is an error for the operator, once per distinct cause
+  // (ioredis retries every few seconds); an outage stays at debug.
+  let reported: string | undefined;
+  redis.on('error', error => {
+    const misconfiguration = redisMisconfiguration(error);
+    if (!misconfiguration) {
+      options.logger.debug('Sentinel rate-limit Redis is unavailable', error);
+    } else if (misconfiguration !== reported) {
+      reported = misconfiguration;
+      options.logger.error(
+        `${misconfiguration}; rate limits count in the database until this is fixed`,
+      );
+    }
+  });
   redis.on('ready', () => {
+    reported = undefined;
     ledger
       .resync(new Date())
       .catch(error =>

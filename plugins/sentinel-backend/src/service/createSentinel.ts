@@ -39,6 +39,7 @@ import { PlanService } from '../plans/PlanService';
 import { createPlanStores } from '../plans/store/createPlanStores';
 import type { PlanChange } from '../plans/store/PlanStore';
 import { createChangeLedger } from '../policy/createChangeLedger';
+import { readRedisConnection } from '../policy/redisConnection';
 import { PolicyService } from '../policy/PolicyService';
 import { PolicyStore } from '../policy/PolicyStore';
 import { ProgressiveRollouts } from '../rollouts/ProgressiveRollouts';
@@ -157,7 +158,7 @@ export async function createSentinel(
 
   // Policy, and the ledger its rate limits count on.
   const { ledger, close: closeLedger } = createChangeLedger({
-    redisUrl: config.getOptionalString('sentinel.redis.connection'),
+    redis: readRedisConnection(config),
     store: stores.gate,
     logger,
   });
