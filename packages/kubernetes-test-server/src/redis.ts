@@ -84,11 +84,11 @@ export async function startRedis(
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  for (const stream of [child.stdout, child.stderr]) {
-    stream?.on('data', chunk => {
-      output = (output + String(chunk)).slice(-4000);
-    });
-  }
+  const keep = (chunk: Buffer) => {
+    output = (output + String(chunk)).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise<void>(resolve =>
     child.once('exit', () => resolve()),
   );
