@@ -72,5 +72,7 @@ backend.add(import('@backstage/plugin-signals-backend'));
 // Sentinel itself, mounted at /api/sentinel.
 backend.add(import('@internal/backstage-plugin-sentinel-backend'));
 backend.add(import('./simulatedCluster'));
+// The expiry time of every certificate it holds, as a metric.
+backend.add(import('./certificateExpiry/module'));
 
 backend.start();
