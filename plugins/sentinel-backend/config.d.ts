@@ -55,6 +55,19 @@ export interface Config {
       baseUrl: string;
       /** How long one query may take before the check is inconclusive; default 5. */
       timeoutSeconds?: number;
+      tls?: {
+        /**
+         * PEM file of the CA Prometheus's certificate must chain to (baseUrl https://); read
+         * again when it changes.
+         */
+        caFile?: string;
+      };
+      /** Basic auth (Prometheus's web config `basic_auth_users`, or a proxy in front). */
+      basicAuth?: {
+        username: string;
+        /** A file holding the password, read at each query (so it may rotate). */
+        passwordFile: string;
+      };
     };
     /** Canary and blue/green rollouts (docs/progressive-delivery.md). */
     rollouts?: {

@@ -1,4 +1,6 @@
+import { hashSync } from 'bcryptjs';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:https';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +41,15 @@ export interface StartPrometheusOptions {
   binary?: string;
   /** How long to wait for it to get ready. Default 30 s. */
   readyTimeoutMs?: number;
+  /**
+   * Its web configuration (`--web.config.file`): HTTPS with this certificate (which names
+   * localhost; the URL is then https://localhost:port), and a user every request must sign
+   * in as with basic auth (the password is stored bcrypt-hashed, as Prometheus requires).
+   */
+  web?: {
+    tls?: { certFile: string; keyFile: string };
+    basicAuth?: { username: string; password: string };
+  };
 }
 
 /**
@@ -79,6 +90,8 @@ export async function startPrometheus(
     '',
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), config);
+  const { web } = options;
+  if (web) writeFileSync(join(dir, 'web.yml'), webConfig(web));
   const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(
     binary,
@@ -87,6 +100,7 @@ export async function startPrometheus(
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...(web ? [`--web.config.file=${join(dir, 'web.yml')}`] : []),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -106,7 +120,9 @@ export async function startPrometheus(
       ),
     ),
   );
-  const url = `http://127.0.0.1:${port}`;
+  const url = web?.tls
+    ? `https://localhost:${port}`
+    : `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGCONT');
@@ -121,12 +137,7 @@ export async function startPrometheus(
       if (child.exitCode !== null) {
         throw new Error(`prometheus exited at start: ${stderr.trim()}`);
       }
-      try {
-        const res = await fetch(`${url}/-/ready`);
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
+      if (await answersReady(url, web?.basicAuth)) return;
       if (Date.now() > deadline) {
         throw new Error(`prometheus did not get ready: ${stderr.trim()}`);
       }
@@ -145,4 +156,58 @@ export async function startPrometheus(
     pause: () => child.kill('SIGSTOP'),
     resume: () => child.kill('SIGCONT'),
   };
+}
+
+function webConfig(web: NonNullable<StartPrometheusOptions['web']>): string {
+  return [
+    ...(web.tls
+      ? [
+          'tls_server_config:',
+          `  cert_file: ${web.tls.certFile}`,
+          `  key_file: ${web.tls.keyFile}`,
+        ]
+      : []),
+    ...(web.basicAuth
+      ? [
+          'basic_auth_users:',
+          `  ${web.basicAuth.username}: '${hashSync(
+            web.basicAuth.password,
+            10,
+          )}'`,
+        ]
+      : []),
+    '',
+  ].join('\n');
+}
+
+/** Whether /-/ready answers 200 (over https its certificate is not checked here). */
+function answersReady(
+  url: string,
+  basicAuth?: { username: string; password: string },
+): Promise<boolean> {
+  const headers: Record<string, string> = basicAuth
+    ? {
+        authorization: `Basic ${Buffer.from(
+          `${basicAuth.username}:${basicAuth.password}`,
+        ).toString('base64')}`,
+      }
+    : {};
+  if (url.startsWith('http:')) {
+    return fetch(`${url}/-/ready`, { headers }).then(
+      res => res.ok,
+      () => false,
+    );
+  }
+  return new Promise(resolve => {
+    const req = request(
+      `${url}/-/ready`,
+      { headers, rejectUnauthorized: false },
+      res => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
+    req.on('error', () => resolve(false));
+    req.end();
+  });
 }

@@ -36,6 +36,10 @@ export function heldCertificates(config: Config): HeldCertificate[] {
   pem('postgres-client', 'backend.database.connection.ssl.cert');
   pem('redis-ca', 'backend.cache.connection.socket.ca');
   file('redis-ca', config.getOptionalString('sentinel.redis.tls.caFile'));
+  file(
+    'prometheus-ca',
+    config.getOptionalString('sentinel.prometheus.tls.caFile'),
+  );
   for (const cluster of config.getOptionalConfigArray('sentinel.clusters') ??
     []) {
     const name = cluster.getString('name');

@@ -5,6 +5,10 @@ import {
 import { z } from 'zod';
 import type { Config } from '@backstage/config';
 import { DEFAULT_THRESHOLDS } from './analysis/healthScore';
+import {
+  readPrometheusAccess,
+  type PrometheusAccessOptions,
+} from './analysis/prometheusAccess';
 import { checkSteps } from './canarySteps';
 import {
   ROLLBACK_POLICIES,
@@ -27,6 +31,8 @@ export interface RolloutSettings {
   rollbackWindowSeconds: number;
   /** Where the analysis asks (`sentinel.prometheus.baseUrl`); none: every check is inconclusive. */
   prometheusUrl?: string;
+  /** Its CA file and credentials (`sentinel.prometheus.tls`, `.basicAuth`). */
+  prometheusAccess: PrometheusAccessOptions;
   /** How long one query may take before it counts as unavailable. */
   prometheusTimeoutMs: number;
   maxPauseMs: number;
@@ -77,6 +83,7 @@ export const DEFAULT_ROLLOUTS: RolloutSettings = {
   },
   rollbackPolicy: 'auto',
   rollbackWindowSeconds: 600,
+  prometheusAccess: {},
   prometheusTimeoutMs: 5_000,
   maxPauseMs: 24 * 3600_000,
   abortAttempts: 20,
@@ -165,6 +172,7 @@ export function readRolloutSettings(root: Config): RolloutSettings {
       d.rollbackWindowSeconds,
     ),
     prometheusUrl: root.getOptionalString('sentinel.prometheus.baseUrl'),
+    prometheusAccess: readPrometheusAccess(root),
     prometheusTimeoutMs:
       (root.getOptionalNumber('sentinel.prometheus.timeoutSeconds') ??
         d.prometheusTimeoutMs / 1000) * 1000,

@@ -43,6 +43,7 @@ export function createRolloutExecution(options: RolloutExecutionOptions) {
     clusterDrivers: options.clusterDrivers,
     prometheus: settings.prometheusUrl
       ? new PrometheusClient({
+          ...settings.prometheusAccess,
           baseUrl: settings.prometheusUrl,
           timeoutMs: settings.prometheusTimeoutMs,
         })

@@ -1,4 +1,10 @@
+import { STATUS_CODES } from 'node:http';
+import { fetch } from 'undici';
 import { z } from 'zod';
+import {
+  PrometheusAccess,
+  type PrometheusAccessOptions,
+} from './prometheusAccess';
 
 /**
  * What one PromQL check of a canary analysis found. Analysis never promotes blind: a query
@@ -33,7 +39,7 @@ const response = z.discriminatedUnion('status', [
   }),
 ]);
 
-export interface PrometheusClientOptions {
+export interface PrometheusClientOptions extends PrometheusAccessOptions {
   /** e.g. http://prometheus.monitoring:9090 */
   baseUrl: string;
   /** How long one query may take before it counts as unavailable. Default 5 s. */
@@ -44,10 +50,12 @@ export interface PrometheusClientOptions {
 export class PrometheusClient {
   readonly #baseUrl: string;
   readonly #timeoutMs: number;
+  readonly #access: PrometheusAccess;
 
   constructor(options: PrometheusClientOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#timeoutMs = options.timeoutMs ?? 5_000;
+    this.#access = new PrometheusAccess(options);
   }
 
   /**
@@ -62,15 +70,32 @@ export class PrometheusClient {
       const res = await fetch(`${this.#baseUrl}/api/v1/query`, {
         method: 'POST',
         body,
+        headers: this.#access.headers(),
+        dispatcher: this.#access.dispatcher(),
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
+      // Prometheus answers a query error (400, 422, 503) with a JSON error body; anything
+      // else not 2xx (401 from its web config or a proxy) is a refusal to name.
+      if (!res.ok && ![400, 422, 503].includes(res.status)) {
+        await res.body?.cancel();
+        return {
+          kind: 'unavailable',
+          reason: `Prometheus at ${this.#baseUrl} answered ${res.status} ${
+            res.statusText || STATUS_CODES[res.status]
+          }${
+            res.status === 401 || res.status === 403
+              ? ' (check sentinel.prometheus.basicAuth)'
+              : ''
+          }`,
+        };
+      }
       json = await res.json();
     } catch (error) {
       return {
         kind: 'unavailable',
-        reason: `Prometheus at ${this.#baseUrl} did not answer: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        reason: `Prometheus at ${this.#baseUrl} did not answer: ${describe(
+          error,
+        )}`,
       };
     }
     const parsed = response.safeParse(json);
@@ -108,4 +133,16 @@ function valueOf(text: string): QueryOutcome {
   const value = Number(text);
   // NaN: a ratio over no traffic (0/0) says nothing about health.
   return Number.isNaN(value) ? { kind: 'no_data' } : { kind: 'value', value };
+}
+
+/** fetch's error and its cause: "fetch failed" alone does not say a certificate was refused. */
+function describe(error: unknown): string {
+  const { message, cause } = (error ?? {}) as {
+    message?: unknown;
+    cause?: { message?: unknown };
+  };
+  if (typeof message !== 'string') return String(error);
+  return typeof cause?.message === 'string'
+    ? `${message}: ${cause.message}`
+    : message;
 }
