@@ -146,6 +146,10 @@ export interface Config {
       /** A kubeconfig file and, optionally, the context to use. */
       kubeconfig?: { path: string; context?: string };
       serviceAccountTokenFile?: string;
+      /**
+       * PEM files, read for every request: a renewed certificate, key or CA is used by the
+       * next connection, without a restart.
+       */
       clientCertFile?: string;
       clientKeyFile?: string;
       caFile?: string;

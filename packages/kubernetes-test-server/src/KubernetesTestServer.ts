@@ -5,7 +5,11 @@ import {
   Server,
   ServerResponse,
 } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import {
+  createServer as createHttpsServer,
+  type Server as HttpsServer,
+} from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { AddressInfo } from 'node:net';
 import { WorkloadController } from './controller/WorkloadController';
 import { injectFault, type KubernetesTestServerFaults } from './faults';
@@ -20,7 +24,7 @@ import {
 } from './rbac/AuthorizationLog';
 import { BOOTSTRAP_POLICY } from './rbac/bootstrap';
 import { RbacAuthorizer, type RoleRef } from './rbac/RbacAuthorizer';
-import type { RbacPermission } from './rbac/rules';
+import type { RbacPermission, UserInfo } from './rbac/rules';
 import { selfSubjectAccessReview } from './rbac/selfSubjectAccessReview';
 import { parseJson, readBody, sendJson } from './requests';
 import { RESOURCE_NAMES, RESOURCES, type ResourceName } from './resources';
@@ -52,7 +56,19 @@ export interface KubernetesTestServerOptions {
    * the certificate itself by default) goes into the kubeconfig. Clients
    * built on client-go, kubectl among them, send the bearer token only over TLS.
    */
-  tls?: { key: string; cert: string; ca?: string };
+  tls?: {
+    key: string;
+    cert: string;
+    ca?: string;
+    /**
+     * Also authenticate clients by certificate, as the kube-apiserver's
+     * `--client-ca-file`: a client certificate that chains to this CA (PEM)
+     * is the user of its CN, in the groups of its O fields (O=system:masters
+     * is an administrator). A request with neither a valid certificate nor a
+     * token is a 401. See `trustClientCertificates` to change it.
+     */
+    clientCa?: string;
+  };
   /**
    * Run the built-in workload controller: Deployments and StatefulSets get
    * pods and a status that moves towards their spec (see the README). Off by
@@ -86,7 +102,7 @@ export interface KubernetesTestServerOptions {
 export class KubernetesTestServer {
   /** The bearer token clients must present. */
   readonly token: string;
-  private readonly tls?: { key: string; cert: string; ca?: string };
+  private readonly tls?: KubernetesTestServerOptions['tls'];
   private readonly store: ObjectStore;
   private readonly watches: WatchHub;
   private readonly router: Router;
@@ -136,7 +152,19 @@ export class KubernetesTestServer {
       return this.handle(req, res);
     };
     const server: Server = this.tls
-      ? createHttpsServer({ key: this.tls.key, cert: this.tls.cert }, handler)
+      ? createHttpsServer(
+          {
+            key: this.tls.key,
+            cert: this.tls.cert,
+            // Asked for, not required: a client without one may still bring a token.
+            ...(this.tls.clientCa && {
+              requestCert: true,
+              rejectUnauthorized: false,
+              ca: this.tls.clientCa,
+            }),
+          },
+          handler,
+        )
       : createServer(handler);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -155,11 +183,66 @@ export class KubernetesTestServer {
     return { url: this.serverUrl };
   }
 
+  /**
+   * From now on, client certificates must chain to `ca` and not be listed in
+   * `crl` (PEM), for new connections; connections already open keep the
+   * certificate they were verified with, as on a real API server. Needs
+   * `tls.clientCa`.
+   */
+  trustClientCertificates(options: { ca: string; crl?: string }): void {
+    if (!this.tls?.clientCa || !this.server) {
+      throw new Error(
+        'trustClientCertificates needs a started server with tls.clientCa',
+      );
+    }
+    (this.server as HttpsServer).setSecureContext({
+      key: this.tls.key,
+      cert: this.tls.cert,
+      ca: options.ca,
+      ...(options.crl && { crl: options.crl }),
+    });
+  }
+
+  /**
+   * The SHA-256 fingerprints of the client certificates requests were
+   * authenticated with, each with the number of requests, since the start.
+   */
+  clientCertificates(): Map<string, number> {
+    return new Map(this.certificateRequests);
+  }
+
+  private readonly certificateRequests = new Map<string, number>();
+
   /** Connections clients opened so far (TLS handshakes, when serving https). */
   connections = 0;
 
   /** Requests answered so far (a watch counts once, when it starts). */
   requests = 0;
+
+  /** A bearer token first, else a verified client certificate, as the kube-apiserver. */
+  private authenticate(req: IncomingMessage): UserInfo {
+    const socket = req.socket as TLSSocket;
+    if (
+      req.headers.authorization ||
+      !this.tls?.clientCa ||
+      !socket.authorized
+    ) {
+      return this.authenticator.authenticate(req.headers.authorization);
+    }
+    const peer = socket.getPeerCertificate();
+    this.certificateRequests.set(
+      peer.fingerprint256,
+      (this.certificateRequests.get(peer.fingerprint256) ?? 0) + 1,
+    );
+    const organizations = peer.subject.O ?? [];
+    return {
+      username: String(peer.subject.CN),
+      groups: [
+        ...(Array.isArray(organizations) ? organizations : [organizations]),
+        'system:authenticated',
+      ],
+    };
+  }
 
   /** Ends every watch and stops listening. */
   async stop(): Promise<void> {
@@ -368,7 +451,7 @@ export class KubernetesTestServer {
         res.end(text);
         return;
       }
-      const user = this.authenticator.authenticate(req.headers.authorization);
+      const user = this.authenticate(req);
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (await injectFault(req, res, url, this.faults)) {
         return;

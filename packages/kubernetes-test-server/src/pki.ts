@@ -78,6 +78,7 @@ export class TestCa {
         'copy_extensions = none',
         '[any]',
         'commonName = supplied',
+        'organizationName = optional',
         '',
       ].join('\n'),
     );
@@ -121,6 +122,8 @@ export class TestCa {
       notAfter?: Date;
       /** A second certificate for the same name, in files of its own. */
       label?: string;
+      /** The subject's O (e.g. a Kubernetes group such as system:masters). */
+      organization?: string;
     } = {},
   ): IssuedCertificate {
     const base = `${cn}${options.label ? `-${options.label}` : ''}`.replace(
@@ -153,7 +156,7 @@ export class TestCa {
       '-out',
       `${base}.csr`,
       '-subj',
-      `/CN=${cn}`,
+      `/CN=${cn}${options.organization ? `/O=${options.organization}` : ''}`,
     ]);
     const now = Date.now();
     openssl(this.dir, [

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
 import { KubernetesTestServer } from './KubernetesTestServer';
+import { TestPki } from './pki';
 import {
   certificate,
   hasKubectl,
@@ -39,6 +40,75 @@ describe('KubernetesTestServer over TLS', () => {
       expect(read.status?.readyReplicas).toBe(1);
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('KubernetesTestServer with client certificates', () => {
+  it('authenticates a certificate from the client CA as its CN and O, and refuses others', async () => {
+    const pki = new TestPki();
+    const serverCa = pki.ca('apiserver-ca');
+    const clientCa = pki.ca('client-ca');
+    const serving = serverCa.issue('127.0.0.1', {
+      usage: 'server',
+      subjectAltNames: ['IP:127.0.0.1'],
+    });
+    const server = new KubernetesTestServer({
+      tls: {
+        key: serving.key,
+        cert: serving.cert,
+        ca: serverCa.cert,
+        clientCa: clientCa.cert,
+      },
+    });
+    await server.start();
+    try {
+      server.addDeployment({
+        metadata: { name: 'web', namespace: 'shop' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'web', image: 'nginx:1.25' }] },
+          },
+        },
+      });
+      const read = (client: { cert: string; key: string }) => {
+        const kc = new KubeConfig();
+        const b64 = (pem: string) => Buffer.from(pem).toString('base64');
+        kc.loadFromOptions({
+          clusters: [
+            { name: 'c', server: server.url, caData: b64(serverCa.cert) },
+          ],
+          users: [
+            { name: 'u', certData: b64(client.cert), keyData: b64(client.key) },
+          ],
+          contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+          currentContext: 'c',
+        });
+        return kc
+          .makeApiClient(AppsV1Api)
+          .readNamespacedDeployment({ name: 'web', namespace: 'shop' });
+      };
+      const admin = clientCa.issue('ann', {
+        usage: 'client',
+        organization: 'system:masters',
+      });
+      await expect(read(admin)).resolves.toMatchObject({
+        metadata: { name: 'web' },
+      });
+      // Authenticated, but RBAC grants user bob nothing.
+      await expect(
+        read(clientCa.issue('bob', { usage: 'client' })),
+      ).rejects.toMatchObject({ code: 403 });
+      await expect(
+        read(pki.ca('other-ca').issue('ann', { usage: 'client' })),
+      ).rejects.toMatchObject({ code: 401 });
+      expect([...server.clientCertificates().values()]).toEqual([1, 1]);
+    } finally {
+      await server.stop();
+      pki.remove();
     }
   });
 });

@@ -66,13 +66,30 @@ export function readClusterConfigs(
         `${where}: give serviceAccountTokenFile, clientCertFile and clientKeyFile, or kubeconfig`,
       );
     }
+    // Fail at start-up, not at the first plan, when one is missing.
+    for (const [key, file] of [
+      ['caFile', caFile],
+      ['clientCertFile', certFile],
+      ['clientKeyFile', keyFile],
+    ] as const) {
+      if (!file) continue;
+      try {
+        readFileSync(file);
+      } catch (error) {
+        throw new Error(
+          `${where}.${key}: cannot read ${file}: ${(error as Error).message}`,
+        );
+      }
+    }
     kubeConfig.loadFromOptions({
       clusters: [
         {
           name,
           server: url,
           skipTLSVerify,
-          ...(caFile && { caData: readFileSync(caFile).toString('base64') }),
+          // Paths, not contents: the client reads them for every request, so a rotated CA or
+          // client certificate is used by the next connection (KeepAliveKubeConfig).
+          ...(caFile && { caFile }),
         },
       ],
       users: [
@@ -82,10 +99,8 @@ export function readClusterConfigs(
           ...(tokenFile && {
             authProvider: { name: 'tokenFile', config: { tokenFile } },
           }),
-          ...(certFile && {
-            certData: readFileSync(certFile).toString('base64'),
-          }),
-          ...(keyFile && { keyData: readFileSync(keyFile).toString('base64') }),
+          ...(certFile && { certFile }),
+          ...(keyFile && { keyFile }),
         },
       ],
       contexts: [{ name, cluster: name, user: `sentinel@${name}` }],
