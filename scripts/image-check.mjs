@@ -14,7 +14,6 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
-  chownSync,
   copyFileSync,
   mkdirSync,
   mkdtempSync,
@@ -24,9 +23,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, totalmem, userInfo } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startPostgresCluster } from '../packages/vault-test-server/src/postgres.ts';
 
 const [image, readyTargetS = '30', rssTargetMb = '512'] = process.argv.slice(2);
 if (!image) {
@@ -244,152 +244,16 @@ async function assertPortFree(port) {
 }
 
 // A PostgreSQL cluster of its own: TLS only (hostssl), scram passwords, a server certificate
-// for localhost signed by a CA made here.
+// for localhost signed by a CA made here; Sentinel's role has a password of its own.
 async function startTlsPostgres(dir) {
-  const versions = readdirSync('/usr/lib/postgresql').sort(
-    (a, b) => Number(b) - Number(a),
-  );
-  const bin = name => `/usr/lib/postgresql/${versions[0]}/bin/${name}`;
-  const asPostgres =
-    userInfo().uid === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
-  const pg = (name, args, opts) =>
-    asPostgres.length
-      ? run(asPostgres[0], [...asPostgres.slice(1), bin(name), ...args], opts)
-      : run(bin(name), args, opts);
-  mkdirSync(dir);
-  const superPassword = randomBytes(12).toString('hex');
+  const cluster = await startPostgresCluster({ dir, tls: true, log });
   const password = randomBytes(12).toString('hex');
-  const tls = join(dir, 'tls');
-  mkdirSync(tls);
-  const ssl = args => run('openssl', args, { cwd: tls, stdio: 'pipe' });
-  ssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=sentinel-image-check-ca',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  ]);
-  ssl([
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=localhost',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-  ]);
-  writeFileSync(
-    join(tls, 'san.ext'),
-    'subjectAltName=DNS:localhost,IP:127.0.0.1\n',
-  );
-  ssl([
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'san.ext',
-    '-out',
-    'server.crt',
-  ]);
-  writeFileSync(join(dir, 'pwfile'), `${superPassword}\n`);
-  if (asPostgres.length) {
-    const pgUser =
-      userInfo({ encoding: 'utf8' }) && run('id', ['-u', 'postgres']);
-    const pgGroup = run('id', ['-g', 'postgres']);
-    for (const path of [
-      dir,
-      tls,
-      join(dir, 'pwfile'),
-      ...['server.key', 'server.crt'].map(f => join(tls, f)),
-    ]) {
-      chownSync(path, Number(pgUser), Number(pgGroup));
-    }
-  }
-  chmodSync(join(tls, 'server.key'), 0o600);
-  const data = join(dir, 'data');
-  pg(
-    'initdb',
-    [
-      '-D',
-      data,
-      '-U',
-      'postgres',
-      '--auth=scram-sha-256',
-      `--pwfile=${join(dir, 'pwfile')}`,
-    ],
-    { stdio: 'pipe' },
-  );
-  writeFileSync(
-    join(data, 'pg_hba.conf'),
-    [
-      'local all all scram-sha-256',
-      'hostssl all all 127.0.0.1/32 scram-sha-256',
-      'hostssl all all ::1/128 scram-sha-256',
-      '',
-    ].join('\n'),
-  );
-  const port = await freePort();
-  pg(
-    'pg_ctl',
-    [
-      '-D',
-      data,
-      '-l',
-      join(dir, 'server.log'),
-      '-w',
-      'start',
-      '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=localhost -c ssl=on -c ssl_cert_file=${tls}/server.crt -c ssl_key_file=${tls}/server.key`,
-    ],
-    { stdio: 'pipe' },
-  );
-  run(
-    'psql',
-    [
-      '-h',
-      dir,
-      '-p',
-      String(port),
-      '-U',
-      'postgres',
-      '-d',
-      'postgres',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-c',
-      `CREATE ROLE sentinel LOGIN CREATEDB PASSWORD '${password}'`,
-    ],
-    {
-      env: { ...process.env, PGPASSWORD: superPassword },
-      stdio: 'pipe',
-    },
-  );
-  log(`PostgreSQL ${versions[0]} on localhost:${port}, TLS only`);
+  cluster.psql(`CREATE ROLE sentinel LOGIN CREATEDB PASSWORD '${password}'`);
   return {
-    port,
+    port: cluster.port,
     password,
-    caFile: join(tls, 'ca.crt'),
-    stop: () =>
-      pg('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'], { stdio: 'pipe' }),
+    caFile: cluster.caFile,
+    stop: cluster.stop,
   };
 }
 
@@ -450,16 +314,6 @@ function writesOutsideTmp(container, marker) {
   } finally {
     buildah(['umount', container]);
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 async function waitReady(url, exited) {
