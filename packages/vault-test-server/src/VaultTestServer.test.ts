@@ -147,7 +147,7 @@ describe('Kubernetes auth', () => {
       client_token: token,
       lease_duration: 45,
     });
-    vault.expireTokens([token]);
+    await vault.expireTokens([token]);
     expect(await call('GET', 'secret/data/sentinel', { token })).toEqual({
       status: 403,
       body: { errors: ['permission denied'] },
@@ -272,6 +272,20 @@ describe('database secrets engine', () => {
 });
 
 describe('faults', () => {
+  it('a token that ends takes its leases with it, as in Vault', async () => {
+    const token = await login();
+    const { body } = await call('GET', 'database/creds/sentinel', { token });
+    await vault.expireTokens([token]);
+    expect(vault.leases().find(l => l.leaseId === body.lease_id)?.revoked).toBe(
+      true,
+    );
+    const db = connect(body.data.username, body.data.password);
+    await expect(db.raw('SELECT 1')).rejects.toThrow(
+      /password authentication failed/,
+    );
+    await db.destroy();
+  });
+
   it('sealed: sys/health answers 503 with the sealed status, every other request 503 Vault is sealed', async () => {
     const token = await login();
     vault.seal();

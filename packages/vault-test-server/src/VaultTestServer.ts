@@ -76,6 +76,7 @@ interface TokenEntry {
   maxExpiresAt: number;
   metadata: Record<string, string>;
   root: boolean;
+  timer?: NodeJS.Timeout;
 }
 
 interface KvVersion {
@@ -86,6 +87,8 @@ interface KvVersion {
 
 interface LeaseEntry extends VaultLease {
   maxExpiresAt: number;
+  /** The token that created it: Vault revokes a token's leases when the token ends. */
+  token: string;
   timer?: NodeJS.Timeout;
 }
 
@@ -201,6 +204,7 @@ export class VaultTestServer {
   async stop() {
     await this.stopListening();
     for (const lease of this.#leases.values()) clearTimeout(lease.timer);
+    for (const token of this.#tokens.values()) clearTimeout(token.timer);
     await this.#db?.destroy();
     this.#db = undefined;
   }
@@ -277,12 +281,33 @@ export class VaultTestServer {
     this.#latencyMs = ms;
   }
 
-  /** Fault: these tokens (all but the root token by default) are expired; using one answers 403. */
-  expireTokens(tokens?: string[]) {
+  /**
+   * Fault: these tokens (all but the root token by default) end now; using one answers 403. As
+   * in Vault, the leases a token created are revoked with it.
+   */
+  async expireTokens(tokens?: string[]) {
     for (const [token, entry] of this.#tokens) {
       if (entry.root) continue;
-      if (!tokens || tokens.includes(token)) this.#tokens.delete(token);
+      if (!tokens || tokens.includes(token)) await this.#endToken(token);
     }
+  }
+
+  async #endToken(token: string) {
+    const entry = this.#tokens.get(token);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.#tokens.delete(token);
+    for (const lease of this.#leases.values()) {
+      if (lease.token === token) await this.#revoke(lease);
+    }
+  }
+
+  #scheduleToken(token: string, entry: TokenEntry) {
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => {
+      this.#endToken(token).catch(() => {});
+    }, Math.max(0, entry.expiresAt - Date.now()));
+    entry.timer.unref();
   }
 
   /** The client tokens issued by logins that are still valid. */
@@ -296,7 +321,9 @@ export class VaultTestServer {
   /** The leases handed out, revoked ones included. */
   leases(): VaultLease[] {
     return [...this.#leases.values()].map(
-      ({ timer: _timer, maxExpiresAt: _max, ...lease }) => ({ ...lease }),
+      ({ timer: _timer, maxExpiresAt: _max, token: _token, ...lease }) => ({
+        ...lease,
+      }),
     );
   }
 
@@ -402,7 +429,7 @@ export class VaultTestServer {
     const creds = /^database\/creds\/([^/]+)$/.exec(apiPath);
     if (creds && method === 'GET') {
       this.#authorize(token, apiPath, 'read');
-      return [200, await this.#createCredentials(creds[1])];
+      return [200, await this.#createCredentials(creds[1], token)];
     }
     const kv = /^([^/]+)\/data\/(.+)$/.exec(apiPath);
     if (kv && this.#kvMounts.has(kv[1]) && method === 'GET') {
@@ -461,6 +488,7 @@ export class VaultTestServer {
       root: false,
     };
     this.#tokens.set(token, entry);
+    this.#scheduleToken(token, entry);
     return envelope({ auth: authBlock(token, entry, role.tokenTtl) });
   }
 
@@ -472,6 +500,7 @@ export class VaultTestServer {
     const increment = parseDuration(input.increment) ?? entry.ttl;
     const now = Date.now();
     entry.expiresAt = Math.min(now + increment * 1000, entry.maxExpiresAt);
+    this.#scheduleToken(token, entry);
     const ttl = Math.round((entry.expiresAt - now) / 1000);
     return envelope({ auth: authBlock(token, entry, ttl) });
   }
@@ -483,7 +512,7 @@ export class VaultTestServer {
     const entry = token ? this.#tokens.get(token) : undefined;
     if (!token || !entry) throw permissionDenied();
     if (entry.expiresAt <= Date.now()) {
-      this.#tokens.delete(token);
+      void this.#endToken(token).catch(() => {});
       throw permissionDenied();
     }
     return token;
@@ -535,7 +564,7 @@ export class VaultTestServer {
     });
   }
 
-  async #createCredentials(roleName: string) {
+  async #createCredentials(roleName: string, token: string) {
     const role = this.#databaseRoles.get(roleName);
     if (!role) throw new HttpError(400, [`unknown role: ${roleName}`]);
     const db = this.#db;
@@ -564,6 +593,7 @@ export class VaultTestServer {
       renewals: 0,
       revoked: false,
       maxExpiresAt: now + role.maxTtl * 1000,
+      token,
     };
     this.#leases.set(leaseId, lease);
     this.#schedule(lease);
