@@ -292,9 +292,8 @@ export class VaultClient {
     token?: string,
   ): Promise<VaultResponse> {
     const url = `${this.#options.address}/v1/${path}`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
+    const attempt = () =>
+      fetch(url, {
         method,
         headers: {
           ...(token ? { 'X-Vault-Token': token } : {}),
@@ -303,6 +302,15 @@ export class VaultClient {
         body: body !== undefined ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(this.#options.requestTimeoutMs),
       });
+    let response: Response;
+    try {
+      try {
+        response = await attempt();
+      } catch (error) {
+        // A kept-alive connection the server closed meanwhile: once more, on a new connection.
+        if (!isClosedConnection(error)) throw error;
+        response = await attempt();
+      }
     } catch (error) {
       const reason =
         (error as Error)?.name === 'TimeoutError'
@@ -363,6 +371,11 @@ export class VaultClient {
     }
     for (const listener of this.#listeners) listener(this.state());
   }
+}
+
+function isClosedConnection(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } })?.cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
 }
 
 function describeFetchError(error: unknown): string {

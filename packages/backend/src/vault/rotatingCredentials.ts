@@ -1,0 +1,55 @@
+import type { Knex } from 'knex';
+import type { LeasedCredential } from './LeasedCredentials';
+
+/**
+ * The members of knex's Client that knex itself uses for `connection` given as a function
+ * (knex/lib/client.js: a provider called when the pool creates a connection, re-called when its
+ * `expirationChecker` says so) and for the pool's validation on acquire.
+ */
+interface KnexClientInternals {
+  connectionSettings: Record<string, unknown>;
+  connectionConfigProvider?: () => Promise<Record<string, unknown>>;
+  connectionConfigExpirationChecker?: (() => boolean) | null;
+  validateConnection(connection: unknown): boolean | Promise<boolean>;
+}
+
+/**
+ * Makes a knex PostgreSQL client built by Backstage's database manager (with the credentials of
+ * the moment) take its user and password from `current()` for every new connection, as knex does
+ * for `connection: async () => ...`. A connection of any other user (the previous credentials)
+ * is retired when it is next taken from the pool, so once credentials rotate, connections move
+ * to the new user within one use each, and queries running on an old connection finish on it;
+ * the old lease must outlast them (it is renewed until the new credentials arrive, with a third
+ * of its TTL or more left).
+ */
+export function useRotatingCredentials(
+  knex: Knex,
+  current: () => LeasedCredential,
+): void {
+  const client = knex.client as unknown as KnexClientInternals;
+  if (typeof client.validateConnection !== 'function') {
+    throw new Error(
+      'knex client without validateConnection: unsupported knex version',
+    );
+  }
+  const {
+    user: _user,
+    password: _password,
+    ...base
+  } = client.connectionSettings;
+  client.connectionConfigProvider = async () => {
+    const credential = current();
+    return {
+      ...base,
+      user: credential.username,
+      password: credential.password,
+      expirationChecker: () => current().username !== credential.username,
+    };
+  };
+  // The provider is called for the next connection the pool creates.
+  client.connectionConfigExpirationChecker = () => true;
+  const validate = client.validateConnection.bind(client);
+  client.validateConnection = connection =>
+    (connection as { user?: string }).user === current().username &&
+    validate(connection);
+}
