@@ -93,6 +93,18 @@ export class LeasedCredentials {
     this.#unsubscribe();
   }
 
+  /**
+   * The database refused these credentials (their lease was revoked or has ended): new ones
+   * now, unless they have been replaced already.
+   */
+  refused(credential: LeasedCredential) {
+    if (this.#current?.leaseId !== credential.leaseId) return;
+    this.#logger.warn(
+      `The database refused user ${credential.username} (lease revoked or ended); taking new credentials`,
+    );
+    void this.rotate();
+  }
+
   /** Takes new credentials now (at most one request at a time); the old lease is left to end. */
   rotate(options: { throwOnFailure?: boolean } = {}): Promise<void> {
     this.#rotating ??= this.#issue(options.throwOnFailure ?? false).finally(

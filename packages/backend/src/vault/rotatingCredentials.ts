@@ -8,6 +8,13 @@ import type { LeasedCredential } from './LeasedCredentials';
  */
 interface KnexClientInternals {
   connectionSettings: Record<string, unknown>;
+  /** knex's tarn pool: `createFail` is emitted when a new connection cannot be made. */
+  pool?: {
+    on(
+      event: 'createFail',
+      listener: (id: number, error: unknown) => void,
+    ): void;
+  };
   connectionConfigProvider?: () => Promise<Record<string, unknown>>;
   connectionConfigExpirationChecker?: (() => boolean) | null;
   validateConnection(connection: unknown): boolean | Promise<boolean>;
@@ -20,11 +27,14 @@ interface KnexClientInternals {
  * is retired when it is next taken from the pool, so once credentials rotate, connections move
  * to the new user within one use each, and queries running on an old connection finish on it;
  * the old lease must outlast them (it is renewed until the new credentials arrive, with a third
- * of its TTL or more left).
+ * of its TTL or more left). When PostgreSQL refuses the current credentials (their lease was
+ * revoked, or ended), `refused` is called, so new ones are taken at once rather than at the next
+ * renewal.
  */
 export function useRotatingCredentials(
   knex: Knex,
   current: () => LeasedCredential,
+  refused: (credential: LeasedCredential) => void,
 ): void {
   const client = knex.client as unknown as KnexClientInternals;
   if (typeof client.validateConnection !== 'function') {
@@ -37,8 +47,10 @@ export function useRotatingCredentials(
     password: _password,
     ...base
   } = client.connectionSettings;
+  let lastUsed: LeasedCredential | undefined;
   client.connectionConfigProvider = async () => {
     const credential = current();
+    lastUsed = credential;
     return {
       ...base,
       user: credential.username,
@@ -48,6 +60,13 @@ export function useRotatingCredentials(
   };
   // The provider is called for the next connection the pool creates.
   client.connectionConfigExpirationChecker = () => true;
+  client.pool?.on('createFail', (_id, error) => {
+    // 28P01 invalid_password (also a role that no longer exists), 28000 invalid authorization.
+    const code = (error as { code?: string })?.code;
+    if ((code === '28P01' || code === '28000') && lastUsed) {
+      if (lastUsed.username === current().username) refused(lastUsed);
+    }
+  });
   const validate = client.validateConnection.bind(client);
   client.validateConnection = connection =>
     (connection as { user?: string }).user === current().username &&

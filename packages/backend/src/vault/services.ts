@@ -253,7 +253,11 @@ function rotatingDatabaseManager(
         migrations: service.migrations,
         getClient() {
           client ??= service.getClient().then(knex => {
-            useRotatingCredentials(knex, () => credentials.current());
+            useRotatingCredentials(
+              knex,
+              () => credentials.current(),
+              credential => credentials.refused(credential),
+            );
             return knex;
           });
           return client;
