@@ -8,9 +8,15 @@ import {
 import type { Socket } from 'node:net';
 import knexFactory, { type Knex } from 'knex';
 
-/** A Kubernetes auth role (`auth/kubernetes/role/<name>`). */
+/**
+ * A Kubernetes auth role (`auth/kubernetes/role/<name>`).
+ *
+ * @public
+ */
 export interface KubernetesAuthRole {
+  /** Service accounts that may log in (`bound_service_account_names`; `*` for any). */
   boundServiceAccountNames: string[];
+  /** Their namespaces (`bound_service_account_namespaces`; `*` for any). */
   boundServiceAccountNamespaces: string[];
   /** Policies of the tokens it issues. */
   policies: string[];
@@ -23,10 +29,16 @@ export interface KubernetesAuthRole {
 /**
  * A policy as Vault's ACL policies say it: path (a trailing `*` matches any suffix, `+` one
  * segment) to capabilities (`read`, `update`, `create`, `list`, `delete`, `sudo`, `deny`).
+ *
+ * @public
  */
 export type VaultPolicy = Record<string, string[]>;
 
-/** A role of the database secrets engine (`database/roles/<name>`), on the engine's PostgreSQL. */
+/**
+ * A role of the database secrets engine (`database/roles/<name>`), on the engine's PostgreSQL.
+ *
+ * @public
+ */
 export interface DatabaseRole {
   /** SQL run to create a user; `{{name}}`, `{{password}}` and `{{expiration}}` are replaced, as Vault does. */
   creationStatements: string[];
@@ -40,16 +52,29 @@ export interface DatabaseRole {
   maxTtl: number;
 }
 
-/** Where the database secrets engine creates users: a PostgreSQL superuser connection. */
+/**
+ * Where the database secrets engine creates users: a PostgreSQL superuser connection.
+ *
+ * @public
+ */
 export interface DatabaseConnection {
+  /** PostgreSQL's host. */
   host: string;
+  /** PostgreSQL's port. */
   port: number;
+  /** A user that may create and drop roles. */
   user: string;
+  /** Its password. */
   password: string;
+  /** The database to connect to; `postgres` by default. */
   database?: string;
 }
 
-/** Options of {@link VaultTestServer}. */
+/**
+ * Options of {@link VaultTestServer}.
+ *
+ * @public
+ */
 export interface VaultTestServerOptions {
   /** Where `database/creds/<role>` creates users; without it the database engine answers 400. */
   database?: DatabaseConnection;
@@ -57,14 +82,25 @@ export interface VaultTestServerOptions {
   rootToken?: string;
 }
 
-/** A lease the server handed out (the database engine's). */
+/**
+ * A lease the server handed out (the database engine's).
+ *
+ * @public
+ */
 export interface VaultLease {
+  /** `database/creds/<role>/<id>`. */
   leaseId: string;
+  /** The database role it was issued for. */
   role: string;
+  /** The PostgreSQL user it created. */
   username: string;
+  /** When it was issued. */
   issuedAt: Date;
+  /** When it ends unless renewed (or ended). */
   expiresAt: Date;
+  /** How many times it was renewed. */
   renewals: number;
+  /** Whether it was revoked (by its end, its token's end, or a revocation). */
   revoked: boolean;
 }
 
@@ -111,8 +147,11 @@ const DEFAULT_RENEW = [`ALTER ROLE "{{name}}" VALID UNTIL '{{expiration}}'`];
  * A Vault API test server: the endpoints of Vault's documented HTTP API that Sentinel uses,
  * answered as Vault answers them, with faults a test sets (sealed, expired tokens, latency,
  * revoked leases, not listening).
+ *
+ * @public
  */
 export class VaultTestServer {
+  /** A token with every policy (`root`), for tests that act as an administrator. */
   readonly rootToken: string;
   readonly #options: VaultTestServerOptions;
   #server?: Server;
@@ -152,7 +191,14 @@ export class VaultTestServer {
   }
 
   /** Starts listening (port 0, a free one, by default); again on the same port after {@link VaultTestServer.stopListening}. */
-  async start(options: { port?: number; host?: string } = {}) {
+  async start(
+    options: {
+      /** The port; the previous one when listening again, else a free one. */
+      port?: number;
+      /** The address; 127.0.0.1 by default. */
+      host?: string;
+    } = {},
+  ) {
     if (this.#options.database && !this.#db) {
       const { database } = this.#options;
       this.#db = knexFactory({
@@ -185,6 +231,7 @@ export class VaultTestServer {
     return { url: this.url, port: this.#port };
   }
 
+  /** `http://127.0.0.1:<port>`, once started. */
   get url(): string {
     if (this.#port === undefined) throw new Error('not started');
     return `http://127.0.0.1:${this.#port}`;
@@ -268,10 +315,12 @@ export class VaultTestServer {
     this.#sealed = true;
   }
 
+  /** Ends the sealed fault. */
   unseal() {
     this.#sealed = false;
   }
 
+  /** Whether the server is sealed. */
   get sealed() {
     return this.#sealed;
   }
@@ -709,7 +758,11 @@ function parseDuration(value: unknown): number | undefined {
   return Number(match[1]) * unit;
 }
 
-/** Vault's policy path matching: a trailing `*` is a prefix; `+` is one path segment. */
+/**
+ * Vault's policy path matching: a trailing `*` is a prefix; `+` is one path segment.
+ *
+ * @public
+ */
 export function matchesPolicyPath(pattern: string, path: string): boolean {
   const glob = pattern.endsWith('*');
   const parts = (glob ? pattern.slice(0, -1) : pattern).split('+');

@@ -19,7 +19,11 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
-/** Options of {@link startPostgresCluster}. */
+/**
+ * Options of {@link startPostgresCluster}.
+ *
+ * @public
+ */
 export interface StartPostgresClusterOptions {
   /** An empty or missing directory for the cluster; a new temporary one by default (removed by `stop`). */
   dir?: string;
@@ -29,9 +33,15 @@ export interface StartPostgresClusterOptions {
   log?: (message: string) => void;
 }
 
-/** A running cluster made by {@link startPostgresCluster}. */
+/**
+ * A running cluster made by {@link startPostgresCluster}.
+ *
+ * @public
+ */
 export interface PostgresCluster {
+  /** Where it listens. */
   host: 'localhost';
+  /** Its port (a free one). */
   port: number;
   /** The superuser (`postgres`) password; every role needs its password. */
   superuserPassword: string;
@@ -41,6 +51,7 @@ export interface PostgresCluster {
   version: string;
   /** Runs SQL as the superuser with psql; returns its unaligned, tuples-only output. */
   psql(sql: string): string;
+  /** Stops the cluster and removes its directory if it made it. */
   stop(): void;
 }
 
@@ -51,7 +62,11 @@ const run = (
 ) =>
   execFileSync(cmd, args, { encoding: 'utf8', stdio: 'pipe', ...opts }).trim();
 
-/** Starts a PostgreSQL cluster that checks passwords (scram-sha-256), on a free port of localhost. */
+/**
+ * Starts a PostgreSQL cluster that checks passwords (scram-sha-256), on a free port of localhost.
+ *
+ * @public
+ */
 export async function startPostgresCluster(
   options: StartPostgresClusterOptions = {},
 ): Promise<PostgresCluster> {
@@ -212,7 +227,11 @@ export async function startPostgresCluster(
   };
 }
 
-/** A TCP port free on localhost now. */
+/**
+ * A TCP port free on localhost now.
+ *
+ * @public
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
