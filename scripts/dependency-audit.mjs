@@ -69,7 +69,7 @@ const audit = spawnSync(
   { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
 );
 const output = `${audit.stdout}\n${audit.stderr}`;
-const unavailable = output.match(/Response Code: (404|405|501)[^\n]*/);
+const unavailable = output.match(/Response [Cc]ode:? (404|405|501)[^\n]*/);
 if (unavailable) {
   const url = output.match(/Request URL: (\S+)/)?.[1] ?? 'the registry';
   console.log(
@@ -81,7 +81,9 @@ if (unavailable) {
   process.exit(process.env.SENTINEL_REQUIRE_AUDIT === '1' ? 1 : 0);
 }
 if (audit.status !== 0 && !output.includes('"Severity"')) {
-  console.error(`dependency audit: yarn npm audit failed:\n${output}`);
+  console.error(
+    `dependency audit: yarn npm audit failed:\n${output.slice(0, 2000)}`,
+  );
   process.exit(1);
 }
 
