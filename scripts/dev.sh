@@ -124,7 +124,13 @@ run_tests() {
   local results="node_modules/.cache/sentinel-test-results" failed=0
   rm -rf "$results" && mkdir -p "$results"
   # CI=true: run once instead of watching, and fail rather than skip a missing database.
-  step "unit and integration tests" env CI=true yarn test --json --outputFile="$results/jest.json" || failed=1
+  # The *.security.test.ts files run once, in the security suite below.
+  step "unit and integration tests" env CI=true yarn test --testPathIgnorePatterns '\.security\.test\.ts$' \
+    --json --outputFile="$results/jest.json" || failed=1
+  # TLS handshakes (openssl s_client), access matrix, hostile bodies, secret exposure, the
+  # dependency audit (docs/security.md).
+  step "security suite (yarn test:security)" env CI=true yarn test:security \
+    --json --outputFile="$results/security.json" || failed=1
   step "browser tests (Chromium)" env SENTINEL_E2E_JSON="$results/e2e.json" yarn test:e2e || failed=1
   # A short pipeline benchmark with floors ten times below the targets: a collapse of the
   # executor (plans no longer applied in seconds) fails the run, as a test would.
@@ -146,7 +152,7 @@ run_tests() {
   report_timings
   trap - EXIT
   # The closing line counts every test of every runner.
-  node scripts/test-summary.mjs "$results/jest.json" "$results/e2e.json"
+  node scripts/test-summary.mjs "$results/jest.json" "$results/e2e.json" "$results/security.json"
   return "$failed"
 }
 

@@ -27,11 +27,8 @@ import {
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  startPostgres,
-  startRedis,
-  TestPki,
-} from '@internal/kubernetes-test-server';
+import { startRedis, TestPki } from '@internal/kubernetes-test-server';
+import { startPostgresCluster } from '@internal/vault-test-server';
 
 const [image, readyTargetS = '30', rssTargetMb = '512'] = process.argv.slice(2);
 if (!image) {
@@ -257,15 +254,15 @@ async function assertPortFree(port) {
 async function startTlsPostgres(pki) {
   const serverCa = pki.ca('postgres-server-ca');
   const clientCa = pki.ca('postgres-client-ca');
-  const postgres = await startPostgres({
+  const postgres = await startPostgresCluster({
     tls: serverCa.issue('localhost', {
       usage: 'server',
       subjectAltNames: ['DNS:localhost'],
     }),
-    auth: { method: 'cert', clientCaFile: clientCa.certFile },
+    clientCaFile: clientCa.certFile,
+    log,
   });
-  postgres.createRole('sentinel');
-  log(`PostgreSQL ${postgres.version} on localhost:${postgres.port}, TLS only`);
+  postgres.psql('CREATE ROLE sentinel LOGIN CREATEDB');
   return {
     port: postgres.port,
     // Asked by no one here (pg_hba takes the certificate), but the pod has the file.

@@ -75,4 +75,42 @@ export interface Config {
       prometheusPort?: number;
     };
   };
+  /**
+   * Secrets from Vault (packages/backend/src/vault, docs/security.md "Secrets from Vault").
+   * With this section, `${vault:<mount>/data/<path>#<key>}` anywhere in app-config is the key of
+   * a KV v2 secret, read when the config loads; the backend does not start when one cannot be
+   * read. Vault's own settings here may use `${ENV}` but not `${vault:...}`.
+   */
+  vault?: {
+    /** Vault's address, e.g. https://vault.vault.svc:8200. Its CA, if private: NODE_EXTRA_CA_CERTS. */
+    address: string;
+    auth: {
+      /** Kubernetes auth: Sentinel logs in with its pod's service account token. */
+      kubernetes: {
+        /** The Vault role (auth/<mount>/role/<role>). */
+        role: string;
+        /** The auth method's mount. Defaults to kubernetes. */
+        mount?: string;
+        /**
+         * The service account token file, read again at every login. Defaults to
+         * /var/run/secrets/kubernetes.io/serviceaccount/token; deploy/k8s/vault mounts one of
+         * audience `vault` at /var/run/secrets/vault/token.
+         */
+        tokenPath?: string;
+      };
+    };
+    /** How long one request to Vault may take before Vault counts as unreachable. Defaults to 5 s. */
+    requestTimeout?: HumanDuration | string;
+    /**
+     * PostgreSQL credentials from Vault's database secrets engine for backend.database (whose
+     * connection is then an object without user and password). They are renewed, and replaced
+     * before their lease's max TTL without a restart: new connections use the new user.
+     */
+    database?: {
+      /** The engine's mount. Defaults to database. */
+      mount?: string;
+      /** The engine's role (<mount>/creds/<role>). */
+      role: string;
+    };
+  };
 }

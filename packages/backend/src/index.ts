@@ -5,10 +5,19 @@ import {
   clientCertificateTokenHandlerServiceFactory,
   sentinelRootHttpRouterServiceFactory,
 } from './tls';
+import { vaultServiceFactories } from './vault';
 
 // The Backstage backend that runs the Sentinel plugin suite. In the embedded default
 // (app-config.yaml) it runs on SQLite with guest sign-in and the demo catalog.
 const backend = createBackend();
+
+// Secrets from Vault when app-config has `vault` (docs/security.md, "Secrets from Vault"):
+// `${vault:<mount>/data/<path>#<key>}` in config reads KV v2, `vault.database` gives PostgreSQL
+// credentials that rotate without a restart, and readiness says when Vault is sealed or
+// unreachable. Without `vault`, these are Backstage's root config, database and health services.
+for (const factory of vaultServiceFactories()) {
+  backend.add(factory);
+}
 
 // No response carries a stack trace, not even in development (the embedded default). With
 // sentinel.tls the listener is HTTPS with client certificates required, reloaded from its

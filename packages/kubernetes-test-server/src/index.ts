@@ -29,8 +29,6 @@ export { REQUESTS_PER_SECOND, renderPodMetrics } from './podMetrics';
 export type { ServingPod } from './podMetrics';
 export { startPrometheus } from './prometheus';
 export type { PrometheusProcess, StartPrometheusOptions } from './prometheus';
-export { startPostgres } from './postgres';
-export type { PostgresProcess, StartPostgresOptions } from './postgres';
 export { TestCa, TestPki } from './pki';
 export type { IssuedCertificate } from './pki';
 export { startRedis } from './redis';

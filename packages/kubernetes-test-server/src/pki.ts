@@ -124,6 +124,8 @@ export class TestCa {
       label?: string;
       /** The subject's O (e.g. a Kubernetes group such as system:masters). */
       organization?: string;
+      /** The leaf's key: P-256 (default) or RSA 2048, which also allows RSA key exchange. */
+      key?: 'ec' | 'rsa';
     } = {},
   ): IssuedCertificate {
     const base = `${cn}${options.label ? `-${options.label}` : ''}`.replace(
@@ -133,7 +135,9 @@ export class TestCa {
     const ext = [
       '[leaf]',
       'basicConstraints = critical,CA:FALSE',
-      'keyUsage = critical,digitalSignature',
+      `keyUsage = critical,digitalSignature${
+        options.key === 'rsa' ? ',keyEncipherment' : ''
+      }`,
       `extendedKeyUsage = ${
         options.usage === 'server' ? 'serverAuth' : 'clientAuth'
       }`,
@@ -147,9 +151,9 @@ export class TestCa {
       'req',
       '-new',
       '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
+      ...(options.key === 'rsa'
+        ? ['rsa:2048']
+        : ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256']),
       '-nodes',
       '-keyout',
       `${base}.key`,

@@ -8,6 +8,9 @@ import {
   withKubectl,
 } from './__testUtils__/withKubectl';
 
+// Each test spawns kubectl several times; on a loaded 2-core machine that outlasts jest's 5 s.
+jest.setTimeout(30_000);
+
 describe('KubernetesTestServer over TLS', () => {
   it('serves https with a kubeconfig that trusts its certificate', async () => {
     const server = new KubernetesTestServer({

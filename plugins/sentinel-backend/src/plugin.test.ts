@@ -71,6 +71,32 @@ describe('sentinel backend plugin', () => {
     );
   });
 
+  it('stays ready and says what is degraded when the backend reports warnings (Vault sealed while its secrets are valid)', async () => {
+    const warning =
+      'Vault is sealed since 2026-12-08T00:00:00.000Z; the database credentials held (user v-k8s-sentinel-1) stay valid until 2026-12-08T01:00:00.000Z';
+    const rootHealth = mockServices.rootHealth.mock({
+      getReadiness: async () => ({
+        status: 200,
+        payload: { status: 'ok', warnings: [warning] },
+      }),
+    });
+    const { server } = await startTestBackend({
+      features: [
+        sentinelPlugin,
+        clusterModule('demo', 'demo'),
+        rootHealth.factory,
+      ],
+    });
+
+    const res = await request(server).get('/api/sentinel/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      status: 'ok',
+      clusters: ['demo'],
+      warnings: [warning],
+    });
+  });
+
   it('answers 503 with an error body when its database is gone', async () => {
     emptyDatabase = knexFactory({
       client: 'better-sqlite3',

@@ -1,11 +1,11 @@
 import { DatabaseManager } from '@backstage/backend-defaults/database';
 import { ConfigReader, type Config } from '@backstage/config';
 import { mockServices } from '@backstage/backend-test-utils';
+import { TestPki } from '@internal/kubernetes-test-server';
 import {
-  startPostgres,
-  TestPki,
-  type PostgresProcess,
-} from '@internal/kubernetes-test-server';
+  startPostgresCluster,
+  type PostgresCluster,
+} from '@internal/vault-test-server';
 import { randomBytes } from 'node:crypto';
 import {
   loadProductionConfig,
@@ -28,14 +28,14 @@ describe('PostgreSQL over mutual TLS', () => {
   });
   const client = clientCa.issue('sentinel', { usage: 'client' });
   const files = new PodFiles(pki.path('etc'));
-  let postgres: PostgresProcess;
+  let postgres: PostgresCluster;
 
   beforeAll(async () => {
-    postgres = await startPostgres({
+    postgres = await startPostgresCluster({
       tls: server,
-      auth: { method: 'cert', clientCaFile: clientCa.certFile },
+      clientCaFile: clientCa.certFile,
     });
-    postgres.createRole('sentinel');
+    postgres.psql('CREATE ROLE sentinel LOGIN CREATEDB');
   });
   afterAll(() => {
     postgres?.stop();

@@ -1,7 +1,7 @@
 import type { RolloutPhase } from '../rollouts/rolloutPhases';
 
 /**
- * The access matrix (http/accessMatrix.test.ts): per operation of the OpenAPI document, the call a
+ * The access matrix (http/accessMatrix.security.test.ts): per operation of the OpenAPI document, the call a
  * test makes and the status each kind of caller gets.
  */
 

@@ -28,6 +28,8 @@ export async function startSecuredSentinel(options: {
   catalogWorkloads?: string;
   /** More of `sentinel` config, e.g. clusters. */
   sentinel?: Record<string, unknown>;
+  /** More features, e.g. a root logger that keeps what is logged. */
+  extra?: BackendFeature[];
 }) {
   const idp = await TestIdentityProvider.create();
   for (const [user, refs] of Object.entries(options.users)) {
@@ -35,7 +37,7 @@ export async function startSecuredSentinel(options: {
   }
   const optimizerJwks = await idp.startOptimizerJwks();
   const database = pluginDatabase();
-  const { server } = await startSentinel({
+  const { server, auditor } = await startSentinel({
     driver: options.driver,
     catalogWorkloads: options.catalogWorkloads,
     config: {
@@ -69,10 +71,12 @@ export async function startSecuredSentinel(options: {
       permissionPlugin,
       options.permissionModule ?? permissionModuleSentinel,
       database.feature,
+      ...(options.extra ?? []),
     ],
   });
   return {
     server,
+    auditor,
     knex: await database.knex,
     idp,
     /** A request as this user (their current token) or as the optimizer (`system`). */

@@ -29,7 +29,7 @@ import type { RoleBindingStore } from '../access/RoleBindingStore';
 
 export interface RouterOptions {
   /** Resolves when the replica may take traffic; rejects with the reason otherwise. */
-  health: () => Promise<void>;
+  health: () => Promise<{ warnings: string[] }>;
   /** The clusters Sentinel acts on. */
   clusters: readonly string[];
   plans: PlanService;

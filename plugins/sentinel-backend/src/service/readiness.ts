@@ -5,15 +5,22 @@ export class NotReadyError extends Error {
   name = 'NotReadyError';
 }
 
+/** A ready replica's state: what is degraded while it still serves (none when all is well). */
+export interface Readiness {
+  warnings: string[];
+}
+
 /**
  * Readiness of a replica: the whole backend has started and is not stopping (a replica whose
  * catalog or auth failed to start would otherwise answer 500s in rotation, and a stopping one
- * would take new requests it cannot finish), and the plan store answers.
+ * would take new requests it cannot finish), and the plan store answers. The backend's
+ * readiness may carry `warnings` (packages/backend: Vault sealed or unreachable while the
+ * secrets held are still valid); they are passed on.
  */
 export async function readiness(
   rootHealth: RootHealthService,
   plans: { ping(): Promise<void> },
-): Promise<void> {
+): Promise<Readiness> {
   const backend = await rootHealth.getReadiness();
   if (backend.status !== 200) {
     throw new NotReadyError(`the backend is not ready: ${describe(backend)}`);
@@ -25,6 +32,13 @@ export async function readiness(
       cause: error,
     });
   }
+  const warnings = (backend.payload as { warnings?: unknown } | undefined)
+    ?.warnings;
+  return {
+    warnings: Array.isArray(warnings)
+      ? warnings.filter((w): w is string => typeof w === 'string')
+      : [],
+  };
 }
 
 function describe(readinessAnswer: { payload?: unknown }): string {

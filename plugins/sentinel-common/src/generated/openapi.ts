@@ -1482,6 +1482,8 @@ export interface operations {
             status: 'ok';
             /** @description The clusters Sentinel acts on */
             clusters: string[];
+            /** @description What is degraded while the replica still serves, e.g. Vault sealed or unreachable while the secrets held are still valid (docs/security.md); absent when all is well */
+            warnings?: string[];
           };
         };
       };
@@ -1494,7 +1496,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not ready: the backend is starting, failed to start or is stopping, or the plan store is not reachable (the error message says which) */
+      /** @description Not ready: the backend is starting, failed to start or is stopping, the plan store is not reachable, or the database credentials from Vault have ended (the error message says which) */
       503: {
         headers: {
           [name: string]: unknown;

@@ -42,30 +42,34 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   return formatted;
 }
 
+/** At most this many issues are reported: a body with 15,000 unknown keys gets a short 400. */
+const MAX_ISSUES = 20;
+
 /**
- * Every issue of a failed parse, once each; an unknown key is reported at the key itself, so
- * a typo names the field that was not expected.
+ * Every issue of a failed parse, once each, up to twenty; an unknown key is reported at the
+ * key itself, so a typo names the field that was not expected.
  *
  * @public
  */
 export function issuesOf(error: z.ZodError): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
+  const issues = new Map<string, ValidationIssue>();
   const add = (path: readonly PropertyKey[], message: string) => {
     const formatted = formatIssuePath(path);
-    if (!issues.some(i => i.path === formatted && i.message === message)) {
-      issues.push({ path: formatted, message });
+    const key = `${formatted}\u0000${message}`;
+    if (issues.size < MAX_ISSUES && !issues.has(key)) {
+      issues.set(key, { path: formatted, message });
     }
   };
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
+      for (const key of issue.keys.slice(0, MAX_ISSUES)) {
         add([...issue.path, key], issue.message);
       }
     } else {
       add(issue.path, issue.message);
     }
   }
-  return issues;
+  return [...issues.values()];
 }
 
 /**

@@ -18,9 +18,13 @@ export const getHealth = defineOperation({
         clusters: z
           .array(z.string())
           .meta({ description: 'The clusters Sentinel acts on' }),
+        warnings: z.array(z.string()).optional().meta({
+          description:
+            'What is degraded while the replica still serves, e.g. Vault sealed or unreachable while the secrets held are still valid (docs/security.md); absent when all is well',
+        }),
       }),
     },
-    503: 'Not ready: the backend is starting, failed to start or is stopping, or the plan store is not reachable (the error message says which)',
+    503: 'Not ready: the backend is starting, failed to start or is stopping, the plan store is not reachable, or the database credentials from Vault have ended (the error message says which)',
   },
 });
 

@@ -5,6 +5,9 @@ import userEvent from '@testing-library/user-event';
 import { sentinelApiRef } from '../../api';
 import { PlanActions } from './PlanActions';
 
+// Dialogs typed into with user-event: on a loaded 2-core machine a test outlasts jest's 5 s.
+jest.setTimeout(30_000);
+
 const pending = {
   id: 'p-1',
   status: 'pending_approval',

@@ -6,6 +6,7 @@ import { createTestDatabases } from '../__testUtils__/databases';
 import { pluginDatabase } from '../__testUtils__/pluginDatabase';
 import { insertRollout } from '../__testUtils__/rollouts';
 import { cart, startSentinel } from '../__testUtils__/startSentinel';
+import { SENTINEL_OPERATIONS } from './operations';
 
 jest.setTimeout(180_000);
 
@@ -189,6 +190,12 @@ describe('any body to any endpoint', () => {
     ['cancel', 'post', () => `/v1/action-plans/${pendingPlan}/cancel`, {}],
     ['evaluate', 'post', () => '/v1/policies/evaluate', plan],
     [
+      'dry-run a draft policy',
+      'post',
+      () => '/v1/policies/dry-run',
+      { policy: { rules: [] }, plan },
+    ],
+    [
       'replace the policy',
       'put',
       () => '/v1/policies',
@@ -250,6 +257,18 @@ describe('any body to any endpoint', () => {
       () => `/v1/rollouts/${rollout}/promote`,
       { reason: 'go', full: false },
     ],
+    [
+      'resume a rollout',
+      'post',
+      () => `/v1/rollouts/${rollout}/resume`,
+      { reason: 'looked' },
+    ],
+    [
+      'abort a rollout',
+      'post',
+      () => `/v1/rollouts/${rollout}/abort`,
+      { reason: 'bad' },
+    ],
   ];
 
   it.each(endpoints)(
@@ -272,6 +291,78 @@ describe('any body to any endpoint', () => {
       );
     },
   );
+
+  /** The operation an endpoint of the list calls. */
+  const operationOf = (method: string, path: string) =>
+    SENTINEL_OPERATIONS.find(
+      op =>
+        op.method === method &&
+        new RegExp(`^${op.path.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path),
+    );
+
+  it('covers every operation that takes a body', () => {
+    const covered = new Set(
+      endpoints.map(([, method, path]) => operationOf(method, path())),
+    );
+    const missing = SENTINEL_OPERATIONS.filter(op => op.body)
+      .filter(op => !covered.has(op))
+      .map(op => op.operationId);
+    expect(missing).toEqual([]);
+  });
+
+  // Built as text: JSON.stringify would overflow its own stack on the deepest ones.
+  const hostile: [string, string, number][] = [
+    [
+      'an object nested 20,000 levels deep',
+      `{"a":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`,
+      400,
+    ],
+    [
+      'an array nested 50,000 levels deep',
+      `{"a":${'['.repeat(50_000)}${']'.repeat(50_000)}}`,
+      400,
+    ],
+    ['a body over 256 kB', `{"a":"${'x'.repeat(300_000)}"}`, 413],
+    [
+      '15,000 keys',
+      `{${Array.from({ length: 15_000 }, (_, i) => `"k${i}":${i}`).join(',')}}`,
+      400,
+    ],
+    ['a __proto__ key', '{"__proto__":{"isAdmin":true}}', 400],
+    [
+      'a constructor.prototype key',
+      '{"constructor":{"prototype":{"polluted":"yes"}}}',
+      400,
+    ],
+    ['a control character', '{"comment":"ok\\u0000"}', 400],
+  ];
+
+  // Depth, size, __proto__ and control characters are refused before any route; unknown keys
+  // by the operation's schema, so only where the operation takes a body (cancel takes none
+  // and ignores what it is sent).
+  const everyRoute = hostile.filter(
+    ([shape]) => !/keys|constructor/.test(shape),
+  );
+
+  describe.each(endpoints)('%s', (_name, method, path) => {
+    // Ids are not known yet: any id matches the operation's path.
+    const takesBody = operationOf(method, path())?.body !== undefined;
+    it.each(takesBody ? hostile : everyRoute)(
+      'refuses %s with a 4xx, storing nothing',
+      async (_shape, text, status) => {
+        const before = await stored();
+        const response = await request(server)
+          [method](`/api/sentinel${path()}`)
+          .set('Content-Type', 'application/json')
+          .send(text);
+        expect(response.status).toBe(status);
+        expect(response.body.error.message).toEqual(expect.any(String));
+        expect(await stored()).toEqual(before);
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+        expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+      },
+    );
+  });
 
   it.each(['{"source": ', 'not json', '\u0000', '[1,2'])(
     'answers a body that is not JSON (%j) with a 400',

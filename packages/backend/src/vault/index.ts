@@ -1,0 +1,2 @@
+export { vaultServiceFactories, vaultServiceRef } from './services';
+export type { VaultService, VaultServiceOptions } from './services';
