@@ -3,7 +3,10 @@ import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { TestPki, type IssuedCertificate } from '@internal/kubernetes-test-server';
+import {
+  TestPki,
+  type IssuedCertificate,
+} from '@internal/kubernetes-test-server';
 import {
   call,
   heldRequestArrived,
