@@ -30,10 +30,10 @@ export interface StartPostgresClusterOptions {
   /** An empty or missing directory for the cluster; a new temporary one by default (removed by `stop`). */
   dir?: string;
   /**
-   * Accept only TLS connections (hostssl): `true` with a server certificate for localhost
-   * signed by a CA made here, or the server's own certificate and key (PEM files).
+   * Accept only TLS connections (hostssl), serving this certificate and key (PEM files; the
+   * certificate names the host clients dial, e.g. localhost).
    */
-  tls?: boolean | { certFile: string; keyFile: string };
+  tls?: { certFile: string; keyFile: string };
   /**
    * With `tls`: over the network, roles sign in with a client certificate that chains to this
    * CA (PEM file) and whose CN is the role (`cert clientcert=verify-full`), not a password.
@@ -55,8 +55,6 @@ export interface PostgresCluster {
   port: number;
   /** The superuser (`postgres`) password; every role needs its password. */
   superuserPassword: string;
-  /** The CA of the server certificate, with `tls: true`. */
-  caFile?: string;
   /** PostgreSQL's major version used. */
   version: string;
   /** Runs SQL as the superuser with psql; returns its unaligned, tuples-only output. */
@@ -104,69 +102,14 @@ export async function startPostgresCluster(
   writeFileSync(pwfile, `${superuserPassword}\n`);
   const ownedByPostgres = [dir, pwfile];
   let tlsSettings = '';
-  let caFile: string | undefined;
   if (options.clientCaFile && !options.tls) {
     throw new Error('clientCaFile needs tls');
   }
   const tls = join(dir, 'tls');
-  if (typeof options.tls === 'object') {
+  if (options.tls) {
     mkdirSync(tls);
     copyFileSync(options.tls.certFile, join(tls, 'server.crt'));
     copyFileSync(options.tls.keyFile, join(tls, 'server.key'));
-  } else if (options.tls) {
-    mkdirSync(tls);
-    const ssl = (args: string[]) => run('openssl', args, { cwd: tls });
-    ssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=sentinel-test-postgres-ca',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-    ]);
-    ssl([
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-keyout',
-      'server.key',
-      '-out',
-      'server.csr',
-    ]);
-    writeFileSync(
-      join(tls, 'san.ext'),
-      'subjectAltName=DNS:localhost,IP:127.0.0.1\n',
-    );
-    ssl([
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-extfile',
-      'san.ext',
-      '-out',
-      'server.crt',
-    ]);
-    caFile = join(tls, 'ca.crt');
-  }
-  if (options.tls) {
     // PostgreSQL refuses a key others may read.
     chmodSync(join(tls, 'server.key'), 0o600);
     ownedByPostgres.push(tls, join(tls, 'server.key'), join(tls, 'server.crt'));
@@ -225,7 +168,6 @@ export async function startPostgresCluster(
     host: 'localhost',
     port,
     superuserPassword,
-    caFile,
     version: versions[0],
     psql: sql =>
       run(
