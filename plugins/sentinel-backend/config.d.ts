@@ -147,6 +147,13 @@ export interface Config {
       kubeconfig?: { path: string; context?: string };
       serviceAccountTokenFile?: string;
       /**
+       * The service account token as a value, e.g. `${vault:secret/data/sentinel#cluster-prod-eu-token}`
+       * (read when the configuration loads: a new token needs a rolling restart) instead of
+       * serviceAccountTokenFile.
+       * @visibility secret
+       */
+      serviceAccountToken?: string;
+      /**
        * PEM files, read for every request: a renewed certificate, key or CA is used by the
        * next connection, without a restart.
        */

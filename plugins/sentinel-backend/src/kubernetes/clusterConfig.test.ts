@@ -1,11 +1,13 @@
 import type { JsonObject } from '@backstage/types';
 import { ConfigReader } from '@backstage/config';
 import { KubernetesTestServer } from '@internal/kubernetes-test-server';
+import { AppsV1Api } from '@kubernetes/client-node';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { startSentinel } from '../__testUtils__/startSentinel';
+import { loadTargetCluster } from '../__testUtils__/targetCluster';
 import { readClusterConfigs } from './clusterConfig';
 
 jest.setTimeout(30_000);
@@ -34,6 +36,62 @@ describe('sentinel.clusters', () => {
     expect(cluster.kubeConfig.getCurrentUser()?.authProvider?.config).toEqual({
       tokenFile,
     });
+  });
+
+  it('takes the token as a value (from Vault or $file) instead of a file', () => {
+    const [cluster] = read([
+      {
+        name: 'prod-eu',
+        url: 'https://k8s.example.com',
+        serviceAccountToken: 'token-from-vault',
+      },
+    ]);
+    expect(cluster.kubeConfig.getCurrentUser()?.token).toBe('token-from-vault');
+    expect(() =>
+      read([
+        {
+          name: 'prod-eu',
+          url: 'https://k8s.example.com',
+          serviceAccountToken: 'token-from-vault',
+          serviceAccountTokenFile: tokenFile,
+        },
+      ]),
+    ).toThrow(
+      'sentinel.clusters[0]: give serviceAccountToken or serviceAccountTokenFile, not both',
+    );
+  });
+
+  it('acts on the API server as the service account whose token the configuration gives', async () => {
+    const server = new KubernetesTestServer();
+    await server.start();
+    try {
+      const list = (serviceAccountToken: string) => {
+        const [cluster] = read(
+          [
+            {
+              name: 'k8s',
+              url: server.url,
+              serviceAccountToken,
+              skipTLSVerify: true,
+            },
+          ],
+          'development',
+        );
+        return cluster.kubeConfig
+          .makeApiClient(AppsV1Api)
+          .listNamespacedDeployment({ namespace: 'default' });
+      };
+      await expect(list(loadTargetCluster(server))).resolves.toMatchObject({
+        items: [],
+      });
+      await expect(list('not-a-token-the-server-issued')).rejects.toMatchObject(
+        {
+          code: 401,
+        },
+      );
+    } finally {
+      await server.stop();
+    }
   });
 
   it.each([

@@ -56,14 +56,22 @@ export function readClusterConfigs(
     const url = cluster.getString('url');
     const caFile = cluster.getOptionalString('caFile');
     const tokenFile = cluster.getOptionalString('serviceAccountTokenFile');
+    // A token given as a value: from Vault (`${vault:secret/data/sentinel#<key>}`, read when the
+    // configuration loads) or `$file`. A file the kubelet projects rotates by itself; prefer it.
+    const token = cluster.getOptionalString('serviceAccountToken');
     const certFile = cluster.getOptionalString('clientCertFile');
     const keyFile = cluster.getOptionalString('clientKeyFile');
+    if (token && tokenFile) {
+      throw new Error(
+        `${where}: give serviceAccountToken or serviceAccountTokenFile, not both`,
+      );
+    }
     if (tokenFile) {
       readFileSync(tokenFile); // fail at start-up, not at the first plan, when it is missing
     }
-    if (!tokenFile && !(certFile && keyFile)) {
+    if (!tokenFile && !token && !(certFile && keyFile)) {
       throw new Error(
-        `${where}: give serviceAccountTokenFile, clientCertFile and clientKeyFile, or kubeconfig`,
+        `${where}: give serviceAccountTokenFile (or serviceAccountToken), clientCertFile and clientKeyFile, or kubeconfig`,
       );
     }
     // Fail at start-up, not at the first plan, when one is missing.
@@ -99,6 +107,7 @@ export function readClusterConfigs(
           ...(tokenFile && {
             authProvider: { name: 'tokenFile', config: { tokenFile } },
           }),
+          ...(token && { token }),
           ...(certFile && { certFile }),
           ...(keyFile && { keyFile }),
         },
