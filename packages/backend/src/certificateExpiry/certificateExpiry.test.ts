@@ -97,4 +97,29 @@ describe('sentinel_certificate_expiry_timestamp_seconds', () => {
       (await scrape())[`kubernetes-client/prod-eu ${clientCertFile}`],
     ).toBe(unixSeconds(later));
   });
+
+  it('starts with connections given as strings, which hold no certificate', async () => {
+    await expect(
+      startTestBackend({
+        features: [
+          createBackendPlugin({
+            pluginId: 'sentinel',
+            register: env =>
+              env.registerInit({ deps: {}, init: async () => {} }),
+          }),
+          certificateExpiryModule,
+          mockServices.rootConfig.factory({
+            data: {
+              backend: {
+                database: {
+                  connection: 'postgresql://postgres@127.0.0.1:5432',
+                },
+                cache: { store: 'memory', connection: 'rediss://redis:6379' },
+              },
+            },
+          }),
+        ],
+      }),
+    ).resolves.toBeDefined();
+  });
 });

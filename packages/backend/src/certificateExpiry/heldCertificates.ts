@@ -21,7 +21,7 @@ export function heldCertificates(config: Config): HeldCertificate[] {
   };
   const pem = (certificate: string, configKey: string) => {
     // Backstage's own settings take a PEM (or a list of them) read at start.
-    const value = config.getOptional(configKey);
+    const value = valueAt(config, configKey);
     const values = Array.isArray(value) ? value : [value];
     for (const v of values) {
       if (typeof v === 'string' && v.includes('-----BEGIN CERTIFICATE-----')) {
@@ -50,4 +50,21 @@ export function heldCertificates(config: Config): HeldCertificate[] {
     );
   }
   return held;
+}
+
+/**
+ * The value at a dotted key, or undefined where a part of the way is not an object: a
+ * connection given as a string (`postgresql://…`, `rediss://…`) holds no certificate, and
+ * Config.getOptional would throw on it.
+ */
+function valueAt(config: Config, key: string): unknown {
+  const [head, ...rest] = key.split('.');
+  let value: unknown = config.getOptional(head);
+  for (const part of rest) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return undefined;
+    }
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
 }
