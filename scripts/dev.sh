@@ -61,6 +61,8 @@ install_system_packages() {
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
   command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+  # Alert routing: amtool checks deploy/alertmanager, a real Alertmanager delivers in a test.
+  command -v alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
   # The container image: built without a daemon, on a base made from Debian's packages.
   command -v buildah >/dev/null 2>&1 || missing+=(buildah)
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
