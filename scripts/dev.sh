@@ -62,7 +62,9 @@ install_system_packages() {
   command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
   command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   # Alert routing: amtool checks deploy/alertmanager, a real Alertmanager delivers in a test.
-  command -v alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+  # Debian names the binary prometheus-alertmanager (upstream's is alertmanager).
+  command -v prometheus-alertmanager >/dev/null 2>&1 || command -v alertmanager >/dev/null 2>&1 ||
+    missing+=(prometheus-alertmanager)
   # The container image: built without a daemon, on a base made from Debian's packages.
   command -v buildah >/dev/null 2>&1 || missing+=(buildah)
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
