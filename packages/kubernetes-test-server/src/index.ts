@@ -31,5 +31,10 @@ export { startPrometheus } from './prometheus';
 export type { PrometheusProcess, StartPrometheusOptions } from './prometheus';
 export { TestCa, TestPki } from './pki';
 export type { IssuedCertificate } from './pki';
+export { startAlertmanager } from './alertmanager';
+export type {
+  AlertmanagerProcess,
+  StartAlertmanagerOptions,
+} from './alertmanager';
 export { startRedis } from './redis';
 export type { RedisProcess, StartRedisOptions } from './redis';

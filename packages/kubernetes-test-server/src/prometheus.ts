@@ -35,6 +35,10 @@ export interface StartPrometheusOptions {
   targets: string[];
   /** The loopback port to listen on; default a free one. */
   port?: number;
+  /** Rule files (recording and alerting) to evaluate, every `scrapeInterval`. */
+  ruleFiles?: string[];
+  /** An Alertmanager (e.g. `startAlertmanager`'s url) to send firing alerts to. */
+  alertmanagerUrl?: string;
   /** How often to scrape; short so that tests see fresh samples quickly. Default 1s. */
   scrapeInterval?: string;
   /** The binary; default `prometheus` on PATH (SENTINEL_PROMETHEUS overrides). */
@@ -70,6 +74,10 @@ export async function startPrometheus(
     'global:',
     `  scrape_interval: ${interval}`,
     `  evaluation_interval: ${interval}`,
+    ...(options.ruleFiles?.length
+      ? ['rule_files:', ...options.ruleFiles.map(f => `  - '${f}'`)]
+      : []),
+    ...(options.alertmanagerUrl ? alerting(options.alertmanagerUrl) : []),
     'scrape_configs:',
     ...(['http', 'https'] as const).flatMap(scheme => {
       const hosts = options.targets
@@ -101,6 +109,9 @@ export async function startPrometheus(
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
       ...(web ? [`--web.config.file=${join(dir, 'web.yml')}`] : []),
+      // Alertmanagers are discovered some seconds after the first evaluation; an alert that
+      // fired before is sent again after this delay, 1m by default.
+      ...(options.alertmanagerUrl ? ['--rules.alert.resend-delay=1s'] : []),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -156,6 +167,19 @@ export async function startPrometheus(
     pause: () => child.kill('SIGSTOP'),
     resume: () => child.kill('SIGCONT'),
   };
+}
+
+/** The `alerting` section sending to one Alertmanager (its path prefix kept). */
+function alerting(alertmanagerUrl: string): string[] {
+  const url = new URL(alertmanagerUrl);
+  return [
+    'alerting:',
+    '  alertmanagers:',
+    `    - scheme: ${url.protocol.replace(':', '')}`,
+    ...(url.pathname !== '/' ? [`      path_prefix: '${url.pathname}'`] : []),
+    '      static_configs:',
+    `        - targets: ['${url.host}']`,
+  ];
 }
 
 function webConfig(web: NonNullable<StartPrometheusOptions['web']>): string {
