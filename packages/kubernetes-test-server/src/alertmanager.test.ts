@@ -98,7 +98,7 @@ describe('startAlertmanager', () => {
     });
   });
 
-  it("receives what a Prometheus started with ruleFiles and alertmanagerUrl fires", async () => {
+  it('receives what a Prometheus started with ruleFiles and alertmanagerUrl fires', async () => {
     const rules = join(dir, 'rules.yml');
     writeFileSync(
       rules,

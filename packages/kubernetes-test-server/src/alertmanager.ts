@@ -115,7 +115,8 @@ export async function startAlertmanager(
 
 /** Upstream names the binary `alertmanager`, Debian `prometheus-alertmanager`. */
 function alertmanagerBinary(): string {
-  if (process.env.SENTINEL_ALERTMANAGER) return process.env.SENTINEL_ALERTMANAGER;
+  if (process.env.SENTINEL_ALERTMANAGER)
+    return process.env.SENTINEL_ALERTMANAGER;
   const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
   for (const name of ['alertmanager', 'prometheus-alertmanager']) {
     for (const dir of dirs) {
