@@ -114,12 +114,8 @@ describe('Alertmanager configuration', () => {
   it.each(
     alerts.map((a: any) => [a.alert as string, a.labels.severity as string]),
   )('routes %s (%s) where its severity says', (name, severity) => {
-    const expected =
-      name === 'ChangeFreezeActive'
-        ? 'nobody'
-        : severity === 'critical'
-        ? 'pagerduty'
-        : 'chat';
+    const bySeverity = severity === 'critical' ? 'pagerduty' : 'chat';
+    const expected = name === 'ChangeFreezeActive' ? 'nobody' : bySeverity;
     expect(route(`alertname=${name}`, `severity=${severity}`)).toBe(expected);
   });
 
@@ -250,13 +246,13 @@ describe('metric names', () => {
         g.rules.map((r: any) => r.record).filter(Boolean),
       ),
     );
-    const read = observabilityQueries()
+    const used = observabilityQueries()
       .filter(q => q.kind !== 'record')
       .flatMap(q =>
         [...q.expr.matchAll(/sentinel:[a-z0-9_:]+/g)].map(m => m[0]),
       );
-    expect(read.length).toBeGreaterThan(0);
-    expect([...new Set(read)].filter(name => !recorded.has(name))).toEqual([]);
+    expect(used.length).toBeGreaterThan(0);
+    expect([...new Set(used)].filter(name => !recorded.has(name))).toEqual([]);
   });
 });
 

@@ -1,8 +1,12 @@
+// For tests only (this one's and the lead's real-series test): never part of the backend's
+// build, so it may read the repository beside it and use a devDependency.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+// eslint-disable-next-line @backstage/no-undeclared-imports
 import { parse } from 'yaml';
 
 /** The repository's root, where `deploy/` is. */
+// eslint-disable-next-line no-restricted-syntax
 const repoRoot = resolve(__dirname, '../../../..');
 
 /** The dashboards of issue 21, by uid (the portal links to `/d/<uid>`). */
