@@ -7,10 +7,15 @@ import type { JsonObject } from './patch';
  * @public
  */
 export interface DemoWorkload {
+  /** Its namespace, which also holds its Service and routing. */
   namespace: string;
+  /** What runs it. */
   kind: 'Deployment' | 'StatefulSet';
+  /** Its name, and its Service's, Ingress's or HTTPRoute's; its pods are labelled `app: <name>`. */
   name: string;
+  /** The image of its one container, `app`. */
   image: string;
+  /** Its replicas, all ready when seeded. */
   replicas: number;
   /**
    * `nginx`: an Ingress (class nginx) to its Service, beside which Sentinel's nginx router adds
