@@ -148,7 +148,13 @@ describe('rolloutSettingsFor', () => {
     expect(
       rolloutSettingsFor(
         withRouter,
-        [{ id: 'shop', scope: { namespace: 'shop' }, rollbackPolicy: 'manual' }],
+        [
+          {
+            id: 'shop',
+            scope: { namespace: 'shop' },
+            rollbackPolicy: 'manual',
+          },
+        ],
         cart,
       ).trafficRouter,
     ).toBe('nginx');
