@@ -10,6 +10,7 @@ import {
 } from '@internal/kubernetes-test-server';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { metricsEndpointSettings } from './metricsEndpoint';
 
 /**
  * The simulated cluster's certificate, made once and kept beside the kubeconfig: kubectl sends
@@ -77,13 +78,22 @@ export default createBackendModule({
         const port = settings.getOptionalNumber('prometheusPort');
         if (port !== undefined) {
           try {
+            // Sentinel's own metrics too, so that a newcomer can try the dashboards' queries.
+            const metricsEndpoint = metricsEndpointSettings(process.env);
             const prometheus = await startPrometheus({
-              targets: [server.url],
+              targets: [
+                server.url,
+                ...(metricsEndpoint && metricsEndpoint.path === '/metrics'
+                  ? [`http://127.0.0.1:${metricsEndpoint.port}`]
+                  : []),
+              ],
               port,
             });
             lifecycle.addShutdownHook(() => prometheus.stop());
             logger.info(
-              `Prometheus scrapes the simulated cluster at ${prometheus.url}`,
+              `Prometheus scrapes the simulated cluster${
+                metricsEndpoint ? ' and Sentinel' : ''
+              } at ${prometheus.url}`,
             );
           } catch (error) {
             // Analysis then finds Prometheus unavailable and pauses rollouts, saying why.
