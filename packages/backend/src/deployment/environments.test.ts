@@ -97,8 +97,9 @@ describe.each(ENVIRONMENTS)('environment %s', name => {
     const fromMonitoring = policy.spec.ingress.filter((rule: any) =>
       rule.from.some(
         (peer: any) =>
-          peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] ===
-          'monitoring',
+          peer.namespaceSelector?.matchLabels?.[
+            'kubernetes.io/metadata.name'
+          ] === 'monitoring',
       ),
     );
     expect(
