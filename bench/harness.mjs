@@ -252,7 +252,13 @@ export async function startBackend({
     ],
     {
       cwd: join(checkout, 'packages/backend'),
-      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      // Backends side by side: no metrics endpoint unless the caller gives one its port.
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        SENTINEL_METRICS_PORT: '0',
+        ...env,
+      },
       stdio: ['ignore', output ?? 'ignore', output ?? 'inherit'],
       detached: true,
     },

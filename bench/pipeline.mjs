@@ -16,6 +16,11 @@
 // BENCH_JSON=<file> also writes the figures as JSON. Where PostgreSQL runs without autovacuum
 // the plan tables are analyzed after the warm-up (see analyzeWithoutAutovacuum);
 // BENCH_NO_ANALYZE=1 skips that.
+//
+// The backend runs with its Prometheus exporter on, scraped every 5 s while the load runs (as
+// production runs it); the figures include Sentinel's database query durations from it (p95
+// under 10 ms is a target of steady and saturation). BENCH_METRICS=off runs without the
+// exporter: bench/exporter-overhead.mjs compares the two.
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +41,11 @@ import {
   writeBackendOverlay,
   writeFleetCatalog,
 } from './harness.mjs';
+import {
+  histogramCount,
+  histogramQuantile,
+  startScraper,
+} from './metricsScrape.mjs';
 
 const PROFILES = {
   // The seed plan's Locust users: 100 clients with about a second between submissions.
@@ -49,6 +59,7 @@ const PROFILES = {
       submitP99Ms: 50,
       succeededWithin: { ms: 3000, share: 0.99 },
       appliedShareOfSubmitted: 0.9,
+      dbQueryP95Ms: 10,
     },
   },
   // Closed loop: as fast as one replica takes them.
@@ -58,7 +69,11 @@ const PROFILES = {
     warmupPlans: 1000,
     thinkMs: 0,
     fleet: { namespaces: 40, workloadsPerNamespace: 25 },
-    targets: { submittedPerSecond: 300, appliedPerSecond: 200 },
+    targets: {
+      submittedPerSecond: 300,
+      appliedPerSecond: 200,
+      dbQueryP95Ms: 10,
+    },
   },
   // Dry runs (POST /v1/policies/evaluate, one decision), one client back to back: their
   // latency. Read from the inventory, they cost the API server nothing.
@@ -108,6 +123,8 @@ const { fleet } = profile;
 
 const port = Number(process.env.SENTINEL_BENCH_PORT ?? 7017);
 const base = `http://localhost:${port}/api/sentinel`;
+const metricsOn = process.env.BENCH_METRICS !== 'off';
+const metricsPort = Number(process.env.SENTINEL_BENCH_METRICS_PORT ?? 9474);
 
 /** The fleet's workloads, in the order plans cycle through them. */
 const workloads = fleetWorkloads(fleet);
@@ -246,6 +263,13 @@ function check(figures) {
       `${figures.submittedPerSecond.toFixed(0)} plans/s`,
     );
   }
+  if (t.dbQueryP95Ms !== undefined && figures.dbQueryP95Ms !== undefined) {
+    expect(
+      `database query p95 < ${t.dbQueryP95Ms} ms`,
+      figures.dbQueryP95Ms < t.dbQueryP95Ms,
+      `${figures.dbQueryP95Ms.toFixed(2)} ms`,
+    );
+  }
   if (t.appliedPerSecond !== undefined) {
     expect(
       `applied >= ${t.appliedPerSecond} plans/s`,
@@ -254,6 +278,22 @@ function check(figures) {
     );
   }
   return results;
+}
+
+/** Sentinel's database query durations over the whole run, from the last scrape. */
+function databaseFigures({ text }) {
+  const name = 'sentinel_db_query_duration_seconds';
+  const ms = keep => (histogramQuantile(text, name, 0.95, keep) ?? 0) * 1000;
+  const byStatement = {};
+  for (const statement of ['select', 'insert', 'update', 'delete']) {
+    const keep = labels => labels.statement === statement;
+    if (histogramCount(text, name, keep) > 0) byStatement[statement] = ms(keep);
+  }
+  return {
+    dbQueries: histogramCount(text, name),
+    dbQueryP95Ms: ms(() => true),
+    dbQueryP95MsByStatement: byStatement,
+  };
 }
 
 /** The largest high-water resident set among the processes of a process group, in MB. */
@@ -333,7 +373,11 @@ async function main() {
       ],
       port,
       // e.g. BENCH_BACKEND_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it
-      env: { NODE_OPTIONS: process.env.BENCH_BACKEND_NODE_OPTIONS ?? '' },
+      env: {
+        NODE_OPTIONS: process.env.BENCH_BACKEND_NODE_OPTIONS ?? '',
+        SENTINEL_METRICS_PORT: metricsOn ? String(metricsPort) : '0',
+        SENTINEL_METRICS_HOST: '127.0.0.1',
+      },
     });
     await submitUntilAccepted(base, workloads[workloads.length - 1]);
     if (profile.evaluateOnly) {
@@ -371,8 +415,11 @@ async function main() {
       await analyzeWithoutAutovacuum();
     }
 
+    const scraper =
+      metricsOn && startScraper(`http://127.0.0.1:${metricsPort}/metrics`);
     const { submitMs, ids, refusals, seconds } = await submitAll(total);
     const plans = await waitForTerminal(ids, 120_000 + total * 20);
+    const scraped = scraper && (await scraper.stop());
     const byStatus = {};
     for (const p of plans) byStatus[p.status] = (byStatus[p.status] ?? 0) + 1;
     const succeeded = plans.filter(p => p.status === 'succeeded');
@@ -395,6 +442,7 @@ async function main() {
       succeededP99Ms: percentile(latencies, 99),
       succeededWithinShare: ms =>
         latencies.filter(l => l <= ms).length / Math.max(1, ids.length),
+      ...(scraped && databaseFigures(scraped)),
     };
     const rows = [
       ['plans submitted (202)', ids.length],
@@ -413,6 +461,31 @@ async function main() {
       // What the Deployment's memory request and limit are sized from (development mode, so an
       // upper bound of the image's).
       ['backend peak RSS', `${peakRssMb(backend.child.pid).toFixed(0)} MB`],
+      [
+        'metrics exporter',
+        scraped
+          ? `on: ${scraped.scrapes} scrapes, p50 ${percentile(
+              [...scraped.durations].sort((a, b) => a - b),
+              50,
+            ).toFixed(0)} ms, ${(scraped.text.length / 1024).toFixed(0)} KiB`
+          : 'off (BENCH_METRICS=off)',
+      ],
+      ...(scraped
+        ? [
+            [
+              'db query p95 (all)',
+              `${figures.dbQueryP95Ms.toFixed(2)} ms over ${
+                figures.dbQueries
+              } queries`,
+            ],
+            ...Object.entries(figures.dbQueryP95MsByStatement).map(
+              ([statement, ms]) => [
+                `  ${statement} p95`,
+                `${ms.toFixed(2)} ms`,
+              ],
+            ),
+          ]
+        : []),
     ];
     // Where the time goes: from submission to each step of the timeline (p50 / p99).
     for (const status of ['approved', 'executing', 'succeeded']) {

@@ -78,7 +78,8 @@ export interface Config {
       /**
        * Canary: the traffic router that sets the canary's weight: nginx (Ingress canary
        * annotations) or gateway-api (HTTPRoute weights), or one a module adds. Default: none,
-       * traffic follows the replica ratio.
+       * traffic follows the replica ratio. A service's `sentinel.io/traffic-router` annotation
+       * overrides it.
        */
       trafficRouter?: string;
       /** Blue/green: how long blue stays scaled after the switch (default 600). */

@@ -1,3 +1,5 @@
+// First: the scrape endpoint and its meter provider exist before any plugin makes an instrument.
+import './instrumentation';
 import { createBackend } from '@backstage/backend-defaults';
 import { noStackTraces } from './errorBodies';
 import {

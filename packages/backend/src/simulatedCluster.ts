@@ -3,62 +3,14 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import {
+  demoFleetObjects,
   KubernetesTestServer,
   selfSignedCertificate,
   startPrometheus,
 } from '@internal/kubernetes-test-server';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-
-// The demo fleet behind examples/entities.yaml: namespace, kind, name, image, replicas.
-const fleet = [
-  ['shop', 'Deployment', 'cart', 'shop/cart:1.4.2', 3],
-  ['shop', 'Deployment', 'checkout', 'shop/checkout:2.0.1', 2],
-  ['payments', 'Deployment', 'payments-api', 'payments/api:5.1.0', 3],
-  ['payments', 'StatefulSet', 'ledger', 'payments/ledger:1.9.0', 3],
-  ['production', 'Deployment', 'orders', 'shop/orders:3.2.0', 4],
-  // Runs in the cluster, but no catalog entity lists it yet: "Put a service under Sentinel".
-  ['shop', 'Deployment', 'storefront', 'shop/storefront:3.1.0', 2],
-] as const;
-
-function workload(
-  namespace: string,
-  name: string,
-  image: string,
-  replicas: number,
-) {
-  const labels = { app: name };
-  return {
-    metadata: { name, namespace, labels },
-    spec: {
-      replicas,
-      // A minute, so a broken image in the demo is rolled back while you watch.
-      progressDeadlineSeconds: 60,
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels },
-        spec: {
-          containers: [
-            {
-              name: 'app',
-              image,
-              resources: {
-                requests: { cpu: '250m', memory: '256Mi' },
-                limits: { memory: '512Mi' },
-              },
-            },
-          ],
-        },
-      },
-    },
-    status: {
-      replicas,
-      readyReplicas: replicas,
-      availableReplicas: replicas,
-      updatedReplicas: replicas,
-    },
-  };
-}
+import { metricsEndpointSettings } from './metricsEndpoint';
 
 /**
  * The simulated cluster's certificate, made once and kept beside the kubeconfig: kubectl sends
@@ -77,7 +29,8 @@ function certificate(dir: string): { key: string; cert: string } | undefined {
 
 /**
  * The simulated cluster of the embedded default: the Kubernetes API test server as cluster
- * `demo` with the demo fleet, its kubeconfig written where app-config's `sentinel.clusters`
+ * `demo` with the demo fleet (`demoFleetObjects`: workloads, Services, an Ingress and an
+ * HTTPRoute), its kubeconfig written where app-config's `sentinel.clusters`
  * and `kubectl --kubeconfig .sentinel/simulated-cluster.kubeconfig` find it. Runs before the
  * Sentinel plugin reads its clusters. Enabled by `sentinel.simulatedCluster.enabled`.
  */
@@ -112,11 +65,8 @@ export default createBackendModule({
             settings.getOptionalNumber('podReadyDelayMs') ?? 1000,
         });
         await server.start({ port: settings.getOptionalNumber('port') ?? 0 });
-        for (const [namespace, kind, name, image, replicas] of fleet) {
-          const object = workload(namespace, name, image, replicas);
-          if (kind === 'StatefulSet') server.addStatefulSet(object);
-          else server.addDeployment(object);
-        }
+        // Workloads, their Services, and the Ingress and HTTPRoute of the routed services.
+        for (const object of demoFleetObjects()) server.addObject(object);
         writeFileSync(kubeconfigPath, server.kubeconfig({ name: 'demo' }), {
           mode: 0o600,
         });
@@ -128,13 +78,22 @@ export default createBackendModule({
         const port = settings.getOptionalNumber('prometheusPort');
         if (port !== undefined) {
           try {
+            // Sentinel's own metrics too, so that a newcomer can try the dashboards' queries.
+            const metricsEndpoint = metricsEndpointSettings(process.env);
             const prometheus = await startPrometheus({
-              targets: [server.url],
+              targets: [
+                server.url,
+                ...(metricsEndpoint && metricsEndpoint.path === '/metrics'
+                  ? [`http://127.0.0.1:${metricsEndpoint.port}`]
+                  : []),
+              ],
               port,
             });
             lifecycle.addShutdownHook(() => prometheus.stop());
             logger.info(
-              `Prometheus scrapes the simulated cluster at ${prometheus.url}`,
+              `Prometheus scrapes the simulated cluster${
+                metricsEndpoint ? ' and Sentinel' : ''
+              } at ${prometheus.url}`,
             );
           } catch (error) {
             // Analysis then finds Prometheus unavailable and pauses rollouts, saying why.

@@ -20,6 +20,8 @@ export {
 } from './patch';
 export type { JsonObject } from './patch';
 export { selfSignedCertificate } from './certificate';
+export { DEMO_FLEET, DEMO_HOST, demoFleetObjects } from './demoFleet';
+export type { DemoWorkload } from './demoFleet';
 export type { AuthorizationRecord } from './rbac/AuthorizationLog';
 export type { WriteRecord } from './writeLog';
 export type { BindingRef, RoleRef } from './rbac/RbacAuthorizer';

@@ -28,6 +28,16 @@ export const SENTINEL_ROLLOUT_STRATEGY_ANNOTATION =
   'sentinel.io/rollout-strategy';
 
 /**
+ * Which traffic router splits the entity's canaries: `nginx` (a canary Ingress beside the
+ * Ingress to the workload's Service), `gateway-api` (weighted backendRefs on the HTTPRoute to
+ * it), a router a backend module adds, or `none` (traffic follows the replica ratio). Without
+ * it, `sentinel.rollouts.trafficRouter` applies.
+ *
+ * @public
+ */
+export const SENTINEL_TRAFFIC_ROUTER_ANNOTATION = 'sentinel.io/traffic-router';
+
+/**
  * The rollout strategies a `rollout` decision may use.
  *
  * @public

@@ -163,6 +163,12 @@ export const sentinelMessages = {
     waiting_one: '{{count}} plan waits for approval',
     waiting_other: '{{count}} plans wait for approval',
     noChange: 'No change applied yet',
+    dashboards: 'Dashboards',
+  },
+  grafana: {
+    title: 'Grafana dashboards',
+    canary: 'Canary analysis of {{workload}}',
+    rollbacks: 'Rollbacks of {{workload}}',
   },
   approvals: {
     title: 'Waiting for approval',

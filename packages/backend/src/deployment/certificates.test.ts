@@ -245,6 +245,8 @@ describe.each(['staging', 'production'])(
       const service = only(objects, 'Service', 'sentinel');
       expect(service.spec.ports).toEqual([
         { name: 'https', port: 443, targetPort: 'https', appProtocol: 'https' },
+        // Prometheus's scrape port: plain HTTP like every exporter (docs/observability.md).
+        { name: 'metrics', port: 9464, targetPort: 'metrics' },
       ]);
       const ingress = only(objects, 'Ingress', 'sentinel');
       expect(
@@ -253,9 +255,20 @@ describe.each(['staging', 'production'])(
       expect(ingress.spec.rules[0].http.paths[0].backend.service.port).toEqual({
         name: 'https',
       });
-      // Let in: nginx, Prometheus and the optimizer, on the HTTPS port only.
+      // Let in: nginx, Prometheus and the optimizer, on the HTTPS port; Prometheus alone on
+      // the metrics port.
       const policy = only(objects, 'NetworkPolicy', 'sentinel');
-      expect(policy.spec.ingress).toHaveLength(1);
+      expect(policy.spec.ingress).toHaveLength(2);
+      expect(policy.spec.ingress[1]).toEqual({
+        from: [
+          {
+            namespaceSelector: {
+              matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' },
+            },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: port('metrics') }],
+      });
       expect(
         policy.spec.ingress[0].from.map(
           (f: any) =>
@@ -300,6 +313,29 @@ describe.each(['staging', 'production'])(
             },
           ],
           to: [{ operation: { ports: [String(https.containerPort)] } }],
+        },
+        // The scrape endpoint: Prometheus alone.
+        {
+          from: [
+            {
+              source: {
+                principals: ['cluster.local/ns/monitoring/sa/prometheus'],
+              },
+            },
+          ],
+          to: [
+            {
+              operation: {
+                ports: [
+                  String(
+                    container.ports.find(
+                      (p: { name: string }) => p.name === 'metrics',
+                    ).containerPort,
+                  ),
+                ],
+              },
+            },
+          ],
         },
       ]);
     });

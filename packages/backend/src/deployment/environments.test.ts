@@ -78,6 +78,37 @@ describe.each(ENVIRONMENTS)('environment %s', name => {
     expect(open).toEqual(expect.arrayContaining(needed));
   });
 
+  it('is scraped by Prometheus on the port the backend serves its metrics on', () => {
+    const deployment = only(rendering.objects, 'Deployment', 'sentinel');
+    const { env } = containerOf(rendering.objects);
+    const port = Number(env.SENTINEL_METRICS_PORT ?? 9464);
+    const annotations = deployment.spec.template.metadata.annotations;
+    expect(annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(port),
+      'prometheus.io/path': env.SENTINEL_METRICS_PATH ?? '/metrics',
+    });
+    const container = deployment.spec.template.spec.containers[0];
+    expect(container.ports).toContainEqual({
+      name: 'metrics',
+      containerPort: port,
+    });
+    const policy = only(rendering.objects, 'NetworkPolicy', 'sentinel');
+    const fromMonitoring = policy.spec.ingress.filter((rule: any) =>
+      rule.from.some(
+        (peer: any) =>
+          peer.namespaceSelector?.matchLabels?.[
+            'kubernetes.io/metadata.name'
+          ] === 'monitoring',
+      ),
+    );
+    expect(
+      fromMonitoring.flatMap((rule: any) =>
+        rule.ports.map((p: { port: number }) => p.port),
+      ),
+    ).toContain(port);
+  });
+
   it('spreads its replicas over zones and nodes, and probes them', () => {
     const pod = only(rendering.objects, 'Deployment', 'sentinel').spec.template
       .spec;

@@ -13,6 +13,7 @@ import {
   SENTINEL_CANARY_STEPS_ANNOTATION,
   SENTINEL_ROLLBACK_POLICY_ANNOTATION,
   SENTINEL_ROLLOUT_STRATEGY_ANNOTATION,
+  SENTINEL_TRAFFIC_ROUTER_ANNOTATION,
   SENTINEL_WORKLOADS_ANNOTATION,
   stringifyWorkloadRef,
   type WorkloadRef,
@@ -34,6 +35,8 @@ export interface CatalogWorkloads {
   canaryAnalysis?: Map<string, string>;
   /** The `sentinel.io/rollout-strategy` annotation of each managing entity that has one. */
   rolloutStrategies?: Map<string, string>;
+  /** The `sentinel.io/traffic-router` annotation of each managing entity that has one. */
+  trafficRouters?: Map<string, string>;
 }
 
 /** Which catalog entity manages which workload, from the `sentinel.io/workloads` annotation. */
@@ -127,6 +130,7 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
     const canarySteps = new Map<string, string>();
     const canaryAnalysis = new Map<string, string>();
     const rolloutStrategies = new Map<string, string>();
+    const trafficRouters = new Map<string, string>();
     for (const entity of items) {
       const ref = stringifyEntityRef(entity);
       labels.set(ref, entity.metadata.labels ?? {});
@@ -143,6 +147,9 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
       const strategy =
         entity.metadata.annotations?.[SENTINEL_ROLLOUT_STRATEGY_ANNOTATION];
       if (strategy) rolloutStrategies.set(ref, strategy);
+      const router =
+        entity.metadata.annotations?.[SENTINEL_TRAFFIC_ROUTER_ANNOTATION];
+      if (router) trafficRouters.set(ref, router);
       const { refs } = parseWorkloadsAnnotation(
         entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
       );
@@ -158,6 +165,7 @@ export class CatalogWorkloadIndex implements WorkloadOwnership {
       canarySteps,
       canaryAnalysis,
       rolloutStrategies,
+      trafficRouters,
     };
   }
 }

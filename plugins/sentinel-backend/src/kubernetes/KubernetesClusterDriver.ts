@@ -47,7 +47,7 @@ export class KubernetesClusterDriver implements ProgressiveClusterDriver {
     kubeConfig: KubeConfig,
     options: { retry?: Partial<RetryOptions> } = {},
   ) {
-    this.#api = new WorkloadApi(kubeConfig, options.retry);
+    this.#api = new WorkloadApi(kubeConfig, options.retry, cluster);
     this.candidates = new KubernetesCandidates(this.#api);
   }
 

@@ -11,6 +11,7 @@ import {
   stringifyWorkloadRef,
   type WorkloadRef,
 } from '@internal/backstage-plugin-sentinel-common';
+import { kubernetesApiErrors } from './apiErrorMetrics';
 import { withRetry, type RetryOptions } from './retry';
 import type { Workload } from './workloadState';
 
@@ -23,11 +24,17 @@ export class WorkloadApi {
   readonly apps: AppsV1Api;
   readonly core: CoreV1Api;
   readonly #retry: RetryOptions;
+  readonly #failed: (error: unknown) => void;
 
-  constructor(kubeConfig: KubeConfig, retry: Partial<RetryOptions> = {}) {
+  constructor(
+    kubeConfig: KubeConfig,
+    retry: Partial<RetryOptions> = {},
+    cluster = 'unknown',
+  ) {
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.#retry = { attempts: 4, baseDelayMs: 200, ...retry };
+    this.#failed = kubernetesApiErrors(cluster);
   }
 
   async read(ref: WorkloadRef): Promise<Workload> {
@@ -78,6 +85,6 @@ export class WorkloadApi {
   }
 
   withRetry<T>(call: () => Promise<T>): Promise<T> {
-    return withRetry(call, this.#retry);
+    return withRetry(call, this.#retry, this.#failed);
   }
 }

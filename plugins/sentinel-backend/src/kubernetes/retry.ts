@@ -11,11 +11,14 @@ export interface RetryOptions {
 export async function withRetry<T>(
   call: () => Promise<T>,
   retry: RetryOptions,
+  /** Told of every failed attempt (metrics). */
+  onError?: (error: unknown) => void,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (error) {
+      onError?.(error);
       const delay = retryDelay(error, attempt, retry);
       if (delay === undefined) throw error;
       await new Promise(resolve => setTimeout(resolve, delay));

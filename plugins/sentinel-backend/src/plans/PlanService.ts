@@ -400,9 +400,12 @@ export class PlanService {
           at,
         );
         throw new NotAllowedError(result.reason);
-      case 'approved':
+      case 'approved': {
         this.#o.kick();
-        break;
+        const plan = await this.get(id);
+        this.#o.metrics?.approvalAnswered('approved', secondsSince(plan, at));
+        return plan;
+      }
       default:
         break;
     }
@@ -418,7 +421,16 @@ export class PlanService {
       `rejected: ${comment}`,
       { audit: { action: 'plan.reject', reason: comment } },
     );
-    return this.get(id);
+    const plan = await this.get(id);
+    const seconds = secondsSince(plan, this.#now());
+    this.#o.metrics?.approvalAnswered('rejected', seconds);
+    this.#o.metrics?.finished({
+      status: 'rejected',
+      mode: plan.mode,
+      seconds,
+      path: 'approval',
+    });
+    return plan;
   }
 
   /**
@@ -463,7 +475,16 @@ export class PlanService {
         }; only a plan that has not finished can be cancelled`,
       );
     }
-    return this.get(id);
+    const plan = await this.get(id);
+    if (cancelled) {
+      this.#o.metrics?.finished({
+        status: 'cancelled',
+        mode: plan.mode,
+        seconds: secondsSince(plan, this.#now()),
+        path: plan.approvals.length ? 'approval' : 'direct',
+      });
+    }
+    return plan;
   }
 
   async #humanTransition(
@@ -497,6 +518,10 @@ export class PlanService {
       );
     }
   }
+}
+
+function secondsSince(plan: Plan, at: Date): number {
+  return Math.max(0, (at.getTime() - Date.parse(plan.createdAt)) / 1000);
 }
 
 /** A stable hash of a validated submission: same plan, same hash, whatever the key order. */

@@ -28,11 +28,15 @@ export async function expireApprovals(options: {
     });
     if (moved) {
       rejected += 1;
+      // Waited at least the timeout; a replica that was down meanwhile makes it longer, but
+      // the plan's submission time is not at hand here and the bucket is the same.
       options.metrics?.finished({
         status: 'rejected',
         mode: 'enforce',
         seconds: timeoutMs / 1000,
+        path: 'approval',
       });
+      options.metrics?.approvalAnswered('expired', timeoutMs / 1000);
     }
   }
   return rejected;

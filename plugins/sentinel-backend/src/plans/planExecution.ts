@@ -9,6 +9,7 @@ import { Reconciler } from '../work/Reconciler';
 import type { ProgressiveRollouts } from '../rollouts/ProgressiveRollouts';
 import type { ExecutionSettings } from './executionConfig';
 import { ApplyGate } from './gate/ApplyGate';
+import type { PolicyMetrics } from '../policy/policyMetrics';
 import type { PipelineMetrics } from './metrics';
 import {
   PlanController,
@@ -33,6 +34,8 @@ export interface PlanExecutionOptions {
   ledger?: ChangeLedger;
   logger: LoggerService;
   metrics?: PipelineMetrics;
+  /** Counts the gate's verdicts at the moment of apply. */
+  policyMetrics?: PolicyMetrics;
   owner: string;
   settings: ExecutionSettings;
   /** The inventory: reads without API calls, and watch events that wake waiting plans. */
@@ -71,6 +74,7 @@ export function createPlanExecution(options: PlanExecutionOptions) {
       policies: options.policies,
       maxHoldMs: settings.maxHoldMs,
       inFlightRecheckMs: settings.rolloutRecheckMs,
+      metrics: options.policyMetrics,
     }),
     logger: options.logger,
     metrics: options.metrics,

@@ -13,6 +13,7 @@ import {
 } from '@internal/backstage-plugin-sentinel-common';
 import type { WorkloadState } from '@internal/backstage-plugin-sentinel-node';
 import { randomUUID } from 'node:crypto';
+import type { PolicyMetrics } from './policyMetrics';
 import type { PolicyStore, PolicyVersion } from './PolicyStore';
 import type {
   CatalogWorkloads,
@@ -47,6 +48,8 @@ export interface PolicyServiceOptions {
    * at the moment of apply may be let through now (a window deleted, glass broken).
    */
   onChange?: () => void;
+  /** Counts the pipeline's verdicts (not dry runs). */
+  metrics?: PolicyMetrics;
 }
 
 /** Break-glass overrides last at most this long. */
@@ -276,7 +279,9 @@ export class PolicyService implements PolicyEngine {
 
   /** The pipeline's entry point (PolicyEngine). */
   async evaluate(plan: PolicyPlanInput, now: Date): Promise<Verdict[]> {
-    const evaluation = await this.evaluatePlan(plan, now);
+    const state = await this.state();
+    const evaluation = await this.evaluatePlan(plan, now, undefined, state);
+    this.#o.metrics?.judged('receipt', evaluation, state.policy.document.rules);
     return evaluation.decisions
       .sort((a, b) => a.index - b.index)
       .map(d => d.verdict);
@@ -306,8 +311,9 @@ export class PolicyService implements PolicyEngine {
     plan: PolicyPlanInput,
     now: Date,
     draft?: PolicyDocument,
+    current?: PolicyState,
   ): Promise<PolicyEvaluation> {
-    const state = await this.state();
+    const state = current ?? (await this.state());
     const document = draft ?? state.policy.document;
     const windowMinutes = longestWindow(document);
     const [context, recentChanges] = await Promise.all([

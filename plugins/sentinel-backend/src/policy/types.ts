@@ -68,7 +68,25 @@ export interface FreezeCalendar {
 /** The engine's answer: a verdict per decision and the plan's overall outcome. */
 export interface PolicyEvaluation {
   outcome: Verdict['outcome'];
-  decisions: { index: number; verdict: Verdict }[];
+  decisions: {
+    index: number;
+    verdict: Verdict;
+    /** The ids of the rules (and freeze windows) that denied it; for metrics. */
+    deniedBy?: string[];
+  }[];
+  /** How full each rate and blast-radius limit that was checked would be; for metrics. */
+  usage?: RuleUsage[];
+}
+
+/**
+ * A limit's use with the evaluated decision counted, over its budget: 1 is the budget exactly
+ * spent, above 1 is denied. The fullest group (workload, namespace, cluster) of the evaluation.
+ */
+export interface RuleUsage {
+  rule: string;
+  kind: 'rate_limit' | 'blast_radius';
+  per: string;
+  ratio: number;
 }
 
 /** The pure engine: (plan, policy, context, now) → verdicts. No I/O, no clock. */

@@ -75,6 +75,7 @@ export class ProgressiveRollouts {
             canarySteps: catalog?.canarySteps?.get(entityRef),
             canaryAnalysis: catalog?.canaryAnalysis?.get(entityRef),
             rollbackPolicy: catalog?.rollbackPolicies?.get(entityRef),
+            trafficRouter: catalog?.trafficRouters?.get(entityRef),
           }
         : {},
     );
@@ -113,7 +114,7 @@ export class ProgressiveRollouts {
             rollbackWindowSeconds: settings.rollbackWindowSeconds,
           }),
           ...(strategy === 'canary' &&
-            settings.trafficRouter && { router: settings.trafficRouter }),
+            workload.trafficRouter && { router: workload.trafficRouter }),
         },
         steps: strategy === 'canary' ? workload.steps : [{ weight: 100 }],
         analysis: workload.analysis,

@@ -14,8 +14,18 @@ export interface RolloutObserver {
     to: RolloutPhase,
     reason: string,
   ): void;
-  analyzed(rollout: Rollout, verdict: string, score: number): void;
+  analyzed(
+    rollout: Rollout,
+    analysis: {
+      verdict: string;
+      score: number;
+      checks: readonly { name: string; verdict: string }[];
+    },
+  ): void;
 }
+
+// Scores are 0-100; most intervals pass near 100, the ones that matter are below.
+const SCORE_BUCKETS = [10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100];
 
 /**
  * Metrics (names in the plugin README) and audit events for rollouts: the controller's own
@@ -33,8 +43,13 @@ export function createRolloutObserver(deps: {
   const analyses = meter.createCounter('sentinel_rollout_analyses_total', {
     description: 'Analyzed intervals, by strategy and verdict',
   });
-  const scores = meter.createHistogram('sentinel_rollout_health_score', {
-    description: 'Health score of each analyzed interval (0-100)',
+  const scores = meter.createHistogram('sentinel_analysis_score', {
+    description: 'Health score of each analyzed interval (0-100), by strategy',
+    advice: { explicitBucketBoundaries: SCORE_BUCKETS },
+  });
+  const results = meter.createCounter('sentinel_analysis_results_total', {
+    description:
+      "Each analysis metric's verdict per interval, by metric and verdict",
   });
   return {
     phaseChanged(rollout, from, to, reason) {
@@ -66,9 +81,13 @@ export function createRolloutObserver(deps: {
           ),
         );
     },
-    analyzed(rollout, verdict, score) {
+    analyzed(rollout, { verdict, score, checks }) {
       analyses.add(1, { strategy: rollout.strategy, verdict });
       scores.record(score, { strategy: rollout.strategy });
+      // Metric names come from the analysis settings (a handful), never from the request.
+      for (const check of checks) {
+        results.add(1, { metric: check.name, verdict: check.verdict });
+      }
     },
   };
 }

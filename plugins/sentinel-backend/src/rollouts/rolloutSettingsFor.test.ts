@@ -128,4 +128,35 @@ describe('rolloutSettingsFor', () => {
       'sentinel.io/canary-steps of component:default/cart: step 2 "10": weights must rise (50 before it)',
     );
   });
+
+  it("routes a service's canaries through the router its annotation names, or none", () => {
+    const withRouter = { ...defaults, trafficRouter: 'nginx' };
+    expect(rolloutSettingsFor(withRouter, [], cart).trafficRouter).toBe(
+      'nginx',
+    );
+    expect(
+      rolloutSettingsFor(withRouter, [], cart, {
+        trafficRouter: ' gateway-api ',
+      }).trafficRouter,
+    ).toBe('gateway-api');
+    // `none`: the replica ratio, whatever sentinel.rollouts.trafficRouter says.
+    expect(
+      rolloutSettingsFor(withRouter, [], cart, { trafficRouter: 'none' })
+        .trafficRouter,
+    ).toBeUndefined();
+    // A policy entry keeps the configured router.
+    expect(
+      rolloutSettingsFor(
+        withRouter,
+        [
+          {
+            id: 'shop',
+            scope: { namespace: 'shop' },
+            rollbackPolicy: 'manual',
+          },
+        ],
+        cart,
+      ).trafficRouter,
+    ).toBe('nginx');
+  });
 });

@@ -19,6 +19,8 @@ export interface WorkloadRolloutSettings {
   steps: RolloutStep[];
   analysis: AnalysisConfig;
   rollbackPolicy: RollbackPolicy;
+  /** Canary: the traffic router that sets the canary's weight; none: the replica ratio. */
+  trafficRouter?: string;
 }
 
 /** The service's own settings, from its catalog entity's annotations. */
@@ -26,6 +28,7 @@ export interface ServiceAnnotations {
   canarySteps?: string;
   canaryAnalysis?: string;
   rollbackPolicy?: string;
+  trafficRouter?: string;
 }
 
 /** How specific a scope is: entityRef over namespace over cluster over none; labels add. */
@@ -60,6 +63,7 @@ export function rolloutSettingsFor(
   };
   for (const entry of matching) {
     settings = {
+      ...settings,
       steps: entry.steps ?? settings.steps,
       rollbackPolicy: entry.rollbackPolicy ?? settings.rollbackPolicy,
       analysis: {
@@ -94,6 +98,11 @@ export function rolloutSettingsFor(
     ROLLBACK_POLICIES.includes(annotations.rollbackPolicy as RollbackPolicy)
   ) {
     settings.rollbackPolicy = annotations.rollbackPolicy as RollbackPolicy;
+  }
+  // Checked when the canary first needs it: which routers exist is the clusters' business.
+  const router = annotations.trafficRouter?.trim();
+  if (router) {
+    settings.trafficRouter = router === 'none' ? undefined : router;
   }
   return settings;
 }

@@ -34,6 +34,9 @@ import { ChangeEvents } from '../live/ChangeEvents';
 import { SentNoticeStore } from '../live/SentNoticeStore';
 import { readExecutionSettings } from '../plans/executionConfig';
 import { createPipelineMetrics } from '../plans/metrics';
+import { createPolicyMetrics } from '../policy/policyMetrics';
+import { createFleetGauges } from './fleetGauges';
+import { observeQueries } from '../database/queryMetrics';
 import { createPlanExecution } from '../plans/planExecution';
 import { PlanService } from '../plans/PlanService';
 import { createPlanStores } from '../plans/store/createPlanStores';
@@ -105,6 +108,7 @@ export async function createSentinel(
     routers: deps.trafficRouters,
   });
   const knex = await deps.database.getClient();
+  observeQueries(knex);
   if (!deps.database.migrations?.skip) await applyDatabaseMigrations(knex);
 
   const live = logger.child({ component: 'live' });
@@ -162,8 +166,10 @@ export async function createSentinel(
     store: stores.gate,
     logger,
   });
+  const policyMetrics = createPolicyMetrics();
   const policies = new PolicyService({
     store: new PolicyStore(knex),
+    metrics: policyMetrics,
     ledger,
     workloads,
     ownership,
@@ -213,6 +219,7 @@ export async function createSentinel(
     ledger,
     logger: logger.child({ component: 'executor' }),
     metrics,
+    policyMetrics,
     owner,
     settings,
     inventory,
@@ -252,6 +259,8 @@ export async function createSentinel(
     sentNotices: new SentNoticeStore(knex),
     notifications: deps.notifications,
     metrics,
+    rollouts: rolloutStore,
+    fleetGauges: createFleetGauges(),
     approvalTimeoutMs: settings.approvalTimeoutMs,
     logger: live,
   });

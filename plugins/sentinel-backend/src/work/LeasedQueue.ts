@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { queueMetrics, type QueueMetrics } from './queueMetrics';
 import type { WorkQueue } from './Reconciler';
 
 /**
@@ -45,11 +46,23 @@ export class LeasedQueue<T extends { id: string }> implements WorkQueue<T> {
   readonly #knex: Knex;
   readonly #t: LeasedTable<T>;
   readonly #isPostgres: boolean;
+  readonly metrics: QueueMetrics;
 
   constructor(knex: Knex, table: LeasedTable<T>) {
     this.#knex = knex;
     this.#t = table;
     this.#isPostgres = knex.client.config.client === 'pg';
+    this.metrics = queueMetrics(table.table);
+  }
+
+  /** Items due now that no live lease holds: the backlog (sentinel_reconciler_queue_depth). */
+  async countDue(now: Date): Promise<number> {
+    const [row] = await this.#free(now)
+      .clearSelect()
+      .count({ count: '*' })
+      .where('next_check_at', '<=', now)
+      .whereIn(this.#t.stateColumn, [...this.#t.reconciledStates]);
+    return Number(row?.count ?? 0);
   }
 
   async claimDue(options: {
@@ -165,6 +178,15 @@ export class LeasedQueue<T extends { id: string }> implements WorkQueue<T> {
             ]
           : '*',
       );
+    // A lease leaves the due time as it was: how late this claim came.
+    const nowMs = options.now.getTime();
+    this.metrics.claimed(
+      rows
+        .filter(row => row.next_check_at !== null)
+        .map(row =>
+          Math.max(0, (nowMs - new Date(row.next_check_at).getTime()) / 1000),
+        ),
+    );
     return this.#t.toItems(rows);
   }
 }

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { toError } from '@backstage/errors';
+import type { QueueMetrics } from './queueMetrics';
 
 /** Where a reconciler finds its work: durable items with a due time and a lease. */
 export interface WorkQueue<T extends { id: string }> {
@@ -23,6 +24,8 @@ export interface WorkQueue<T extends { id: string }> {
   ): Promise<T[]>;
   /** Makes items due now; one a replica holds is due again as soon as it is released. */
   wake(ids: string[], now: Date): Promise<void>;
+  /** Where the queue's lease losses are counted (a LeasedQueue's). */
+  readonly metrics?: Pick<QueueMetrics, 'leaseLost'>;
   /** Ends the lease; the item is due again at `nextCheckAt` (null: only an event brings it back). */
   releaseLease(
     id: string,
@@ -404,6 +407,7 @@ export class Reconciler<T extends { id: string }> {
     } catch (error) {
       if (error instanceof ReconcilerKilledError) throw error;
       if (error instanceof LeaseLostError) {
+        this.#o.queue.metrics?.leaseLost();
         // Another replica holds it now, or a person ended it (a cancel) meanwhile.
         this.#o.logger.info(
           `Sentinel let go of ${

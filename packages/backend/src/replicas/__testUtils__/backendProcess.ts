@@ -69,6 +69,8 @@ export async function startBackendProcess(options: {
   overlay: Record<string, unknown>;
   /** A folder for the overlay file and the log. */
   dir: string;
+  /** The Prometheus scrape endpoint's port (docs/observability.md); none by default. */
+  metricsPort?: number;
 }): Promise<BackendProcess> {
   const { name, port, dir } = options;
   const baseUrl = `http://localhost:${port}`;
@@ -90,7 +92,13 @@ export async function startBackendProcess(options: {
     {
       cwd: backendDir,
       // Jest sets NODE_ENV=test; the embedded default (guest sign-in) is development.
-      env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'info',
+        // Replicas on one machine: one metrics port each, or none.
+        SENTINEL_METRICS_PORT: String(options.metricsPort ?? 0),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: the CLI starts the backend as a child of its own.
       detached: true,

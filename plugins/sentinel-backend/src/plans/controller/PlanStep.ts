@@ -5,6 +5,7 @@ import {
 } from '@internal/backstage-plugin-sentinel-common';
 import { LeaseLostError, type StepOutcome } from '../../work/Reconciler';
 import { policyInput } from '../gate/ApplyGate';
+import { planPath } from '../metrics';
 import type { Judgement } from '../gate/judgeAtApply';
 import { statusAfterVerdicts } from '../planStatus';
 import type { PlanWork, StoredDecision } from '../store/PlanStore';
@@ -136,7 +137,7 @@ export class PlanStep {
         recorded.undoes.index,
         { status: 'rolled_back' },
       );
-      this.o.metrics?.rollback('requested');
+      this.o.metrics?.rollback('requested', 'succeeded');
     }
     this.record.ended(decision.target);
     return 'continue';
@@ -183,6 +184,7 @@ export class PlanStep {
     options: { released?: boolean } = {},
   ): Promise<Next> {
     this.o.metrics?.decision(decision.verb, 'failed');
+    if (this.plan.rollbackOf) this.o.metrics?.rollback('requested', 'failed');
     decision.status = 'failed';
     decision.error = message;
     this.record.patch(decision.index, {
@@ -253,7 +255,14 @@ export class PlanStep {
         next,
       );
     }
+    const rollbackReason =
+      status === 'cancelled'
+        ? 'cancelled'
+        : options.undoneByRollout
+        ? 'rollout_aborted'
+        : 'decision_failed';
     if (problems.length) {
+      this.o.metrics?.rollback(rollbackReason, 'failed');
       return this.#end('failed', `${reason}; ${problems.join('; ')}`);
     }
     if (
@@ -263,10 +272,8 @@ export class PlanStep {
     ) {
       return this.#end('failed', `${reason}; nothing had been applied`);
     }
-    if (applied.length) {
-      this.o.metrics?.rollback(
-        status === 'cancelled' ? 'cancelled' : 'decision_failed',
-      );
+    if (applied.length || options.undoneByRollout) {
+      this.o.metrics?.rollback(rollbackReason, 'succeeded');
     }
     return this.#end(
       status,
@@ -324,6 +331,7 @@ export class PlanStep {
         status: to,
         mode: this.plan.mode,
         seconds: (this.now().getTime() - this.plan.createdAt.getTime()) / 1000,
+        path: planPath(this.plan),
       });
     }
     return outcome;

@@ -8,7 +8,12 @@ import type { GateStore } from './GateStore';
 import { evaluatePolicy } from '../../policy/engine';
 import type { PolicyPlanInput } from '../../policy/PolicyEngine';
 import type { PolicyService, PolicyState } from '../../policy/PolicyService';
-import type { FreezeCalendar, RecentChange } from '../../policy/types';
+import type { PolicyMetrics } from '../../policy/policyMetrics';
+import type {
+  FreezeCalendar,
+  PolicyEvaluation,
+  RecentChange,
+} from '../../policy/types';
 import { gateScope } from './gateScope';
 import { inFlightHold, judgeAtApply, type Judgement } from './judgeAtApply';
 
@@ -20,6 +25,7 @@ export interface ApplyGateOptions {
   maxHoldMs: number;
   /** When to look again at a plan waiting for another change to the same workload. */
   inFlightRecheckMs: number;
+  metrics?: PolicyMetrics;
 }
 
 const ALLOW: Verdict = {
@@ -108,18 +114,25 @@ export class ApplyGate {
             now,
           )
         : { lockKeys: [], ledger: undefined };
+    // The evaluation that judged, with the freezes in force: what the metrics count.
+    let judged: PolicyEvaluation | undefined;
     const evaluate = (
       calendar: FreezeCalendar,
       recentChanges: RecentChange[],
-    ): Verdict =>
-      state && context
-        ? evaluatePolicy(
-            input,
-            state.policy.document,
-            { ...context, freezeCalendar: calendar, recentChanges },
-            now,
-          ).decisions.find(d => d.index === index)!.verdict
-        : ALLOW;
+    ): Verdict => {
+      if (!state || !context) return ALLOW;
+      const evaluation = evaluatePolicy(
+        input,
+        state.policy.document,
+        { ...context, freezeCalendar: calendar, recentChanges },
+        now,
+      );
+      const mine = evaluation.decisions.find(d => d.index === index)!;
+      if (calendar !== NO_FREEZES) {
+        judged = { ...evaluation, decisions: [mine] };
+      }
+      return mine.verdict;
+    };
     const limits = {
       heldSince: plan.heldSince,
       now,
@@ -151,6 +164,9 @@ export class ApplyGate {
     });
     switch (result.outcome) {
       case 'judged': {
+        if (judged && state) {
+          this.o.metrics?.judged('apply', judged, state.policy.document.rules);
+        }
         const judgement = result.verdict.judgement;
         return judgement.kind === 'admit'
           ? { kind: 'admit', woken: result.woken }

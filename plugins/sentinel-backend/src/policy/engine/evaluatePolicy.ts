@@ -22,7 +22,12 @@ import type {
   Verdict,
 } from '@internal/backstage-plugin-sentinel-common';
 import type { PolicyPlanInput } from '../PolicyEngine';
-import type { EvaluatePolicy, PolicyContext, PolicyEvaluation } from '../types';
+import type {
+  EvaluatePolicy,
+  PolicyContext,
+  PolicyEvaluation,
+  RuleUsage,
+} from '../types';
 import { activeFreezes, checkFreezes, type ActiveFreezes } from './freezes';
 import { liveExceptions, waivedRules, type LiveException } from './exceptions';
 import {
@@ -37,7 +42,7 @@ import {
   indexRules,
   type RuleIndex,
 } from './indexes/ruleIndex';
-import { checkRule, type Evaluation, type Scratch } from './rules';
+import { checkRule, type Evaluation, type RuleOf, type Scratch } from './rules';
 import { labelsMatch } from './scope';
 
 const SEVERITY: Record<Outcome, number> = {
@@ -60,6 +65,7 @@ class PlanEvaluation implements Evaluation {
   private readonly freezes: ActiveFreezes;
   private readonly isoCache = new Map<number, string>();
   private readonly scratches = new Map<Scratch<unknown>, unknown>();
+  private readonly usage = new Map<string, RuleUsage>();
 
   /** Bound, to be handed on: windows, freezes and messages ask for the same few instants. */
   readonly iso = (ms: number): string => {
@@ -86,6 +92,20 @@ class PlanEvaluation implements Evaluation {
     this.changes = new ChangeWindows(context.recentChanges, nowMs, this.iso);
   }
 
+  used(rule: RuleOf<'rate_limit' | 'blast_radius'>, ratio: number): void {
+    const known = this.usage.get(rule.id);
+    if (!known) {
+      this.usage.set(rule.id, {
+        rule: rule.id,
+        kind: rule.kind,
+        per: rule.per,
+        ratio,
+      });
+    } else if (ratio > known.ratio) {
+      known.ratio = ratio;
+    }
+  }
+
   scratch<T>(key: Scratch<T>): T {
     let state = this.scratches.get(key) as T | undefined;
     if (state === undefined) {
@@ -98,16 +118,24 @@ class PlanEvaluation implements Evaluation {
   run(): PolicyEvaluation {
     let outcome: Outcome = 'allow';
     const decisions = this.decisions.map(facts => {
-      const verdict = this.decide(facts);
+      const findings = this.findings(facts);
+      const verdict = verdictOf(findings);
       if (SEVERITY[verdict.outcome] < SEVERITY[outcome]) {
         outcome = verdict.outcome;
       }
-      return { index: facts.index, verdict };
+      const deniedBy = findings
+        .filter(f => f.outcome === 'deny')
+        .map(f => f.rule);
+      return {
+        index: facts.index,
+        verdict,
+        ...(deniedBy.length > 0 && { deniedBy }),
+      };
     });
-    return { outcome, decisions };
+    return { outcome, decisions, usage: [...this.usage.values()] };
   }
 
-  private decide(facts: DecisionFacts): Verdict {
+  private findings(facts: DecisionFacts): Finding[] {
     const findings: Finding[] = [];
     const waived = waivedRules(this.exceptions, facts, findings);
 
@@ -121,32 +149,36 @@ class PlanEvaluation implements Evaluation {
     }
 
     checkFreezes(this.freezes, facts, this.iso, findings);
+    return findings;
+  }
+}
 
-    let outcome: Outcome = 'allow';
-    for (const finding of findings) {
-      if (SEVERITY[finding.outcome] < SEVERITY[outcome]) {
-        outcome = finding.outcome;
-      }
+/** The strictest finding decides; the reasons name every finding, blocking ones first. */
+function verdictOf(findings: Finding[]): Verdict {
+  let outcome: Outcome = 'allow';
+  for (const finding of findings) {
+    if (SEVERITY[finding.outcome] < SEVERITY[outcome]) {
+      outcome = finding.outcome;
     }
-    if (findings.length === 0) {
-      return {
-        outcome,
-        reasons: [{ rule: 'policy', message: 'Allowed: no rule objects.' }],
-      };
-    }
-    // Blocking reasons first; otherwise in the order rules were checked (stable sort).
-    if (findings.length > 1) {
-      findings.sort(bySeverity);
-    }
+  }
+  if (findings.length === 0) {
     return {
       outcome,
-      reasons: findings.map(({ rule, message, approvers }) => ({
-        rule,
-        message,
-        ...(approvers !== undefined && { approvers }),
-      })),
+      reasons: [{ rule: 'policy', message: 'Allowed: no rule objects.' }],
     };
   }
+  // Blocking reasons first; otherwise in the order rules were checked (stable sort).
+  if (findings.length > 1) {
+    findings.sort(bySeverity);
+  }
+  return {
+    outcome,
+    reasons: findings.map(({ rule, message, approvers }) => ({
+      rule,
+      message,
+      ...(approvers !== undefined && { approvers }),
+    })),
+  };
 }
 
 /** The pure engine: (plan, policy, context, now) → verdicts. No I/O, no clock. */

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { metrics, type Counter } from '@opentelemetry/api';
 import { fetch } from 'undici';
 import { z } from 'zod';
 import {
@@ -46,6 +47,19 @@ export interface PrometheusClientOptions extends PrometheusAccessOptions {
   timeoutMs?: number;
 }
 
+let errorCounter: Counter | undefined;
+
+/** Failed queries: Prometheus's HTTP status (400/422 for a query it refused), or `network`. */
+function prometheusErrors(): Counter {
+  errorCounter ??= metrics
+    .getMeter('sentinel')
+    .createCounter('sentinel_prometheus_errors_total', {
+      description:
+        'Failed Prometheus queries of canary analysis, by HTTP status or network',
+    });
+  return errorCounter;
+}
+
 /** Instant queries against Prometheus's HTTP API, reduced to one number per check. */
 export class PrometheusClient {
   readonly #baseUrl: string;
@@ -76,6 +90,7 @@ export class PrometheusClient {
       });
       // Prometheus answers a query error (400, 422, 503) with a JSON error body; anything
       // else not 2xx (401 from its web config or a proxy) is a refusal to name.
+      if (!res.ok) prometheusErrors().add(1, { code: String(res.status) });
       if (!res.ok && ![400, 422, 503].includes(res.status)) {
         await res.body?.cancel();
         return {
@@ -91,6 +106,7 @@ export class PrometheusClient {
       }
       json = await res.json();
     } catch (error) {
+      prometheusErrors().add(1, { code: 'network' });
       return {
         kind: 'unavailable',
         reason: `Prometheus at ${this.#baseUrl} did not answer: ${describe(

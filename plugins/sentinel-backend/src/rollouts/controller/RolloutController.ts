@@ -155,11 +155,7 @@ export class RolloutController implements Controller<Rollout> {
       );
     }
     if (result.analysis) {
-      this.#o.observer?.analyzed(
-        r,
-        result.analysis.verdict,
-        result.analysis.score,
-      );
+      this.#o.observer?.analyzed(r, result.analysis);
     }
     if (hasEnded(phase)) {
       this.#unwatch(r);

@@ -46,7 +46,8 @@ describe('RolloutController: abort (Kubernetes test server, real Prometheus)', (
           'the moment to abort',
           30_000,
         );
-        if ((await store.get(rollout.id))!.phase !== 'aborting') {
+        const seen = (await store.get(rollout.id))!.phase;
+        if (seen !== 'aborting' && seen !== 'aborted') {
           await abortNow(store, rollout.id);
         }
         done = await h.waitForPhase(store, rollout.id, [
@@ -66,7 +67,9 @@ describe('RolloutController: abort (Kubernetes test server, real Prometheus)', (
     it('works before the canary exists (pending)', async () => {
       const timeline = await abortWhen(
         'a-pending',
-        r => r.phase === 'aborting',
+        // Aborted already is fine too: on a busy machine the first look may come after the
+        // abort ended (the timeline below still shows it went through aborting).
+        r => r.phase === 'aborting' || r.phase === 'aborted',
         {
           before: async (store, r) => {
             await abortNow(store, r.id);

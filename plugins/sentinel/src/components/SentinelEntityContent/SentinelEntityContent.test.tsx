@@ -234,4 +234,54 @@ describe('SentinelEntityContent', () => {
     ).toBeInTheDocument();
     expect(await screen.findByText('Managed workloads')).toBeInTheDocument();
   });
+
+  it('links each workload to its Grafana dashboards when sentinel.grafana.baseUrl is set, and not otherwise', async () => {
+    const entity = service({
+      'sentinel.io/workloads':
+        'demo/shop/Deployment/cart, prod-eu/shop/StatefulSet/cart-db',
+    });
+    const { unmount } = await renderInTestApp(
+      <EntityProvider entity={entity}>
+        <SentinelEntityContent />
+      </EntityProvider>,
+      {
+        apis,
+        config: {
+          sentinel: { grafana: { baseUrl: 'https://grafana.example.com/' } },
+        },
+      },
+    );
+    expect(await screen.findByText('Grafana dashboards')).toBeInTheDocument();
+    const href = (name: string) =>
+      // Backstage's Link adds ", Opens in a new window" to an external link's name.
+      screen
+        .getByRole('link', { name: new RegExp(`^${name},`) })
+        .getAttribute('href');
+    expect(href('Canary analysis of cart')).toBe(
+      'https://grafana.example.com/d/sentinel-canary?var-cluster=demo&var-workload=cart',
+    );
+    expect(href('Rollbacks of cart')).toBe(
+      'https://grafana.example.com/d/sentinel-rollbacks?var-cluster=demo&var-workload=cart',
+    );
+    // One link per workload, each in its own cluster.
+    expect(href('Canary analysis of cart-db')).toBe(
+      'https://grafana.example.com/d/sentinel-canary?var-cluster=prod-eu&var-workload=cart-db',
+    );
+    expect(href('Rollbacks of cart-db')).toBe(
+      'https://grafana.example.com/d/sentinel-rollbacks?var-cluster=prod-eu&var-workload=cart-db',
+    );
+    unmount();
+
+    await renderInTestApp(
+      <EntityProvider entity={entity}>
+        <SentinelEntityContent />
+      </EntityProvider>,
+      { apis },
+    );
+    expect(await screen.findByText('Managed workloads')).toBeInTheDocument();
+    expect(screen.queryByText('Grafana dashboards')).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('link', { name: /Canary analysis|Rollbacks of/ }),
+    ).not.toBeInTheDocument();
+  });
 });

@@ -2,6 +2,7 @@ import {
   CodeSnippet,
   Content,
   EmptyState,
+  InfoCard,
   WarningPanel,
 } from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
@@ -9,6 +10,7 @@ import { useEntity } from '@backstage/plugin-catalog-react';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { FocusedPlan } from '../PlanList/FocusedPlan';
 import { FreezeBanner } from '../FreezeBanner';
+import { GrafanaLinks, useWorkloadDashboards } from '../GrafanaLinks';
 import { PlanList } from '../PlanList';
 import { RolloutList } from '../RolloutList';
 import { WorkloadList } from '../WorkloadList';
@@ -40,6 +42,7 @@ export const SentinelEntityContent = () => {
   const { refs, errors } = parseWorkloadsAnnotation(
     entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
   );
+  const dashboards = useWorkloadDashboards(refs);
 
   return (
     <Content>
@@ -70,6 +73,11 @@ export const SentinelEntityContent = () => {
               onChanged={() => setPlansVersion(v => v + 1)}
             />
             <RolloutList entityRef={entityRef} reloadKey={changes} />
+            {dashboards.length > 0 && (
+              <InfoCard title={t('grafana.title')}>
+                <GrafanaLinks dashboards={dashboards} />
+              </InfoCard>
+            )}
             {focusedPlan && (
               <FocusedPlan
                 planId={focusedPlan}

@@ -16,6 +16,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { sentinelApiRef } from '../../api';
 import { sentinelTranslationRef } from '../../translation';
 import { forEntity, useSentinelChanges } from '../../hooks/useSentinelChanges';
+import { GrafanaLinks, useWorkloadDashboards } from '../GrafanaLinks';
 import { overview } from './overview';
 
 /** Sentinel at a glance on a service's Overview tab: freeze, rollouts, approvals, last change. */
@@ -27,6 +28,7 @@ export const SentinelOverviewCard = () => {
   const { refs } = parseWorkloadsAnnotation(
     entity.metadata.annotations?.[SENTINEL_WORKLOADS_ANNOTATION],
   );
+  const dashboards = useWorkloadDashboards(refs);
   const places = [...new Set(refs.map(r => `${r.cluster}/${r.namespace}`))];
   const changes = useSentinelChanges(forEntity(entityRef));
   const { value, loading, error } = useAsync(async () => {
@@ -84,6 +86,16 @@ export const SentinelOverviewCard = () => {
             <strong>{t('overview.lastChange')}</strong>
           </dt>
           <dd>{summary.lastChange}</dd>
+          {dashboards.length > 0 && (
+            <>
+              <dt>
+                <strong>{t('overview.dashboards')}</strong>
+              </dt>
+              <dd>
+                <GrafanaLinks dashboards={dashboards} />
+              </dd>
+            </>
+          )}
         </dl>
       )}
     </InfoCard>

@@ -83,6 +83,7 @@ export const blastRadius: RuleChecker<'blast_radius'> = (
   // One workload may always change: otherwise a namespace of one or two workloads could never
   // change at all (like a rolling update's maxUnavailable, rounded but never to zero).
   const allowed = Math.max(1, Math.floor((rule.maxPercent * total) / 100));
+  evaluation.used(rule, changed / allowed);
   if (changed <= allowed) {
     return;
   }

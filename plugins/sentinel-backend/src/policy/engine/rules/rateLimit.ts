@@ -49,6 +49,7 @@ export const rateLimit: RuleChecker<'rate_limit'> = (
     where = rule.scope ? `in the scope of rule ${rule.id}` : 'in total';
   }
   const count = times.length + earlier;
+  evaluation.used(rule, (count + 1) / rule.max);
   if (count + 1 <= rule.max) {
     return;
   }

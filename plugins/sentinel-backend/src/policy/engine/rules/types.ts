@@ -21,6 +21,8 @@ export interface Evaluation {
   readonly changes: ChangeWindows;
   /** The ISO form of an instant, cached for the evaluation. */
   iso(ms: number): string;
+  /** Notes a limit's use (see RuleUsage); the evaluation keeps the largest per rule. */
+  used(rule: RuleOf<'rate_limit' | 'blast_radius'>, ratio: number): void;
   /** This evaluation's instance of a checker's state, created on first use. */
   scratch<T>(key: Scratch<T>): T;
 }

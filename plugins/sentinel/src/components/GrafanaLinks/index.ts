@@ -1,0 +1,1 @@
+export { GrafanaLinks, useWorkloadDashboards } from './GrafanaLinks';
