@@ -12,6 +12,7 @@ import { amtool, debianTool, promtool } from './__testUtils__/debianTool';
 import {
   catalogueName,
   COMMON_LABELS,
+  gaugesReportedByEveryReplica,
   metricCatalogue,
   selectors,
 } from './__testUtils__/metricCatalogue';
@@ -238,6 +239,19 @@ describe('metric names', () => {
       }),
     );
     expect(wrong).toEqual([]);
+  });
+
+  it('never sums or counts the gauges every replica reports alike', () => {
+    const gauges = gaugesReportedByEveryReplica();
+    expect(gauges).toContain('sentinel_rollout_health_score');
+    const summed = observabilityQueries().filter(q =>
+      gauges.some(g =>
+        new RegExp(
+          `\\b(sum|count)\\s*(by\\s*\\([^)]*\\)\\s*)?\\(\\s*${g}\\b`,
+        ).test(q.expr),
+      ),
+    );
+    expect(summed.map(q => `${q.where}: ${q.expr}`)).toEqual([]);
   });
 
   it('every recorded series a dashboard or alert reads is recorded', () => {

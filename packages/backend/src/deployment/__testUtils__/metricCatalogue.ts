@@ -67,3 +67,15 @@ export function selectors(
   }
   return found;
 }
+
+/**
+ * The gauges docs/observability.md says every replica reports alike (aggregate with `max`,
+ * never `sum`): the backticked names of the paragraph saying so.
+ */
+export function gaugesReportedByEveryReplica(): string[] {
+  const text = readFileSync(resolve(repoRoot, 'docs/observability.md'), 'utf8');
+  const paragraph = text.split(/\n\s*\n/).find(p => p.includes('never `sum`'));
+  return [...(paragraph ?? '').matchAll(/`(sentinel_[a-z0-9_]+)`/g)].map(
+    m => m[1],
+  );
+}
