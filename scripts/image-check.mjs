@@ -39,6 +39,7 @@ if (!image) {
 }
 const SENTINEL_RESULTS = 'node_modules/.cache/sentinel-test-results';
 const PORT = 7007; // app-config.production.yaml's backend.listen
+const METRICS_PORT = 9464; // the scrape endpoint's default, as the Deployment's annotations say
 const IDLE_SECONDS = Number(process.env.SENTINEL_IMAGE_IDLE_S ?? 20);
 const READY_TIMEOUT_MS = 120_000;
 const log = message => console.error(`[image-check] ${message}`);
@@ -158,6 +159,7 @@ try {
   const startToReadyS = (performance.now() - started) / 1000;
   log(`ready after ${startToReadyS.toFixed(1)} s`);
   await expectPortal(`http://127.0.0.1:${PORT}`);
+  await expectMetrics(`http://127.0.0.1:${METRICS_PORT}/metrics`);
 
   const cpuBefore = cpuSeconds(nodePids(backend.pid)[0]);
   for (let s = 0; s < IDLE_SECONDS; s += 5) {
@@ -369,6 +371,25 @@ async function waitReady(url, exited) {
     await sleep(100);
   }
   return undefined;
+}
+
+// The scrape endpoint the Deployment's prometheus.io annotations point at: Sentinel's own
+// metrics (its database queries ran at start) next to Backstage's.
+async function expectMetrics(url) {
+  const response = await fetch(url);
+  const text = await response.text();
+  const missing = [
+    'sentinel_db_query_duration_seconds_count',
+    'catalog_entities_count',
+    'nodejs_eventloop_delay_p99',
+  ].filter(name => !text.includes(`\n${name}`));
+  if (response.status !== 200 || missing.length) {
+    throw new Error(
+      `the metrics endpoint answered ${response.status} without ${missing.join(
+        ', ',
+      )}`,
+    );
+  }
 }
 
 async function expectPortal(baseUrl) {

@@ -1,17 +1,13 @@
-import {
-  startAlertmanager,
-  type AlertmanagerProcess,
-} from '@internal/kubernetes-test-server';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parse, stringify } from 'yaml';
-import { repoRoot } from './__testUtils__/render';
+import { join } from 'node:path';
+import {
+  startShippedAlertmanager,
+  type Delivery,
+  type Labels,
+} from './__testUtils__/alertmanager';
 
 jest.setTimeout(60_000);
-
-type Labels = Record<string, string>;
 
 /**
  * deploy/alertmanager/alertmanager.yml run by a real Alertmanager: its routes and inhibitions
@@ -20,9 +16,8 @@ type Labels = Record<string, string>;
  */
 describe('deploy/alertmanager routing and inhibition, in a real Alertmanager', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sentinel-alertmanager-'));
-  const received: Array<{ receiver: string; labels: Labels }> = [];
-  let server: Server;
-  let alertmanager: AlertmanagerProcess | undefined;
+  let received: Delivery[] = [];
+  let shipped: Awaited<ReturnType<typeof startShippedAlertmanager>>;
 
   const posted: Labels[] = [
     {
@@ -51,43 +46,9 @@ describe('deploy/alertmanager routing and inhibition, in a real Alertmanager', (
   const alerts = posted.map(labels => ({ ...labels, job: 'sentinel' }));
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', chunk => (body += chunk));
-      req.on('end', () => {
-        for (const alert of JSON.parse(body).alerts) {
-          received.push({ receiver: req.url!.slice(1), labels: alert.labels });
-        }
-        res.end();
-      });
-    });
-    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as { port: number };
-
-    const config = parse(
-      readFileSync(
-        resolve(repoRoot, 'deploy/alertmanager/alertmanager.yml'),
-        'utf8',
-      ),
-    );
-    config.receivers = config.receivers.map(({ name }: { name: string }) =>
-      name === 'nobody'
-        ? { name }
-        : {
-            name,
-            webhook_configs: [{ url: `http://127.0.0.1:${port}/${name}` }],
-          },
-    );
-    for (const route of [config.route, ...config.route.routes]) {
-      route.group_wait = '1s';
-    }
-    const file = join(dir, 'alertmanager.yml');
-    writeFileSync(file, stringify(config));
-    alertmanager = await startAlertmanager({
-      configFile: file,
-      storageDir: join(dir, 'data'),
-    });
-    const res = await fetch(`${alertmanager.url}/api/v2/alerts`, {
+    shipped = await startShippedAlertmanager(dir);
+    received = shipped.received;
+    const res = await fetch(`${shipped.alertmanager.url}/api/v2/alerts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(alerts.map(labels => ({ labels }))),
@@ -96,14 +57,13 @@ describe('deploy/alertmanager routing and inhibition, in a real Alertmanager', (
   });
 
   afterAll(async () => {
-    await alertmanager?.stop();
-    server?.close();
+    await shipped?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   /** Alertmanager's view: each alert's state and what inhibits it. */
   async function states() {
-    const res = await fetch(`${alertmanager!.url}/api/v2/alerts`);
+    const res = await fetch(`${shipped.alertmanager.url}/api/v2/alerts`);
     const list = (await res.json()) as Array<{
       labels: Labels;
       status: { state: string; inhibitedBy: string[] };

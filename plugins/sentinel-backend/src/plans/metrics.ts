@@ -1,5 +1,9 @@
-import { metrics, type Attributes } from '@opentelemetry/api';
-import type { PlanStatus } from '@internal/backstage-plugin-sentinel-common';
+import { metrics } from '@opentelemetry/api';
+import {
+  TERMINAL_PLAN_STATUSES,
+  VERBS,
+  type PlanStatus,
+} from '@internal/backstage-plugin-sentinel-common';
 
 /**
  * How a finished plan went: `approval` when a person approved it, `rollout` when it rolled out
@@ -16,12 +20,29 @@ export function planPath(plan: {
   return plan.decisions.some(d => d.verb === 'rollout') ? 'rollout' : 'direct';
 }
 
-export type RollbackReason =
-  | 'decision_failed'
-  | 'cancelled'
-  | 'requested'
+const ROLLBACK_REASONS = [
+  'decision_failed',
+  'cancelled',
+  'requested',
   /** A canary or blue/green rollout aborted (analysis failed, or a person aborted it). */
-  | 'rollout_aborted';
+  'rollout_aborted',
+] as const;
+export type RollbackReason = (typeof ROLLBACK_REASONS)[number];
+
+/**
+ * Every combination of `dimensions` as label sets: counters start at 0 for each, so that
+ * `rate()` and `increase()` see their first event after a restart (a series that first
+ * appears at 1 has no increase).
+ */
+export function labelSets(
+  dimensions: Record<string, readonly string[]>,
+): Record<string, string>[] {
+  return Object.entries(dimensions).reduce<Record<string, string>[]>(
+    (sets, [label, values]) =>
+      sets.flatMap(set => values.map(value => ({ ...set, [label]: value }))),
+    [{}],
+  );
+}
 
 /** The pipeline's OpenTelemetry instruments; names and labels in docs/observability.md. */
 export interface PipelineMetrics {
@@ -39,7 +60,6 @@ export interface PipelineMetrics {
     outcome: 'approved' | 'rejected' | 'expired',
     seconds: number,
   ): void;
-  setQueueDepth(byStatus: Partial<Record<PlanStatus, number>>): void;
 }
 
 // Seconds; 30 is the "applied within 30 s" objective's boundary.
@@ -77,16 +97,25 @@ export function createPipelineMetrics(): PipelineMetrics {
     unit: 's',
     advice: { explicitBucketBoundaries: APPROVAL_SECONDS },
   });
-  let depth: Partial<Record<PlanStatus, number>> = {};
-  meter
-    .createObservableGauge('sentinel_plan_queue_depth', {
-      description: 'Plans not yet finished, by status',
-    })
-    .addCallback(result => {
-      for (const [status, count] of Object.entries(depth)) {
-        result.observe(count ?? 0, { status } as Attributes);
-      }
-    });
+  const modes = ['enforce', 'shadow'];
+  for (const set of labelSets({
+    status: TERMINAL_PLAN_STATUSES,
+    mode: modes,
+  })) {
+    plansFinished.add(0, set);
+  }
+  for (const set of labelSets({
+    verb: VERBS,
+    outcome: ['succeeded', 'failed', 'simulated'],
+  })) {
+    decisions.add(0, set);
+  }
+  for (const set of labelSets({
+    reason: ROLLBACK_REASONS,
+    outcome: ['succeeded', 'failed'],
+  })) {
+    rollbacks.add(0, set);
+  }
 
   return {
     submitted: (source, mode) => plansSubmitted.add(1, { source, mode }),
@@ -98,14 +127,5 @@ export function createPipelineMetrics(): PipelineMetrics {
     },
     approvalAnswered: (outcome, seconds) =>
       approvalWait.record(seconds, { outcome }),
-    setQueueDepth: byStatus => {
-      depth = {
-        received: 0,
-        pending_approval: 0,
-        approved: 0,
-        executing: 0,
-        ...byStatus,
-      };
-    },
   };
 }

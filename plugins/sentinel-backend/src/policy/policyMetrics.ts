@@ -3,7 +3,19 @@ import type {
   PolicyRule,
   Verdict,
 } from '@internal/backstage-plugin-sentinel-common';
+import { labelSets } from '../plans/metrics';
 import type { PolicyEvaluation } from './types';
+
+/** The kinds of rule that can deny a decision (the others ask for a person), and freezes. */
+const DENYING_KINDS = [
+  'allowed_verbs',
+  'replica_bounds',
+  'resource_bounds',
+  'rate_limit',
+  'blast_radius',
+  'plan_size',
+  'freeze',
+];
 
 /** Where a verdict was reached: when the plan arrived, or at the moment of apply (the gate). */
 export type PolicyStage = 'receipt' | 'apply';
@@ -80,6 +92,11 @@ export function createPolicyMetrics(): PolicyMetrics {
   const rateLimitHits = meter.createCounter('sentinel_rate_limit_hits_total', {
     description: 'Decisions a rate limit denied, by rule and grouping',
   });
+  const stages: PolicyStage[] = ['receipt', 'apply'];
+  for (const set of labelSets({ rule_kind: DENYING_KINDS, stage: stages })) {
+    denials.add(0, set);
+  }
+  for (const stage of stages) freezeHits.add(0, { stage });
   // The last evaluation's use of each limit, by rule id.
   const usage = new Map<string, { kind: string; per: string; ratio: number }>();
   meter

@@ -251,6 +251,24 @@ export async function createSentinel(
     audit,
   });
 
+  createFleetGauges({
+    read: async () => {
+      const now = new Date();
+      const [plans, duePlans, dueRollouts, inFlight] = await Promise.all([
+        stores.plans.countActive(),
+        stores.plans.queue.countDue(now),
+        rolloutStore.queue.countDue(now),
+        rolloutStore.inFlight(),
+      ]);
+      return {
+        plans,
+        due: { plans: duePlans, rollouts: dueRollouts },
+        rollouts: inFlight,
+      };
+    },
+    logger,
+  });
+
   await scheduleTasks({
     scheduler: deps.scheduler,
     plans: stores.plans,
@@ -259,8 +277,6 @@ export async function createSentinel(
     sentNotices: new SentNoticeStore(knex),
     notifications: deps.notifications,
     metrics,
-    rollouts: rolloutStore,
-    fleetGauges: createFleetGauges(),
     approvalTimeoutMs: settings.approvalTimeoutMs,
     logger: live,
   });

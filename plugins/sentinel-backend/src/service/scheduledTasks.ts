@@ -10,13 +10,10 @@ import { expireApprovals } from '../plans/approvalTimeouts';
 import type { PipelineMetrics } from '../plans/metrics';
 import type { PlanStore } from '../plans/store/PlanStore';
 import type { PolicyService } from '../policy/PolicyService';
-import type { RolloutStore } from '../rollouts/store/RolloutStore';
-import type { createFleetGauges } from './fleetGauges';
 
 /**
  * Sentinel's periodic work, on the scheduler (one replica at a time, by its lock): approvals
- * that waited too long expire, owners hear of freezes starting on their services; and, on
- * every replica, the gauges of work in flight are read.
+ * that waited too long expire, and owners hear of freezes starting on their services.
  */
 export async function scheduleTasks(deps: {
   scheduler: SchedulerService;
@@ -26,8 +23,6 @@ export async function scheduleTasks(deps: {
   sentNotices: SentNoticeStore;
   notifications: NotificationService;
   metrics: PipelineMetrics;
-  rollouts: RolloutStore;
-  fleetGauges: ReturnType<typeof createFleetGauges>;
   approvalTimeoutMs: number;
   logger: LoggerService;
 }): Promise<void> {
@@ -57,27 +52,6 @@ export async function scheduleTasks(deps: {
         notifications: deps.notifications,
         logger: deps.logger,
         now: new Date(),
-      });
-    },
-  });
-  // On every replica (local): each reports what the database says, so none goes stale.
-  await scheduler.scheduleTask({
-    id: 'sentinel-fleet-gauges',
-    scope: 'local',
-    frequency: { seconds: 15 },
-    timeout: { seconds: 30 },
-    fn: async () => {
-      const now = new Date();
-      const [active, duePlans, dueRollouts, rollouts] = await Promise.all([
-        deps.plans.countActive(),
-        deps.plans.queue.countDue(now),
-        deps.rollouts.queue.countDue(now),
-        deps.rollouts.inFlight(),
-      ]);
-      deps.metrics.setQueueDepth(active);
-      deps.fleetGauges.update({
-        due: { plans: duePlans, rollouts: dueRollouts },
-        rollouts,
       });
     },
   });
