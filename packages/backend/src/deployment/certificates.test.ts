@@ -245,8 +245,6 @@ describe.each(['staging', 'production'])(
       const service = only(objects, 'Service', 'sentinel');
       expect(service.spec.ports).toEqual([
         { name: 'https', port: 443, targetPort: 'https', appProtocol: 'https' },
-        // Prometheus's scrape port: plain HTTP like every exporter (docs/observability.md).
-        { name: 'metrics', port: 9464, targetPort: 'metrics' },
       ]);
       const ingress = only(objects, 'Ingress', 'sentinel');
       expect(

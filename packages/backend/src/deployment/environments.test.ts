@@ -1,7 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { backstageCli, printConfig } from './__testUtils__/backstageConfig';
 import { containerOf, materialize } from './__testUtils__/container';
-import { kustomize, only } from './__testUtils__/render';
+import { kustomize, only, repoRoot } from './__testUtils__/render';
 import { schemaProblems } from './__testUtils__/schemas';
 
 jest.setTimeout(120_000);
@@ -93,6 +95,23 @@ describe.each(ENVIRONMENTS)('environment %s', name => {
       name: 'metrics',
       containerPort: port,
     });
+    // The headless Service whose SRV record deploy/prometheus/prometheus.yml resolves.
+    const metrics = only(rendering.objects, 'Service', 'sentinel-metrics');
+    expect(metrics.spec.clusterIP).toBe('None');
+    expect(deployment.spec.template.metadata.labels).toMatchObject(
+      metrics.spec.selector,
+    );
+    expect(metrics.spec.ports).toEqual([
+      { name: 'metrics', port, targetPort: 'metrics' },
+    ]);
+    const job = parse(
+      readFileSync(join(repoRoot, 'deploy/prometheus/prometheus.yml'), 'utf8'),
+    ).scrape_configs.find(
+      (c: { job_name: string }) => c.job_name === `sentinel-${name}`,
+    );
+    expect(job.dns_sd_configs[0].names).toEqual([
+      `_metrics._tcp.sentinel-metrics.${deployment.metadata.namespace}.svc.cluster.local`,
+    ]);
     const policy = only(rendering.objects, 'NetworkPolicy', 'sentinel');
     const fromMonitoring = policy.spec.ingress.filter((rule: any) =>
       rule.from.some(

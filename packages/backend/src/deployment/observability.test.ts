@@ -54,6 +54,16 @@ describe('Prometheus rules', () => {
     expect(status === 0 ? 'passed' : output).toBe('passed');
   });
 
+  it('load in the Prometheus configuration we ship (promtool check config)', () => {
+    // Checks the scrape job's relabelling and that the rule files it names exist and parse.
+    const { status, output } = promtool(
+      'check',
+      'config',
+      'deploy/prometheus/prometheus.yml',
+    );
+    expect(status === 0 ? 'passed' : output).toBe('passed');
+  });
+
   it('pass their promtool unit tests', () => {
     const tests = ['recording-rules', 'alert-rules'].map(
       name => `deploy/prometheus/tests/${name}.test.yml`,

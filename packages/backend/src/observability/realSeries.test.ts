@@ -293,7 +293,7 @@ describe('dashboards and rules against the series the backend exports', () => {
     );
     expect(weights.data.result.map(r => r.metric.workload).sort()).toEqual([
       'checkout',
-      'storefront',
+      'payments-api',
     ]);
     passed += 1;
   });

@@ -70,9 +70,9 @@ const scale = (
   params: { replicas },
   confidence,
 });
-const canary = (name: string, image: string) => ({
+const canary = (namespace: string, name: string, image: string) => ({
   verb: 'rollout',
-  target: target('shop', name),
+  target: target(namespace, name),
   params: { containers: { app: { image } }, strategy: 'canary' },
   confidence: 0.95,
 });
@@ -155,22 +155,13 @@ export class Scenario {
   /**
    * The scenario: plans applied at once and after a person's approval, one denied by each
    * rule kind and one by the freeze, a rate limit reached, a plan rejected by a person, a
-   * canary promoted and one aborted by its analysis, and a person's rollback.
+   * canary promoted and one whose analysis failed aborted by a person, and a person's
+   * rollback.
    */
   async play(): Promise<void> {
     // Applied at once, and so the first and only change cart's rate limit allows.
     await this.submit('applied', plan(scale('shop', 'cart', 4)));
     await this.settle('applied', ['succeeded']);
-
-    // Two canaries at once: a good image promotes, one that answers errors aborts.
-    await this.submit(
-      'canary-promoted',
-      plan(canary('storefront', 'shop/storefront:3.2.0')),
-    );
-    await this.submit(
-      'canary-aborted',
-      plan(canary('checkout', 'shop/checkout:2.1.0-errors')),
-    );
 
     // One denied by each rule kind, and one by the freeze: rejected when they arrive.
     const denied = {
@@ -230,6 +221,30 @@ export class Scenario {
       { comment: 'not now' },
     );
     await this.settle('approved', ['succeeded']);
+
+    // Two canaries at once: a good image promotes; one that answers errors fails its
+    // analysis, pauses (payments-api's rollback policy is manual) and a person aborts it.
+    await this.submit(
+      'canary-promoted',
+      plan(canary('shop', 'checkout', 'shop/checkout:2.1.0')),
+    );
+    await this.submit(
+      'canary-aborted',
+      plan(canary('payments', 'payments-api', 'payments/api:5.2.0-errors')),
+    );
+    const paused = await eventually(async () => {
+      const page = await this.#call(
+        this.person,
+        'GET',
+        '/v1/rollouts?phase=paused',
+      );
+      return page.items.find(
+        (r: { target: { name: string } }) => r.target.name === 'payments-api',
+      );
+    }, 'the canary of payments-api is paused by its failed analysis');
+    await this.#call(this.person, 'POST', `/v1/rollouts/${paused.id}/abort`, {
+      reason: 'the new image answers errors',
+    });
 
     // A person rolls cart back: a rollback plan of its own.
     const rollback = await this.#call(
