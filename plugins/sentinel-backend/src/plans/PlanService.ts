@@ -114,6 +114,8 @@ export class PlanService {
         ]);
       }
     }
+    const retried = await this.#retried(body, options);
+    if (retried) return { created: false, plan: retried };
     const { submission, decisions, undoes } = await this.#validate(
       body,
       options.authorizeDecisions,
@@ -163,6 +165,37 @@ export class PlanService {
     this.#o.metrics?.submitted(submission.source, mode);
     if (!slot) this.#o.kick();
     return { created: true, plan: stored.plan };
+  }
+
+  /**
+   * The plan a retry with a known idempotency key names, looked up before the targets: a
+   * retry gets its plan even when its workload is gone or shadow mode was switched since.
+   * The same key with another body is a conflict.
+   */
+  async #retried(
+    body: unknown,
+    options: { submittedBy: string; idempotencyKey?: string },
+  ): Promise<Plan | undefined> {
+    const key = options.idempotencyKey;
+    if (key === undefined) return undefined;
+    const known = await this.#o.store.findByIdempotencyKey(
+      options.submittedBy,
+      key,
+    );
+    if (!known) return undefined;
+    const validated = validatePlanSubmission(body);
+    // The stored hash is of the body with the mode the plan got (shadow if it was on then).
+    const same =
+      validated.ok &&
+      [validated.value.mode, 'shadow'].some(
+        mode => hashOf({ ...validated.value, mode }) === known.requestHash,
+      );
+    if (!same) {
+      throw new ConflictError(
+        `Idempotency-Key '${key}' was already used for plan ${known.id} with a different body`,
+      );
+    }
+    return (await this.#o.store.getPlan(known.id))!;
   }
 
   /**

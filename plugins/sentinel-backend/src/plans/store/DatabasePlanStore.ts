@@ -90,6 +90,16 @@ export class DatabasePlanStore implements PlanStore {
     await this.#knex('plans').select(this.#knex.raw('1')).limit(1);
   }
 
+  async findByIdempotencyKey(
+    submittedBy: string,
+    key: string,
+  ): Promise<{ id: string; requestHash: string | null } | undefined> {
+    const row = await this.#knex('plans')
+      .where({ submitted_by: submittedBy, idempotency_key: key })
+      .first('id', 'request_hash');
+    return row && { id: row.id, requestHash: row.request_hash };
+  }
+
   async createPlan(plan: NewPlan): Promise<PlanInsert> {
     const result = await insertPlan(this.#knex, this.#isPostgres, plan);
     if (result.created) {

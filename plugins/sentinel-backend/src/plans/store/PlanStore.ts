@@ -224,6 +224,12 @@ export interface PlanStore {
 
   createPlan(plan: NewPlan): Promise<PlanInsert>;
 
+  /** The plan `submittedBy` stored under idempotency key `key`, with its request's hash. */
+  findByIdempotencyKey(
+    submittedBy: string,
+    key: string,
+  ): Promise<{ id: string; requestHash: string | null } | undefined>;
+
   getPlan(id: string): Promise<Plan | undefined>;
 
   /** A page of plans, newest first; `access` narrows it to what the caller may read. */
