@@ -31,6 +31,8 @@ export function queueMetrics(queue: string): QueueMetrics {
       }),
   };
   const { lag, losses } = instruments;
+  // From 0, so that the first loss after a start shows as an increase (and a quiet queue as 0).
+  losses.add(0, { queue });
   return {
     claimed: lags => {
       for (const seconds of lags) lag.record(seconds, { queue });

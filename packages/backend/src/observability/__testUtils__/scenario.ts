@@ -36,7 +36,7 @@ export function scenarioPolicy(now: Date) {
           maxPercent: 50,
           windowMinutes: 60,
         },
-        { id: 'plan-size', kind: 'plan_size', max: 3 },
+        { id: 'plan-size', kind: 'plan_size', max: 2 },
         { id: 'low-confidence', kind: 'confidence', minimum: 0.7 },
       ],
     },
@@ -159,6 +159,17 @@ export class Scenario {
    * rollback.
    */
   async play(): Promise<void> {
+    // Too many decisions: each is denied (and, before any change, by nothing else).
+    await this.submit(
+      'plan-size',
+      plan(
+        scale('shop', 'cart', 4),
+        scale('shop', 'checkout', 3),
+        scale('payments', 'payments-api', 4),
+      ),
+    );
+    await this.settle('plan-size', ['rejected']);
+
     // Applied at once, and so the first and only change cart's rate limit allows.
     await this.submit('applied', plan(scale('shop', 'cart', 4)));
     await this.settle('applied', ['succeeded']);
@@ -179,12 +190,6 @@ export class Scenario {
         target: target('payments', 'payments-api'),
         confidence: 0.9,
       }),
-      'plan-size': plan(
-        scale('payments', 'payments-api', 4),
-        scale('payments', 'payments-api', 5),
-        scale('payments', 'payments-api', 4),
-        scale('payments', 'payments-api', 3),
-      ),
       'blast-radius': plan(
         scale('payments', 'payments-api', 4),
         scale('payments', 'ledger', 4, 0.9, 'StatefulSet'),

@@ -51,12 +51,17 @@ let errorCounter: Counter | undefined;
 
 /** Failed queries: Prometheus's HTTP status (400/422 for a query it refused), or `network`. */
 function prometheusErrors(): Counter {
-  errorCounter ??= metrics
-    .getMeter('sentinel')
-    .createCounter('sentinel_prometheus_errors_total', {
-      description:
-        'Failed Prometheus queries of canary analysis, by HTTP status or network',
-    });
+  if (!errorCounter) {
+    errorCounter = metrics
+      .getMeter('sentinel')
+      .createCounter('sentinel_prometheus_errors_total', {
+        description:
+          'Failed Prometheus queries of canary analysis, by HTTP status or network',
+      });
+    // From 0 for an unreachable Prometheus, the failure that matters most: its first
+    // occurrence after a start then shows as an increase.
+    errorCounter.add(0, { code: 'network' });
+  }
   return errorCounter;
 }
 
@@ -70,6 +75,7 @@ export class PrometheusClient {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#timeoutMs = options.timeoutMs ?? 5_000;
     this.#access = new PrometheusAccess(options);
+    prometheusErrors();
   }
 
   /**
