@@ -1,10 +1,10 @@
-// Scrapes the backend's Prometheus endpoint during a benchmark as Prometheus would (more
-// often: every 5 s), so that the exporter's cost is part of the figures, and reads histogram
+// Scrapes the backend's Prometheus endpoint during a benchmark as Prometheus would, so that
+// the exporter's cost is part of the figures, and reads histogram
 // quantiles from the last scrape (e.g. Sentinel's database query durations).
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Scrapes `url` every `intervalMs` until stopped; resolves with the scrapes and the last text. */
-export function startScraper(url, intervalMs = 5000) {
+export function startScraper(url, intervalMs) {
   let running = true;
   const durations = [];
   let last = '';

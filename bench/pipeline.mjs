@@ -17,10 +17,10 @@
 // the plan tables are analyzed after the warm-up (see analyzeWithoutAutovacuum);
 // BENCH_NO_ANALYZE=1 skips that.
 //
-// The backend runs with its Prometheus exporter on, scraped every 5 s while the load runs (as
-// production runs it); the figures include Sentinel's database query durations from it (p95
-// under 10 ms is a target of steady and saturation). BENCH_METRICS=off runs without the
-// exporter: bench/exporter-overhead.mjs compares the two.
+// The backend runs with its Prometheus exporter on, scraped every 15 s while the load runs (as
+// production runs it; BENCH_SCRAPE_MS to change); the figures include Sentinel's database
+// query durations from it (p95 under 10 ms is a target of steady). BENCH_METRICS=off runs
+// without the exporter: bench/exporter-overhead.mjs compares the two.
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -69,11 +69,9 @@ const PROFILES = {
     warmupPlans: 1000,
     thinkMs: 0,
     fleet: { namespaces: 40, workloadsPerNamespace: 25 },
-    targets: {
-      submittedPerSecond: 300,
-      appliedPerSecond: 200,
-      dbQueryP95Ms: 10,
-    },
+    // Database query durations are printed, not held to a target: in a closed loop on two
+    // cores they measure the saturated event loop as much as the database (steady holds it).
+    targets: { submittedPerSecond: 300, appliedPerSecond: 200 },
   },
   // Dry runs (POST /v1/policies/evaluate, one decision), one client back to back: their
   // latency. Read from the inventory, they cost the API server nothing.
@@ -297,6 +295,23 @@ function databaseFigures({ text }) {
 }
 
 /** The largest high-water resident set among the processes of a process group, in MB. */
+/** CPU seconds (user + system) used so far by the processes of a process group. */
+function cpuSecondsOf(pgid) {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter(e => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) !== pgid) continue;
+      // utime and stime, in clock ticks (USER_HZ, 100 on Linux).
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks / 100;
+}
+
 function peakRssMb(pgid) {
   let peakKb = 0;
   for (const pid of readdirSync('/proc').filter(e => /^\d+$/.test(e))) {
@@ -415,11 +430,20 @@ async function main() {
       await analyzeWithoutAutovacuum();
     }
 
+    // Scraped as deploy/prometheus/prometheus.yml scrapes production (BENCH_SCRAPE_MS).
     const scraper =
-      metricsOn && startScraper(`http://127.0.0.1:${metricsPort}/metrics`);
+      metricsOn &&
+      startScraper(
+        `http://127.0.0.1:${metricsPort}/metrics`,
+        Number(process.env.BENCH_SCRAPE_MS ?? 15_000),
+      );
+    const cpuBefore = cpuSecondsOf(backend.child.pid);
     const { submitMs, ids, refusals, seconds } = await submitAll(total);
     const plans = await waitForTerminal(ids, 120_000 + total * 20);
     const scraped = scraper && (await scraper.stop());
+    // The backend's own CPU per plan: far steadier on a shared VM than throughput.
+    const cpuMsPerPlan =
+      ((cpuSecondsOf(backend.child.pid) - cpuBefore) * 1000) / ids.length;
     const byStatus = {};
     for (const p of plans) byStatus[p.status] = (byStatus[p.status] ?? 0) + 1;
     const succeeded = plans.filter(p => p.status === 'succeeded');
@@ -442,6 +466,7 @@ async function main() {
       succeededP99Ms: percentile(latencies, 99),
       succeededWithinShare: ms =>
         latencies.filter(l => l <= ms).length / Math.max(1, ids.length),
+      cpuMsPerPlan,
       ...(scraped && databaseFigures(scraped)),
     };
     const rows = [
@@ -461,6 +486,7 @@ async function main() {
       // What the Deployment's memory request and limit are sized from (development mode, so an
       // upper bound of the image's).
       ['backend peak RSS', `${peakRssMb(backend.child.pid).toFixed(0)} MB`],
+      ['backend CPU per plan', `${cpuMsPerPlan.toFixed(2)} ms`],
       [
         'metrics exporter',
         scraped
