@@ -283,13 +283,15 @@ function databaseFigures({ text }) {
   const name = 'sentinel_db_query_duration_seconds';
   const ms = keep => (histogramQuantile(text, name, 0.95, keep) ?? 0) * 1000;
   const byStatement = {};
-  for (const statement of ['select', 'insert', 'update', 'delete']) {
+  for (const statement of ['select', 'insert', 'update', 'delete', 'lock']) {
     const keep = labels => labels.statement === statement;
     if (histogramCount(text, name, keep) > 0) byStatement[statement] = ms(keep);
   }
+  // The objective is about queries; the gate's lock waits are a queue by design, shown apart.
+  const queries = labels => labels.statement !== 'lock';
   return {
-    dbQueries: histogramCount(text, name),
-    dbQueryP95Ms: ms(() => true),
+    dbQueries: histogramCount(text, name, queries),
+    dbQueryP95Ms: ms(queries),
     dbQueryP95MsByStatement: byStatement,
   };
 }
@@ -499,7 +501,7 @@ async function main() {
       ...(scraped
         ? [
             [
-              'db query p95 (all)',
+              'db query p95 (no lock)',
               `${figures.dbQueryP95Ms.toFixed(2)} ms over ${
                 figures.dbQueries
               } queries`,

@@ -11,6 +11,10 @@ describe('statementKind', () => {
       'update',
     ],
     ['with recent as (select 1) select * from recent', 'select'],
+    [
+      'SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest(?::text[]) WITH ORDINALITY AS t(k, i)',
+      'lock',
+    ],
     ['BEGIN', 'other'],
     ['LISTEN sentinel', 'other'],
   ])('%s is %s', (sql, kind) => {

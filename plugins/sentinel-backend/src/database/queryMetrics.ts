@@ -1,12 +1,20 @@
 import { metrics } from '@opentelemetry/api';
 import type { Knex } from 'knex';
 
-export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'other';
+export type StatementKind =
+  | 'select'
+  | 'insert'
+  | 'update'
+  | 'delete'
+  | 'lock'
+  | 'other';
 
 const KINDS = /\b(select|insert|update|delete)\b/i;
 
 /** The kind of an SQL statement: its first keyword, or for a WITH … the statement it leads to. */
 export function statementKind(sql: string): StatementKind {
+  // The apply gate's wait for its scope locks: a queue by design, not a slow query.
+  if (/\bpg_advisory(_xact)?_lock\b/i.test(sql)) return 'lock';
   let text = sql;
   if (/^\s*with\b/i.test(text)) {
     // The common table expressions' bodies out, innermost first: the first keyword left is
