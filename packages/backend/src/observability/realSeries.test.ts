@@ -313,7 +313,9 @@ describe('dashboards and rules against the series the backend exports', () => {
 
   it('runs every dashboard query, each with series over the scenario', async () => {
     const problems: string[] = [];
-    for (const q of observabilityQueries().filter(q => q.kind === 'panel')) {
+    for (const q of observabilityQueries().filter(
+      query => query.kind === 'panel',
+    )) {
       const result = await overScenario(q.expr);
       if (result.status !== 'success') {
         problems.push(`${q.file} ${q.where}: ${result.error}`);
@@ -339,7 +341,9 @@ describe('dashboards and rules against the series the backend exports', () => {
       ).data,
     );
     const problems: string[] = [];
-    for (const q of observabilityQueries().filter(q => q.kind !== 'panel')) {
+    for (const q of observabilityQueries().filter(
+      query => query.kind !== 'panel',
+    )) {
       const result = await instant(q.expr);
       if (result.status !== 'success') {
         problems.push(`${q.file} ${q.where}: ${result.error}`);

@@ -350,35 +350,6 @@ describe('plans API', () => {
     expect(list.body.items).toHaveLength(1);
   });
 
-  it('answers a retry with its plan even after the workload went or shadow mode was switched on', async () => {
-    const { server, driver } = await startSentinel({
-      config: { sentinel: { policy: { rules: [], shadowMode: false } } },
-    });
-    const submit = () =>
-      request(server)
-        .post('/api/sentinel/v1/action-plans')
-        .set('Idempotency-Key', 'inframind-43')
-        .send(scaleCart(4));
-    const first = await submit();
-    expect(first.status).toBe(202);
-
-    // The optimizer's connection dropped before it read the answer; meanwhile the workload was
-    // deleted and an admin switched shadow mode on. The retry still names the same plan.
-    driver.remove(cart);
-    const policy = await request(server).get('/api/sentinel/v1/policies');
-    expect(
-      (
-        await request(server)
-          .put('/api/sentinel/v1/policies')
-          .send({ ...policy.body, shadowMode: true })
-      ).status,
-    ).toBe(200);
-    const again = await submit();
-    expect(again.status).toBe(200);
-    expect(again.body.id).toBe(first.body.id);
-    expect(again.body.mode).toBe('enforce');
-  });
-
   it('answers hostile shapes with a 400 naming the field, storing nothing', async () => {
     const { server } = await startSentinel();
     const post = (body: string) =>

@@ -254,14 +254,14 @@ export async function createSentinel(
   createFleetGauges({
     read: async () => {
       const now = new Date();
-      const [plans, duePlans, dueRollouts, inFlight] = await Promise.all([
+      const [active, duePlans, dueRollouts, inFlight] = await Promise.all([
         stores.plans.countActive(),
         stores.plans.queue.countDue(now),
         rolloutStore.queue.countDue(now),
         rolloutStore.inFlight(),
       ]);
       return {
-        plans,
+        plans: active,
         due: { plans: duePlans, rollouts: dueRollouts },
         rollouts: inFlight,
       };

@@ -5,7 +5,7 @@ import {
 } from '@internal/backstage-plugin-sentinel-common';
 import { LeaseLostError, type StepOutcome } from '../../work/Reconciler';
 import { policyInput } from '../gate/ApplyGate';
-import { planPath } from '../metrics';
+import { planPath, type RollbackReason } from '../metrics';
 import type { Judgement } from '../gate/judgeAtApply';
 import { statusAfterVerdicts } from '../planStatus';
 import type { PlanWork, StoredDecision } from '../store/PlanStore';
@@ -255,12 +255,9 @@ export class PlanStep {
         next,
       );
     }
-    const rollbackReason =
-      status === 'cancelled'
-        ? 'cancelled'
-        : options.undoneByRollout
-        ? 'rollout_aborted'
-        : 'decision_failed';
+    let rollbackReason: RollbackReason = 'decision_failed';
+    if (status === 'cancelled') rollbackReason = 'cancelled';
+    else if (options.undoneByRollout) rollbackReason = 'rollout_aborted';
     if (problems.length) {
       this.o.metrics?.rollback(rollbackReason, 'failed');
       return this.#end('failed', `${reason}; ${problems.join('; ')}`);
