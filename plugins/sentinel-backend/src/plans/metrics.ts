@@ -1,4 +1,5 @@
 import { metrics } from '@opentelemetry/api';
+import { labelSets } from '../policy/policyMetrics';
 import {
   TERMINAL_PLAN_STATUSES,
   VERBS,
@@ -28,21 +29,6 @@ const ROLLBACK_REASONS = [
   'rollout_aborted',
 ] as const;
 export type RollbackReason = (typeof ROLLBACK_REASONS)[number];
-
-/**
- * Every combination of `dimensions` as label sets: counters start at 0 for each, so that
- * `rate()` and `increase()` see their first event after a restart (a series that first
- * appears at 1 has no increase).
- */
-export function labelSets(
-  dimensions: Record<string, readonly string[]>,
-): Record<string, string>[] {
-  return Object.entries(dimensions).reduce<Record<string, string>[]>(
-    (sets, [label, values]) =>
-      sets.flatMap(set => values.map(value => ({ ...set, [label]: value }))),
-    [{}],
-  );
-}
 
 /** The pipeline's OpenTelemetry instruments; names and labels in docs/observability.md. */
 export interface PipelineMetrics {

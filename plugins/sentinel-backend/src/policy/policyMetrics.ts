@@ -3,8 +3,22 @@ import type {
   PolicyRule,
   Verdict,
 } from '@internal/backstage-plugin-sentinel-common';
-import { labelSets } from '../plans/metrics';
 import type { PolicyEvaluation } from './types';
+
+/**
+ * Every combination of `dimensions` as label sets: counters start at 0 for each, so that
+ * `rate()` and `increase()` see their first event after a restart (a series that first
+ * appears at 1 has no increase).
+ */
+export function labelSets(
+  dimensions: Record<string, readonly string[]>,
+): Record<string, string>[] {
+  return Object.entries(dimensions).reduce<Record<string, string>[]>(
+    (sets, [label, values]) =>
+      sets.flatMap(set => values.map(value => ({ ...set, [label]: value }))),
+    [{}],
+  );
+}
 
 /** The kinds of rule that can deny a decision (the others ask for a person), and freezes. */
 const DENYING_KINDS = [

@@ -4,6 +4,7 @@ import {
 } from '@internal/backstage-plugin-sentinel-common';
 import type { PlanService } from '../../plans/PlanService';
 import type { PolicyService } from '../../policy/PolicyService';
+import type { PolicyEvaluation } from '../../policy/types';
 import { actorOf } from '../../audit/auditRecord';
 import type { ApiRouter } from '../apiRouter';
 import type { RouteSupport } from '../routeSupport';
@@ -49,7 +50,7 @@ export function addPolicyRoutes(
   api.route(evaluatePolicy, async ({ req, input, reply }) => {
     await authorize(req, policyReadPermission);
     const plan = await plans.resolve(input.body());
-    reply(200, await policies.evaluatePlan(plan, new Date()));
+    reply(200, asApiEvaluation(await policies.evaluatePlan(plan, new Date())));
   });
 
   // A dry run against a draft document, before an admin saves it.
@@ -58,6 +59,17 @@ export function addPolicyRoutes(
     const body = input.body();
     const draft = policies.parseDraft(body.policy);
     const plan = await plans.resolve(body.plan);
-    reply(200, await policies.evaluatePlan(plan, new Date(), draft));
+    reply(
+      200,
+      asApiEvaluation(await policies.evaluatePlan(plan, new Date(), draft)),
+    );
   });
+}
+
+/** The verdicts as the API documents them: without what the engine adds for the metrics. */
+function asApiEvaluation({ outcome, decisions }: PolicyEvaluation) {
+  return {
+    outcome,
+    decisions: decisions.map(({ index, verdict }) => ({ index, verdict })),
+  };
 }
