@@ -374,13 +374,16 @@ async function waitReady(url, exited) {
 }
 
 // The scrape endpoint the Deployment's prometheus.io annotations point at: Sentinel's own
-// metrics (its database queries ran at start) next to Backstage's.
+// metrics (its database queries ran at start), the HTTP server's (the readiness polls above)
+// and Node's. (Backstage's catalog gauges appear once it holds entities: production's catalog
+// starts empty.)
 async function expectMetrics(url) {
   const response = await fetch(url);
   const text = await response.text();
   const missing = [
     'sentinel_db_query_duration_seconds_count',
-    'catalog_entities_count',
+    'sentinel_plan_queue_depth',
+    'http_server_request_duration_count',
     'nodejs_eventloop_delay_p99',
   ].filter(name => !text.includes(`\n${name}`));
   if (response.status !== 200 || missing.length) {
