@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { startDaemon } from './daemon';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -53,63 +53,26 @@ export async function startAlertmanager(
     options.storageDir ?? mkdtempSync(join(tmpdir(), 'sentinel-alertmanager-'));
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(
+  const { stop } = await startDaemon({
     binary,
-    [
+    args: [
       `--config.file=${options.configFile}`,
       `--storage.path=${storage}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--cluster.listen-address=',
       '--log.level=warn',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', chunk => {
-    stderr = (stderr + String(chunk)).slice(-4000);
-  });
-  const exited = new Promise<void>(resolve =>
-    child.once('exit', () => resolve()),
-  );
-  const spawnError = new Promise<never>((_, reject) =>
-    child.once('error', error =>
-      reject(
-        new Error(
-          `could not start ${binary} (${error.message}); install Debian's prometheus-alertmanager package (scripts/dev.sh does)`,
-        ),
-      ),
-    ),
-  );
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-    if (ownStorage) rmSync(storage, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-  const ready = (async () => {
-    for (;;) {
-      if (child.exitCode !== null) {
-        throw new Error(`alertmanager exited at start: ${stderr.trim()}`);
-      }
-      const ok = await fetch(`${url}/-/ready`).then(
+    debianPackage: 'prometheus-alertmanager',
+    isReady: () =>
+      fetch(`${url}/-/ready`).then(
         res => res.ok,
         () => false,
-      );
-      if (ok) return;
-      if (Date.now() > deadline) {
-        throw new Error(`alertmanager did not get ready: ${stderr.trim()}`);
-      }
-      await new Promise(r => setTimeout(r, 100));
-    }
-  })();
-  try {
-    await Promise.race([ready, spawnError]);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+      ),
+    readyTimeoutMs: options.readyTimeoutMs,
+    cleanup: () => {
+      if (ownStorage) rmSync(storage, { recursive: true, force: true });
+    },
+  });
   return { url, stop };
 }
 

@@ -1,5 +1,5 @@
 import { hashSync } from 'bcryptjs';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { startDaemon } from './daemon';
 import { request } from 'node:https';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,9 +101,12 @@ export async function startPrometheus(
   const { web } = options;
   if (web) writeFileSync(join(dir, 'web.yml'), webConfig(web));
   const port = options.port ?? (await freePort());
-  const child: ChildProcess = spawn(
+  const url = web?.tls
+    ? `https://localhost:${port}`
+    : `http://127.0.0.1:${port}`;
+  const { child, stop } = await startDaemon({
     binary,
-    [
+    args: [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
@@ -113,54 +116,11 @@ export async function startPrometheus(
       // fired before is sent again after this delay, 1m by default.
       ...(options.alertmanagerUrl ? ['--rules.alert.resend-delay=1s'] : []),
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', chunk => {
-    stderr = (stderr + String(chunk)).slice(-4000);
+    debianPackage: 'prometheus',
+    isReady: () => answersReady(url, web?.basicAuth),
+    readyTimeoutMs: options.readyTimeoutMs,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
   });
-  const exited = new Promise<void>(resolve =>
-    child.once('exit', () => resolve()),
-  );
-  const spawnError = new Promise<never>((_, reject) =>
-    child.once('error', error =>
-      reject(
-        new Error(
-          `could not start ${binary} (${error.message}); install Debian's prometheus package (scripts/dev.sh does)`,
-        ),
-      ),
-    ),
-  );
-  const url = web?.tls
-    ? `https://localhost:${port}`
-    : `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGCONT');
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-  const ready = (async () => {
-    for (;;) {
-      if (child.exitCode !== null) {
-        throw new Error(`prometheus exited at start: ${stderr.trim()}`);
-      }
-      if (await answersReady(url, web?.basicAuth)) return;
-      if (Date.now() > deadline) {
-        throw new Error(`prometheus did not get ready: ${stderr.trim()}`);
-      }
-      await new Promise(r => setTimeout(r, 100));
-    }
-  })();
-  try {
-    await Promise.race([ready, spawnError]);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
   return {
     url,
     stop,
